@@ -1,0 +1,8 @@
+module github.com/thumbdrop/thumbdrop
+
+go 1.26.8
+
+require (
+	github.com/disintegration/imaging v1.6.2
+	golang.org/x/image v0.47.0
+)

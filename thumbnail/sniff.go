@@ -1,0 +1,44 @@
+package thumbnail
+
+import "bytes"
+
+// Format is an image file format recognised from its leading bytes.
+type Format string
+
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	GIF  Format = "gif"
+	WebP Format = "webp"
+	BMP  Format = "bmp"
+	TIFF Format = "tiff"
+)
+
+// ContentType is the MIME type of the format.
+func (f Format) ContentType() string {
+	if f == "" {
+		return ""
+	}
+	return "image/" + string(f)
+}
+
+// Sniff recognises the format from the first bytes of a file (16 are
+// enough). It returns "" for anything that is not an image we read; the file
+// name plays no part.
+func Sniff(head []byte) Format {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
+		return JPEG
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return PNG
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return GIF
+	case len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP")):
+		return WebP
+	case len(head) >= 14 && bytes.HasPrefix(head, []byte("BM")):
+		return BMP
+	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
+		return TIFF
+	}
+	return ""
+}

@@ -1,0 +1,288 @@
+// Package thumbnail turns an encoded image into a small one: the pure-Go
+// pipeline shared by the Lambda function, local mode and the CLI.
+//
+// It sniffs the format from the bytes, refuses non-images, oversize files and
+// decompression bombs before decoding, applies EXIF orientation, fits the
+// image inside a square box without enlarging it and encodes it in the same
+// format where that suits a browser (JPEG, PNG with alpha, GIF, BMP), else as
+// JPEG, or PNG where the image has transparency.
+package thumbnail
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"math"
+
+	"github.com/disintegration/imaging"
+	"golang.org/x/image/bmp"
+)
+
+// Defaults from the spec.
+const (
+	DefaultMaxSize     = 200
+	DefaultJPEGQuality = 80
+	DefaultMaxPixels   = 100_000_000
+	DefaultMaxBytes    = 50 << 20
+)
+
+// Options configure Make. Zero fields take the defaults.
+type Options struct {
+	MaxSize     int   // the thumbnail fits inside MaxSize x MaxSize
+	JPEGQuality int   // 1..100
+	MaxPixels   int64 // refuse images declaring more pixels than this
+	MaxBytes    int64 // refuse files larger than this
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.JPEGQuality <= 0 || o.JPEGQuality > 100 {
+		o.JPEGQuality = DefaultJPEGQuality
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = DefaultMaxPixels
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	return o
+}
+
+// Result is a finished thumbnail.
+type Result struct {
+	Data        []byte
+	Format      Format // format written
+	ContentType string // MIME type of Data
+	SrcFormat   Format
+	// Source dimensions as displayed (after EXIF orientation).
+	SrcWidth, SrcHeight int
+	Width, Height       int
+}
+
+// Read reads an image from r, refusing it once it exceeds opt.MaxBytes, and
+// makes its thumbnail.
+func Read(r io.Reader, opt Options) (*Result, error) {
+	opt = opt.withDefaults()
+	data, err := io.ReadAll(io.LimitReader(r, opt.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read image: %w", err)
+	}
+	return Make(data, opt)
+}
+
+// Info is what can be learnt from a file's header without decoding pixels.
+type Info struct {
+	Format        Format
+	Width, Height int // as stored
+	Orientation   Orientation
+}
+
+// Inspect sniffs and checks an encoded image against the limits without
+// decoding its pixels.
+func Inspect(data []byte, opt Options) (Info, error) {
+	opt = opt.withDefaults()
+	if len(data) == 0 {
+		return Info{}, &Error{Kind: KindEmpty}
+	}
+	if int64(len(data)) > opt.MaxBytes {
+		return Info{}, newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
+	}
+	f := Sniff(data)
+	if f == "" {
+		return Info{}, newError(KindNotImage, nil, "expected JPEG, PNG, GIF, WebP, BMP or TIFF")
+	}
+	cfg, err := safeDecodeConfig(f, data)
+	if err != nil {
+		return Info{}, newError(KindCorrupt, err, "unreadable %s header", f)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return Info{}, newError(KindCorrupt, nil, "%s declares %dx%d pixels", f, cfg.Width, cfg.Height)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > opt.MaxPixels {
+		return Info{}, newError(KindTooManyPixels, nil, "declares %dx%d = %.0f MP, limit %.0f MP",
+			cfg.Width, cfg.Height, float64(px)/1e6, float64(opt.MaxPixels)/1e6)
+	}
+	return Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(f, data)}, nil
+}
+
+// Make makes the thumbnail of an encoded image.
+func Make(data []byte, opt Options) (*Result, error) {
+	opt = opt.withDefaults()
+	info, err := Inspect(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	m, err := decode(info, data)
+	if err != nil {
+		return nil, err
+	}
+	return finish(m, info, opt)
+}
+
+// fitSize is the largest size within max x max with w:h's aspect ratio, never
+// larger than w x h.
+func fitSize(w, h, max int) (int, int) {
+	if w <= max && h <= max {
+		return w, h
+	}
+	s := math.Min(float64(max)/float64(w), float64(max)/float64(h))
+	tw := int(math.Round(float64(w) * s))
+	th := int(math.Round(float64(h) * s))
+	return clamp(tw, 1, max), clamp(th, 1, max)
+}
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+// finish resizes a decoded image, orients it and encodes it.
+func finish(m image.Image, info Info, opt Options) (*Result, error) {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	tw, th := fitSize(w, h, opt.MaxSize)
+	small := scale(m, tw, th)
+	small = orient(small, info.Orientation)
+	res := &Result{
+		SrcFormat: info.Format,
+		SrcWidth:  w, SrcHeight: h,
+		Width: small.Rect.Dx(), Height: small.Rect.Dy(),
+	}
+	if info.Orientation.swapsAxes() {
+		res.SrcWidth, res.SrcHeight = h, w
+	}
+	var err error
+	res.Data, res.Format, err = encode(small, info.Format, m, opt)
+	if err != nil {
+		return nil, fmt.Errorf("encode thumbnail: %w", err)
+	}
+	res.ContentType = res.Format.ContentType()
+	return res, nil
+}
+
+// scale resizes m to exactly tw x th. It box-shrinks by an integer factor on
+// the decoder's own pixel layout while keeping at least twice the target
+// size, then finishes with Lanczos: as sharp as Lanczos all the way (PSNR
+// about 40 dB against it on camera photos) for a fraction of the work.
+func scale(m image.Image, tw, th int) *image.NRGBA {
+	b := m.Bounds()
+	if k := min(b.Dx()/(2*tw), b.Dy()/(2*th)); k >= 2 {
+		m = shrink(m, k)
+	}
+	if b := m.Bounds(); b.Dx() == tw && b.Dy() == th {
+		return toNRGBA(m)
+	}
+	return imaging.Resize(m, tw, th, imaging.Lanczos)
+}
+
+func toNRGBA(m image.Image) *image.NRGBA {
+	if n, ok := m.(*image.NRGBA); ok && n.Rect.Min == (image.Point{}) {
+		return n
+	}
+	return imaging.Clone(m)
+}
+
+// orient applies an EXIF orientation so the image displays upright.
+func orient(m *image.NRGBA, o Orientation) *image.NRGBA {
+	switch o {
+	case 2:
+		return imaging.FlipH(m)
+	case 3:
+		return imaging.Rotate180(m)
+	case 4:
+		return imaging.FlipV(m)
+	case 5:
+		return imaging.Transpose(m)
+	case 6:
+		return imaging.Rotate270(m)
+	case 7:
+		return imaging.Transverse(m)
+	case 8:
+		return imaging.Rotate90(m)
+	}
+	return m
+}
+
+// encode writes the thumbnail in the source's format where browsers show it,
+// else JPEG, or PNG when it has transparency. src is the decoded source, used for a GIF's palette and a grayscale source.
+func encode(m *image.NRGBA, srcFormat Format, src image.Image, opt Options) ([]byte, Format, error) {
+	var buf bytes.Buffer
+	f := srcFormat
+	switch f {
+	case JPEG, PNG, GIF, BMP:
+	default:
+		f = JPEG
+		if !m.Opaque() {
+			f = PNG
+		}
+	}
+	var err error
+	switch f {
+	case JPEG:
+		var out image.Image = m
+		if isGray(src) {
+			out = grayOf(m)
+		}
+		err = jpeg.Encode(&buf, out, &jpeg.Options{Quality: opt.JPEGQuality})
+	case PNG:
+		err = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, m)
+	case GIF:
+		pal := paletteOf(src)
+		p := image.NewPaletted(m.Rect, pal)
+		draw.FloydSteinberg.Draw(p, m.Rect, m, image.Point{})
+		err = gif.Encode(&buf, p, nil)
+	case BMP:
+		err = bmp.Encode(&buf, m)
+	}
+	return buf.Bytes(), f, err
+}
+
+func isGray(m image.Image) bool {
+	switch m.(type) {
+	case *image.Gray, *image.Gray16:
+		return true
+	}
+	return false
+}
+
+func grayOf(m *image.NRGBA) *image.Gray {
+	g := image.NewGray(m.Rect)
+	for i := range g.Pix {
+		g.Pix[i] = m.Pix[4*i+1] // R=G=B for a gray source
+	}
+	return g
+}
+
+func paletteOf(m image.Image) color.Palette {
+	if p, ok := m.(*image.Paletted); ok && len(p.Palette) > 0 {
+		return p.Palette
+	}
+	return palette256
+}
+
+// palette256 is used when a GIF source lost its palette (it was shrunk).
+var palette256 = func() color.Palette {
+	p := make(color.Palette, 0, 256)
+	p = append(p, color.NRGBA{})
+	for r := 0; r < 6; r++ {
+		for g := 0; g < 7; g++ {
+			for b := 0; b < 6; b++ {
+				p = append(p, color.NRGBA{uint8(r * 51), uint8(g * 255 / 6), uint8(b * 51), 255})
+			}
+		}
+	}
+	return p
+}()
+
+func humanBytes(n int64) string {
+	const unit = 1 << 20
+	if n >= unit {
+		return fmt.Sprintf("%d MB", n/unit)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
