@@ -8,9 +8,9 @@ import (
 	"image/jpeg"
 	"os"
 	"os/exec"
-	"strings"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 

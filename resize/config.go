@@ -1,0 +1,106 @@
+package resize
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+// Default prefixes (the NodeBird convention).
+const (
+	DefaultOriginalPrefix = "original/"
+	DefaultThumbPrefix    = "thumb/"
+)
+
+// Config is what the resize function needs to know.
+type Config struct {
+	OriginalPrefix string
+	ThumbPrefix    string
+	Thumbnail      thumbnail.Options
+	CacheControl   string
+}
+
+// DefaultConfig returns the spec's defaults.
+func DefaultConfig() Config {
+	return Config{
+		OriginalPrefix: DefaultOriginalPrefix,
+		ThumbPrefix:    DefaultThumbPrefix,
+		Thumbnail: thumbnail.Options{
+			MaxSize:     thumbnail.DefaultMaxSize,
+			JPEGQuality: thumbnail.DefaultJPEGQuality,
+			MaxPixels:   thumbnail.DefaultMaxPixels,
+			MaxBytes:    thumbnail.DefaultMaxBytes,
+		},
+		CacheControl: DefaultCacheControl,
+	}
+}
+
+func (c Config) cacheControl() string {
+	if c.CacheControl == "" {
+		return DefaultCacheControl
+	}
+	return c.CacheControl
+}
+
+// ConfigFromEnv reads THUMB_MAX_SIZE, THUMB_JPEG_QUALITY, ORIGINAL_PREFIX,
+// THUMB_PREFIX, MAX_PIXELS and MAX_BYTES; unset ones keep their defaults.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	ints := []struct {
+		name string
+		dst  *int
+		lo   int
+		hi   int
+	}{
+		{"THUMB_MAX_SIZE", &c.Thumbnail.MaxSize, 1, 10000},
+		{"THUMB_JPEG_QUALITY", &c.Thumbnail.JPEGQuality, 1, 100},
+	}
+	for _, v := range ints {
+		if s := getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < v.lo || n > v.hi {
+				return c, fmt.Errorf("%s=%q: want a whole number from %d to %d", v.name, s, v.lo, v.hi)
+			}
+			*v.dst = n
+		}
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int64
+	}{{"MAX_PIXELS", &c.Thumbnail.MaxPixels}, {"MAX_BYTES", &c.Thumbnail.MaxBytes}} {
+		if s := getenv(v.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				return c, fmt.Errorf("%s=%q: want a positive whole number", v.name, s)
+			}
+			*v.dst = n
+		}
+	}
+	for _, v := range []struct {
+		name string
+		dst  *string
+	}{{"ORIGINAL_PREFIX", &c.OriginalPrefix}, {"THUMB_PREFIX", &c.ThumbPrefix}} {
+		if s := getenv(v.name); s != "" {
+			*v.dst = s
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// Validate refuses prefixes that would make the function read its own
+// output (endless recursion) or overwrite originals.
+func (c Config) Validate() error {
+	o, t := c.OriginalPrefix, c.ThumbPrefix
+	if o == "" || t == "" {
+		return fmt.Errorf("original and thumbnail prefixes must not be empty")
+	}
+	if strings.HasPrefix(t, o) || strings.HasPrefix(o, t) {
+		return fmt.Errorf("prefixes %q and %q overlap: thumbnails would trigger the function again", o, t)
+	}
+	return nil
+}

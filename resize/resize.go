@@ -1,0 +1,189 @@
+// Package resize is the resize function shared by the AWS Lambda binary and
+// local mode: given a bucket and an original/ key, read the object, make its
+// thumbnail and write it under thumb/ with the same name.
+//
+// It depends only on the image pipeline and the S3 API, so the Lambda
+// binary stays small.
+package resize
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+// S3API is the part of the S3 client the handler uses.
+type S3API interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// Metadata keys written on every thumbnail (S3 user metadata, lower case).
+const (
+	MetaSourceWidth  = "source-width"
+	MetaSourceHeight = "source-height"
+	MetaSourceFormat = "source-format"
+)
+
+// DefaultCacheControl: keys carry a timestamp and are never rewritten with
+// other content, so thumbnails can be cached for good.
+const DefaultCacheControl = "public, max-age=31536000, immutable"
+
+// Handler makes thumbnails for objects in a bucket.
+type Handler struct {
+	S3     S3API
+	Config Config
+	Log    *slog.Logger // nil: slog.Default()
+}
+
+// Outcome says what Resize did with one key.
+type Outcome struct {
+	Key, ThumbKey string
+	// Skipped: the key is not under the original prefix (no recursion).
+	Skipped bool
+	// Failed holds a permanent failure (not an image, corrupt, too large,
+	// object gone): logged, not retried.
+	Failed error
+	Result *thumbnail.Result
+}
+
+// ThumbKey maps an original key to its thumbnail key; ok is false for keys
+// outside the original prefix.
+func (c Config) ThumbKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, c.OriginalPrefix)
+	if !ok || rest == "" || strings.HasSuffix(rest, "/") {
+		return "", false
+	}
+	return c.ThumbPrefix + rest, true
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+// Resize makes the thumbnail of bucket/key. It returns an error only for
+// transient failures (network, throttling, permissions), which the caller
+// should retry; permanent ones are logged and reported in Outcome.Failed.
+func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, error) {
+	out := Outcome{Key: key}
+	thumbKey, ok := h.Config.ThumbKey(key)
+	if !ok {
+		out.Skipped = true
+		h.log().Debug("skip: not under the original prefix", "bucket", bucket, "key", key)
+		return out, nil
+	}
+	out.ThumbKey = thumbKey
+	opt := h.Config.Thumbnail
+
+	obj, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) || apiCode(err) == "NotFound" {
+			return h.permanent(out, bucket, fmt.Errorf("object is gone: %w", err))
+		}
+		return out, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer obj.Body.Close()
+	if n := aws.ToInt64(obj.ContentLength); opt.MaxBytes > 0 && n > opt.MaxBytes {
+		return h.permanent(out, bucket, &thumbnail.Error{Kind: thumbnail.KindTooLarge,
+			Reason: fmt.Sprintf("%d bytes, limit %d", n, opt.MaxBytes)})
+	}
+	limit := opt.MaxBytes
+	if limit <= 0 {
+		limit = thumbnail.DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(obj.Body, limit+1))
+	if err != nil {
+		return out, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	res, err := thumbnail.Make(data, opt)
+	if err != nil {
+		if thumbnail.IsPermanent(err) {
+			return h.permanent(out, bucket, err)
+		}
+		return out, fmt.Errorf("thumbnail %s: %w", key, err)
+	}
+	out.Result = res
+	_, err = h.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        &bucket,
+		Key:           &thumbKey,
+		Body:          bytes.NewReader(res.Data),
+		ContentLength: aws.Int64(int64(len(res.Data))),
+		ContentType:   aws.String(res.ContentType),
+		CacheControl:  aws.String(h.Config.cacheControl()),
+		Metadata: map[string]string{
+			MetaSourceWidth:  strconv.Itoa(res.SrcWidth),
+			MetaSourceHeight: strconv.Itoa(res.SrcHeight),
+			MetaSourceFormat: string(res.SrcFormat),
+		},
+	})
+	if err != nil {
+		return out, fmt.Errorf("put s3://%s/%s: %w", bucket, thumbKey, err)
+	}
+	h.log().Info("thumbnail written", "bucket", bucket, "key", key, "thumb_key", thumbKey,
+		"source", fmt.Sprintf("%dx%d %s", res.SrcWidth, res.SrcHeight, res.SrcFormat),
+		"thumb", fmt.Sprintf("%dx%d %s", res.Width, res.Height, res.Format), "bytes", len(res.Data))
+	return out, nil
+}
+
+func (h *Handler) permanent(out Outcome, bucket string, err error) (Outcome, error) {
+	out.Failed = err
+	h.log().Warn("no thumbnail (permanent, not retried)", "bucket", bucket, "key", out.Key, "reason", err.Error())
+	return out, nil
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// DecodeEventKey decodes an object key as S3 puts it in event notifications:
+// URL-encoded, with '+' standing for a space.
+func DecodeEventKey(k string) (string, error) {
+	s, err := url.QueryUnescape(k)
+	if err != nil {
+		return "", fmt.Errorf("decode event key %q: %w", k, err)
+	}
+	return s, nil
+}
+
+// HandleS3Event processes every ObjectCreated record of an S3 event. It
+// returns an error (so Lambda retries) only if some record failed
+// transiently.
+func (h *Handler) HandleS3Event(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for _, r := range ev.Records {
+		if r.EventName != "" && !strings.HasPrefix(r.EventName, "ObjectCreated") {
+			continue
+		}
+		key, err := DecodeEventKey(r.S3.Object.Key)
+		if err != nil { // a malformed key will never decode: permanent
+			h.log().Warn("skip: undecodable key", "key", r.S3.Object.Key, "reason", err.Error())
+			continue
+		}
+		if _, err := h.Resize(ctx, r.S3.Bucket.Name, key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
