@@ -161,10 +161,10 @@ func TestEventKeysRoundTrip(t *testing.T) {
 
 func TestDecodeEventKey(t *testing.T) {
 	for raw, want := range map[string]string{
-		"original/my+photo.jpg":          "original/my photo.jpg",
-		"original/a%2Bb.jpg":             "original/a+b.jpg",
-		"original/100%25.jpg":            "original/100%.jpg",
-		"original/%281%29.jpg":           "original/(1).jpg",
+		"original/my+photo.jpg":           "original/my photo.jpg",
+		"original/a%2Bb.jpg":              "original/a+b.jpg",
+		"original/100%25.jpg":             "original/100%.jpg",
+		"original/%281%29.jpg":            "original/(1).jpg",
 		"original/%EC%82%AC%EC%A7%84.jpg": "original/사진.jpg",
 	} {
 		got, err := DecodeEventKey(raw)

@@ -1,0 +1,56 @@
+# thumbdrop — see README.md. `make run` opens the app, `make test` runs every test.
+GO        ?= go
+TAGS      := migrated_fynedo
+PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
+export THUMBDROP_PHOTOS := $(PHOTOS)
+
+.PHONY: run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+
+run: deps
+	$(GO) run -tags $(TAGS) . $(ARGS)
+
+build: deps
+	$(GO) build -tags $(TAGS) -o bin/thumbdrop .
+
+deps:
+	@scripts/install-deps.sh run
+
+test-deps:
+	@scripts/install-deps.sh test
+	@scripts/fetch-photos.sh >/dev/null
+
+photos:
+	@scripts/fetch-photos.sh
+
+vet:
+	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above" && false)
+	$(GO) vet -tags $(TAGS) ./...
+
+# The whole suite: unit, integration (loopback S3 servers), keyring (a real
+# Secret Service in a private D-Bus session) and UI tests, with the race
+# detector. Real photos are required, not skipped.
+test: test-deps vet
+	THUMBDROP_REQUIRE_PHOTOS=1 scripts/test.sh
+
+# The Lambda function: a static arm64 bootstrap for provided.al2023, zipped.
+lambda:
+	mkdir -p dist
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o dist/bootstrap ./lambda
+	cd dist && rm -f thumbdrop-resize-arm64.zip && zip -q thumbdrop-resize-arm64.zip bootstrap
+	@ls -l dist/bootstrap dist/thumbdrop-resize-arm64.zip
+
+# Called by `sam build` (deploy/template.yaml, BuildMethod: makefile).
+build-ResizeFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./lambda
+
+bench-node:
+	@test -d bench/node_modules/sharp || npm ci --prefix bench --no-audit --no-fund
+
+# Speed, side by side in one run: thumbdrop vs naive imaging vs sharp.
+bench: test-deps bench-node
+	$(GO) test ./thumbnail -run '^$$' -bench . -benchmem -cpu 1 -count 5
+	$(GO) run ./bench/thumbcompare -runs 9 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg \
+		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Storm.jpg
+
+clean:
+	rm -rf bin dist

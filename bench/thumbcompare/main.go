@@ -1,0 +1,183 @@
+// Command thumbcompare times thumbdrop's thumbnail pipeline against the naive
+// imaging pipeline (in this process) and sharp/libvips (node, same script
+// run), one core each, on the same photos, and prints medians and ratios.
+// Each pipeline's peak memory is measured in a child process per file
+// (max RSS from rusage).
+//
+// usage: go run ./bench/thumbcompare [-runs 7] [-sharp bench/sharp-thumb.mjs] FILE...
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+type pipeline func([]byte) error
+
+var pipelines = map[string]pipeline{
+	"thumbdrop": func(b []byte) error { _, err := thumbnail.Make(b, thumbnail.Options{}); return err },
+	"naive": func(b []byte) error {
+		m, err := imaging.Decode(bytes.NewReader(b), imaging.AutoOrientation(true))
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		return jpeg.Encode(&out, imaging.Fit(m, 200, 200, imaging.Lanczos), &jpeg.Options{Quality: 80})
+	},
+	"stdlib-decode": func(b []byte) error { _, err := jpeg.Decode(bytes.NewReader(b)); return err },
+}
+
+func median(runs int, f func() error) (time.Duration, error) {
+	var ts []time.Duration
+	for i := 0; i < runs+1; i++ {
+		t0 := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		if i > 0 { // first run warms up
+			ts = append(ts, time.Since(t0))
+		}
+	}
+	slices.Sort(ts)
+	return ts[len(ts)/2], nil
+}
+
+func main() {
+	runs := flag.Int("runs", 7, "timed runs per file and pipeline (median reported)")
+	sharpScript := flag.String("sharp", "bench/sharp-thumb.mjs", "sharp timing script (empty: skip sharp)")
+	child := flag.String("child", "", "internal: run one pipeline once on one file and exit")
+	flag.Parse()
+	runtime.GOMAXPROCS(1) // Lambda below 1.8 GB has less than one vCPU
+	if *child != "" {
+		data, err := os.ReadFile(flag.Arg(0))
+		if err == nil {
+			err = pipelines[*child](data)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Println(vmHWM())
+		return
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\tMP\tthumbdrop ms\tnaive ms\tsharp ms\tstd decode ms\tthumbdrop/naive\tthumbdrop/sharp\tthumbdrop RSS MB\tnaive RSS MB\tsharp RSS MB\t")
+	for _, file := range flag.Args() {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			fatal(err)
+		}
+		info, err := thumbnail.Inspect(data, thumbnail.Options{})
+		if err != nil {
+			fatal(fmt.Errorf("%s: %w", file, err))
+		}
+		ms := map[string]float64{}
+		for _, name := range []string{"thumbdrop", "naive", "stdlib-decode"} {
+			debug.FreeOSMemory()
+			d, err := median(*runs, func() error { return pipelines[name](data) })
+			if err != nil {
+				fatal(fmt.Errorf("%s on %s: %w", name, file, err))
+			}
+			ms[name] = float64(d.Microseconds()) / 1000
+		}
+		sharpMS, sharpRSS := sharp(*sharpScript, *runs, file)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%.2fx\t%s\t%.0f\t%.0f\t%s\t\n",
+			shortName(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], opt(sharpMS, "%.1f"),
+			ms["stdlib-decode"], ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS),
+			childRSS("thumbdrop", file), childRSS("naive", file), opt(sharpRSS, "%.0f"))
+	}
+	tw.Flush()
+	fmt.Println("thumbdrop/naive: how many times faster than imaging.Decode+Fit(Lanczos); thumbdrop/sharp: our time over sharp's (lower is better). One core each; medians of", *runs, "runs.")
+}
+
+func shortName(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
+
+func opt(v float64, f string) string {
+	if v <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf(f, v)
+}
+
+func ratio(a, b float64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+// childRSS runs one pipeline once in a fresh process and returns its peak
+// resident memory in MB. The child reads its own VmHWM: rusage's maxrss of a
+// child counts the parent's memory at fork on Linux.
+func childRSS(name, file string) float64 {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "-child", name, file)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		fatal(err)
+	}
+	var kb float64
+	fmt.Sscan(string(out), &kb)
+	return kb / 1024
+}
+
+// vmHWM is this process's peak resident set in kB.
+func vmHWM() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			fmt.Sscan(v, &kb)
+			return kb
+		}
+	}
+	return 0
+}
+
+func sharp(script string, runs int, file string) (ms, rssMB float64) {
+	if script == "" {
+		return 0, 0
+	}
+	cmd := exec.Command("node", script, fmt.Sprint(runs), file)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sharp skipped: %v (run `npm ci --prefix bench`)\n", err)
+		return 0, 0
+	}
+	var r struct {
+		MedianMS float64 `json:"median_ms"`
+		HWMKB    float64 `json:"vmhwm_kb"`
+	}
+	json.Unmarshal(out, &r)
+	// Node's own baseline (~45 MB) is included, as it is for any sharp user.
+	return r.MedianMS, r.HWMKB / 1024
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "thumbcompare:", err)
+	os.Exit(1)
+}

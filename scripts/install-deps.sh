@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing thumbdrop needs on Debian/Ubuntu:
+# the C toolchain and X11/GL headers for Fyne's cgo build, and the programs
+# the tests drive. Packages already present are skipped; apt is retried once.
+# usage: scripts/install-deps.sh [run|test]
+set -euo pipefail
+what=${1:-test}
+pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev)
+if [ "$what" = test ]; then
+  pkgs+=(xvfb x11-utils xdotool imagemagick gnome-keyring dbus-x11 libjpeg-turbo-progs
+         rclone awscli python3-gi gir1.2-gtk-3.0 zip nodejs npm)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  install() { $sudo apt-get install -y --no-install-recommends "${missing[@]}"; }
+  $sudo apt-get update -qq || true
+  install || { sleep 5; $sudo apt-get update -qq || true; install; }
+fi
+if ! command -v go >/dev/null; then
+  echo "Go 1.26 or newer is needed: https://go.dev/doc/install" >&2
+  exit 1
+fi
