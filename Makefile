@@ -44,6 +44,7 @@ build-ResizeFunction:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./lambda
 
 bench-node:
+	@scripts/install-deps.sh bench
 	@test -d bench/node_modules/sharp || npm ci --prefix bench --no-audit --no-fund
 
 # Speed, side by side in one run: thumbdrop vs naive imaging vs sharp.

@@ -2,13 +2,16 @@
 # Installs what building and testing thumbdrop needs on Debian/Ubuntu:
 # the C toolchain and X11/GL headers for Fyne's cgo build, and the programs
 # the tests drive. Packages already present are skipped; apt is retried once.
-# usage: scripts/install-deps.sh [run|test]
+# usage: scripts/install-deps.sh [run|test|bench]
 set -euo pipefail
 what=${1:-test}
 pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev)
 if [ "$what" = test ]; then
   pkgs+=(xvfb x11-utils xdotool imagemagick gnome-keyring dbus-x11 libjpeg-turbo-progs
-         rclone awscli python3-gi gir1.2-gtk-3.0 zip nodejs npm)
+         rclone awscli python3-gi gir1.2-gtk-3.0 zip)
+fi
+if [ "$what" = bench ] && ! command -v npm >/dev/null; then
+  pkgs+=(nodejs npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
