@@ -12,6 +12,8 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail/jpegdec"
 )
 
 // safeDecodeConfig reads the header of a sniffed image. Decoders of
@@ -40,8 +42,22 @@ func safeDecodeConfig(f Format, data []byte) (cfg image.Config, err error) {
 	return cfg, fmt.Errorf("unknown format %q", f)
 }
 
-// decode decodes the pixels of an image already checked by Inspect.
-func decode(info Info, data []byte) (m image.Image, err error) {
+// jpegScale picks the largest DCT scaling (1/8, 1/4, 1/2) that keeps at
+// least twice the target size, so the final Lanczos pass has the detail it
+// needs; 1 means a full decode.
+func jpegScale(w, h, tw, th int) int {
+	for _, s := range []int{8, 4, 2} {
+		if (w+s-1)/s >= 2*tw && (h+s-1)/s >= 2*th {
+			return s
+		}
+	}
+	return 1
+}
+
+// decode decodes the pixels of an image already checked by Inspect. A JPEG
+// to be thumbnailed to tw x th is decoded straight at a reduced scale where
+// it can be; anything jpegdec does not handle goes to image/jpeg.
+func decode(info Info, data []byte, tw, th int) (m image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, newError(KindCorrupt, fmt.Errorf("decoder panic: %v", r), "damaged %s data", info.Format)
@@ -50,6 +66,11 @@ func decode(info Info, data []byte) (m image.Image, err error) {
 	r := bytes.NewReader(data)
 	switch info.Format {
 	case JPEG:
+		if s := jpegScale(info.Width, info.Height, tw, th); s > 1 {
+			if m, err = jpegdec.Decode(data, s); err == nil {
+				break
+			}
+		}
 		m, err = jpeg.Decode(r)
 	case PNG:
 		m, err = png.Decode(r)

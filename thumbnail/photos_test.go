@@ -40,11 +40,15 @@ func TestRealPhotos(t *testing.T) {
 			ref := reference(t, data, c.w, c.h)
 			// Resize quality, before the lossy encode: the pixels we hand
 			// the encoder against Lanczos from the full image.
-			m, _, err := image.Decode(bytes.NewReader(data))
+			info, err := Inspect(data, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			pResize := psnr(scale(m, c.w, c.h), ref)
+			small, _, err := render(data, info, Options{}.withDefaults())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pResize := psnr(small, ref)
 			pFile := psnr(got, ref)
 			t.Logf("%s: %dx%d -> %dx%d, %d bytes; PSNR vs full Lanczos: resize %.1f dB, after encode %.1f dB",
 				c.name, res.SrcWidth, res.SrcHeight, res.Width, res.Height, len(res.Data), pResize, pFile)

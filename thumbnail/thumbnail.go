@@ -120,11 +120,35 @@ func Make(data []byte, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := decode(info, data)
+	small, src, err := render(data, info, opt)
 	if err != nil {
 		return nil, err
 	}
-	return finish(m, info, opt)
+	res := &Result{
+		SrcFormat: info.Format,
+		SrcWidth:  info.Width, SrcHeight: info.Height,
+		Width: small.Rect.Dx(), Height: small.Rect.Dy(),
+	}
+	if info.Orientation.swapsAxes() {
+		res.SrcWidth, res.SrcHeight = info.Height, info.Width
+	}
+	res.Data, res.Format, err = encode(small, info.Format, src, opt)
+	if err != nil {
+		return nil, fmt.Errorf("encode thumbnail: %w", err)
+	}
+	res.ContentType = res.Format.ContentType()
+	return res, nil
+}
+
+// render decodes (at a reduced scale where the format allows), resizes and
+// orients: the thumbnail's pixels before encoding. src is the decoded image.
+func render(data []byte, info Info, opt Options) (small *image.NRGBA, src image.Image, err error) {
+	tw, th := fitSize(info.Width, info.Height, opt.MaxSize)
+	src, err = decode(info, data, tw, th)
+	if err != nil {
+		return nil, nil, err
+	}
+	return orient(scale(src, tw, th), info.Orientation), src, nil
 }
 
 // fitSize is the largest size within max x max with w:h's aspect ratio, never
@@ -140,30 +164,6 @@ func fitSize(w, h, max int) (int, int) {
 }
 
 func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
-
-// finish resizes a decoded image, orients it and encodes it.
-func finish(m image.Image, info Info, opt Options) (*Result, error) {
-	b := m.Bounds()
-	w, h := b.Dx(), b.Dy()
-	tw, th := fitSize(w, h, opt.MaxSize)
-	small := scale(m, tw, th)
-	small = orient(small, info.Orientation)
-	res := &Result{
-		SrcFormat: info.Format,
-		SrcWidth:  w, SrcHeight: h,
-		Width: small.Rect.Dx(), Height: small.Rect.Dy(),
-	}
-	if info.Orientation.swapsAxes() {
-		res.SrcWidth, res.SrcHeight = h, w
-	}
-	var err error
-	res.Data, res.Format, err = encode(small, info.Format, m, opt)
-	if err != nil {
-		return nil, fmt.Errorf("encode thumbnail: %w", err)
-	}
-	res.ContentType = res.Format.ContentType()
-	return res, nil
-}
 
 // scale resizes m to exactly tw x th. It box-shrinks by an integer factor on
 // the decoder's own pixel layout while keeping at least twice the target

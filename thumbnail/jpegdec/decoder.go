@@ -1,0 +1,431 @@
+// Package jpegdec decodes baseline JPEG straight to 1/2, 1/4 or 1/8 scale in
+// the DCT domain (ITU-T T.81), as libjpeg's scaled decoding does: at 1/8 each
+// 8x8 block becomes one pixel from its DC term alone, so a 12 MP photo never
+// exists at full size. Files it does not handle (progressive, arithmetic,
+// 12-bit, lossless, CMYK, RGB) return ErrUnsupported: callers fall back to
+// image/jpeg.
+package jpegdec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+)
+
+// ErrUnsupported: a valid JPEG variant this decoder leaves to image/jpeg.
+var ErrUnsupported = errors.New("jpegdec: unsupported JPEG variant")
+
+// FormatError: the data is not valid JPEG.
+type FormatError string
+
+func (e FormatError) Error() string { return "jpegdec: invalid JPEG: " + string(e) }
+
+type component struct {
+	id       uint8
+	h, v     int
+	tq       uint8
+	td, ta   uint8
+	pred     int32
+	plane    []byte
+	stride   int // bytes per plane row
+	bx, by   int // blocks per row and per column in the plane
+	nx, ny   int // output pixels per block, across and down
+	dc, ac   *huffman
+	q        *[64]int32
+	inScanAt int
+}
+
+type decoder struct {
+	data       []byte
+	pos        int
+	w, h       int
+	comps      []component
+	hmax, vmax int
+	qt         [4][64]int32 // zigzag order
+	qtSet      [4]bool
+	dc, ac     [4]huffman
+	ri         int
+	adobe      bool
+	transform  uint8
+	n          int // output pixels per block side: 8/scale
+	haveFrame  bool
+	maxPixels  int64
+}
+
+// Decode decodes data at 1/scale size (scale 2, 4 or 8): the result is
+// ceil(w/scale) x ceil(h/scale), an *image.YCbCr or *image.Gray.
+func Decode(data []byte, scale int) (image.Image, error) {
+	if scale != 2 && scale != 4 && scale != 8 {
+		return nil, fmt.Errorf("jpegdec: scale 1/%d: %w", scale, ErrUnsupported)
+	}
+	d := &decoder{data: data, n: 8 / scale}
+	return d.decode()
+}
+
+func (d *decoder) u16(at int) int { return int(binary.BigEndian.Uint16(d.data[at:])) }
+
+func (d *decoder) decode() (image.Image, error) {
+	if len(d.data) < 4 || d.data[0] != 0xFF || d.data[1] != 0xD8 {
+		return nil, FormatError("missing SOI marker")
+	}
+	d.pos = 2
+	for {
+		// Find the next marker, skipping fill bytes.
+		for d.pos < len(d.data) && d.data[d.pos] != 0xFF {
+			d.pos++ // junk between segments: libjpeg warns and goes on
+		}
+		for d.pos < len(d.data) && d.data[d.pos] == 0xFF {
+			d.pos++
+		}
+		if d.pos >= len(d.data) {
+			return nil, FormatError("no image data")
+		}
+		m := d.data[d.pos]
+		d.pos++
+		switch {
+		case m == 0xD8 || m >= 0xD0 && m <= 0xD7 || m == 0x01:
+			continue // no length
+		case m == 0xD9:
+			return nil, FormatError("end of image before any scan")
+		}
+		if d.pos+2 > len(d.data) {
+			return nil, FormatError("truncated segment")
+		}
+		n := d.u16(d.pos)
+		if n < 2 || d.pos+n > len(d.data) {
+			return nil, FormatError("truncated segment")
+		}
+		seg := d.data[d.pos+2 : d.pos+n]
+		d.pos += n
+		var err error
+		switch m {
+		case 0xC0, 0xC1: // baseline, extended sequential (Huffman)
+			err = d.frame(seg)
+		case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+			return nil, ErrUnsupported // progressive, lossless, hierarchical, arithmetic
+		case 0xC4:
+			err = d.dht(seg)
+		case 0xDB:
+			err = d.dqt(seg)
+		case 0xDD:
+			if len(seg) < 2 {
+				return nil, FormatError("bad DRI")
+			}
+			d.ri = int(binary.BigEndian.Uint16(seg))
+		case 0xEE:
+			if len(seg) >= 12 && string(seg[:5]) == "Adobe" {
+				d.adobe, d.transform = true, seg[11]
+			}
+		case 0xDA:
+			return d.scan(seg)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (d *decoder) frame(s []byte) error {
+	if d.haveFrame {
+		return FormatError("two frames")
+	}
+	d.haveFrame = true
+	if len(s) < 6 {
+		return FormatError("short SOF")
+	}
+	if s[0] != 8 {
+		return ErrUnsupported // 12-bit
+	}
+	d.h, d.w = int(binary.BigEndian.Uint16(s[1:])), int(binary.BigEndian.Uint16(s[3:]))
+	nf := int(s[5])
+	if d.w == 0 || d.h == 0 {
+		return ErrUnsupported // height from DNL: leave to image/jpeg
+	}
+	if nf != 1 && nf != 3 {
+		return ErrUnsupported // CMYK/YCCK and others
+	}
+	if len(s) < 6+3*nf {
+		return FormatError("short SOF")
+	}
+	d.comps = make([]component, nf)
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.id, c.h, c.v, c.tq = s[6+3*i], int(s[7+3*i]>>4), int(s[7+3*i]&15), s[8+3*i]
+		if c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.tq > 3 {
+			return FormatError("bad sampling factors")
+		}
+		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
+	}
+	if nf == 1 {
+		d.comps[0].h, d.comps[0].v, d.hmax, d.vmax = 1, 1, 1, 1
+	}
+	return nil
+}
+
+func (d *decoder) dqt(s []byte) error {
+	for len(s) > 0 {
+		pq, tq := s[0]>>4, s[0]&15
+		if tq > 3 {
+			return FormatError("bad DQT")
+		}
+		s = s[1:]
+		switch pq {
+		case 0:
+			if len(s) < 64 {
+				return FormatError("short DQT")
+			}
+			for i := 0; i < 64; i++ {
+				d.qt[tq][i] = int32(s[i])
+			}
+			s = s[64:]
+		case 1:
+			if len(s) < 128 {
+				return FormatError("short DQT")
+			}
+			for i := 0; i < 64; i++ {
+				d.qt[tq][i] = int32(binary.BigEndian.Uint16(s[2*i:]))
+			}
+			s = s[128:]
+		default:
+			return FormatError("bad DQT precision")
+		}
+		d.qtSet[tq] = true
+	}
+	return nil
+}
+
+func (d *decoder) dht(s []byte) error {
+	for len(s) > 0 {
+		if len(s) < 17 {
+			return FormatError("short DHT")
+		}
+		tc, th := s[0]>>4, s[0]&15
+		if tc > 1 || th > 3 {
+			return FormatError("bad DHT")
+		}
+		var counts [16]uint8
+		copy(counts[:], s[1:17])
+		total := 0
+		for _, c := range counts {
+			total += int(c)
+		}
+		if len(s) < 17+total {
+			return FormatError("short DHT")
+		}
+		t := &d.dc[th]
+		if tc == 1 {
+			t = &d.ac[th]
+		}
+		if err := t.build(counts, s[17:17+total]); err != nil {
+			return err
+		}
+		s = s[17+total:]
+	}
+	return nil
+}
+
+// ratio maps chroma sampling relative to luma to image's subsample ratios.
+func (d *decoder) ratio() (image.YCbCrSubsampleRatio, bool) {
+	y, cb, cr := d.comps[0], d.comps[1], d.comps[2]
+	if y.h != d.hmax || y.v != d.vmax || cb.h != cr.h || cb.v != cr.v ||
+		d.hmax%cb.h != 0 || d.vmax%cb.v != 0 {
+		return 0, false
+	}
+	return ratioOf(d.hmax/cb.h, d.vmax/cb.v)
+}
+
+// ratioOf maps luma pixels per chroma sample, across and down, to a ratio.
+func ratioOf(sx, sy int) (image.YCbCrSubsampleRatio, bool) {
+	switch [2]int{sx, sy} {
+	case [2]int{1, 1}:
+		return image.YCbCrSubsampleRatio444, true
+	case [2]int{2, 1}:
+		return image.YCbCrSubsampleRatio422, true
+	case [2]int{2, 2}:
+		return image.YCbCrSubsampleRatio420, true
+	case [2]int{1, 2}:
+		return image.YCbCrSubsampleRatio440, true
+	case [2]int{4, 1}:
+		return image.YCbCrSubsampleRatio411, true
+	case [2]int{4, 2}:
+		return image.YCbCrSubsampleRatio410, true
+	}
+	return 0, false
+}
+
+func (d *decoder) scan(s []byte) (image.Image, error) {
+	if !d.haveFrame {
+		return nil, FormatError("scan before frame")
+	}
+	if len(s) < 1 {
+		return nil, FormatError("short SOS")
+	}
+	ns := int(s[0])
+	if ns != len(d.comps) {
+		return nil, ErrUnsupported // component-by-component scans: image/jpeg
+	}
+	if len(s) < 4+2*ns {
+		return nil, FormatError("short SOS")
+	}
+	var ratio image.YCbCrSubsampleRatio
+	if len(d.comps) == 3 {
+		if d.adobe && d.transform == 0 || d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
+			return nil, ErrUnsupported // RGB JPEG
+		}
+		var ok bool
+		if ratio, ok = d.ratio(); !ok {
+			return nil, ErrUnsupported
+		}
+	}
+	for i := 0; i < ns; i++ {
+		id, t := s[1+2*i], s[2+2*i]
+		var c *component
+		for k := range d.comps {
+			if d.comps[k].id == id {
+				c = &d.comps[k]
+			}
+		}
+		if c == nil || c != &d.comps[i] {
+			return nil, ErrUnsupported // scan order differs from frame order
+		}
+		c.td, c.ta = t>>4, t&15
+		if c.td > 3 || c.ta > 3 || !d.dc[c.td].present || !d.ac[c.ta].present || !d.qtSet[c.tq] {
+			return nil, FormatError("scan refers to a missing table")
+		}
+		c.dc, c.ac, c.q = &d.dc[c.td], &d.ac[c.ta], &d.qt[c.tq]
+	}
+	if s[1+2*ns] != 0 || s[2+2*ns] != 63 || s[3+2*ns] != 0 {
+		return nil, FormatError("bad spectral selection for a sequential scan")
+	}
+
+	n := d.n
+	var mcusX, mcusY int
+	if len(d.comps) == 1 {
+		mcusX, mcusY = (d.w+7)/8, (d.h+7)/8
+	} else {
+		mcusX, mcusY = (d.w+8*d.hmax-1)/(8*d.hmax), (d.h+8*d.vmax-1)/(8*d.vmax)
+	}
+	// Chroma blocks are decoded larger by their subsampling factor (up to
+	// 8x8), so chroma is as sharp as a box filter of the full image gives;
+	// the result is 4:4:4 at the reduced scale, or keeps what subsampling
+	// is left where 8x8 is not enough (4:1:x at 1/2).
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.nx, c.ny = min(n*d.hmax/c.h, 8), min(n*d.vmax/c.v, 8)
+		c.bx, c.by = mcusX*c.h, mcusY*c.v
+		c.stride = c.bx * c.nx
+		c.plane = make([]byte, c.stride*c.by*c.ny)
+	}
+	if len(d.comps) == 3 {
+		ratio, _ = ratioOf(n*d.hmax/d.comps[1].h/d.comps[1].nx, n*d.vmax/d.comps[1].v/d.comps[1].ny)
+	}
+	br := &bitReader{data: d.data, pos: d.pos}
+	var blk [64]int32
+	mcu := 0
+	for my := 0; my < mcusY; my++ {
+		for mx := 0; mx < mcusX; mx++ {
+			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+				if !br.restart() {
+					return nil, FormatError("missing restart marker")
+				}
+				for i := range d.comps {
+					d.comps[i].pred = 0
+				}
+			}
+			mcu++
+			for i := range d.comps {
+				c := &d.comps[i]
+				for v := 0; v < c.v; v++ {
+					for h := 0; h < c.h; h++ {
+						if err := decodeBlock(br, c, &blk, needed[c.nx*c.ny > 1]); err != nil {
+							return nil, err
+						}
+						bx, by := mx*c.h+h, my*c.v+v
+						out := c.plane[by*c.ny*c.stride+bx*c.nx:]
+						idct(&blk, c.nx, c.ny, out, c.stride)
+					}
+				}
+			}
+			if br.overrun() {
+				return nil, FormatError("truncated scan")
+			}
+		}
+	}
+	ow, oh := (d.w+8/n-1)/(8/n), (d.h+8/n-1)/(8/n)
+	r := image.Rect(0, 0, ow, oh)
+	if len(d.comps) == 1 {
+		c := d.comps[0]
+		return &image.Gray{Pix: c.plane, Stride: c.stride, Rect: r}, nil
+	}
+	return &image.YCbCr{
+		Y: d.comps[0].plane, Cb: d.comps[1].plane, Cr: d.comps[2].plane,
+		YStride: d.comps[0].stride, CStride: d.comps[1].stride,
+		SubsampleRatio: ratio, Rect: r,
+	}, nil
+}
+
+// decodeBlock reads one block's coefficients; only those the output scale
+// uses (need, in zigzag order) are dequantised and kept, in natural order.
+func decodeBlock(br *bitReader, c *component, blk *[64]int32, need *[64]bool) error {
+	*blk = [64]int32{}
+	t, err := c.dc.decode(br)
+	if err != nil {
+		return err
+	}
+	if t > 15 {
+		return FormatError("bad DC category")
+	}
+	c.pred += br.receiveExtend(uint(t))
+	blk[0] = c.pred * c.q[0]
+	for k := 1; k < 64; {
+		rs, err := c.ac.decode(br)
+		if err != nil {
+			return err
+		}
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
+				break // end of block
+			}
+			k += 16
+			continue
+		}
+		k += r
+		if k > 63 {
+			return FormatError("coefficient index past 63")
+		}
+		if need[k] {
+			blk[zigzag[k]] = br.receiveExtend(s) * c.q[k]
+		} else {
+			if br.n < s {
+				br.refill()
+			}
+			br.skip(s)
+		}
+		k++
+	}
+	return nil
+}
+
+// zigzag maps zigzag index to natural (row-major) index.
+var zigzag = [64]int{
+	0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+	12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+	35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+}
+
+// needed[all][k]: is zigzag coefficient k used? A block decoded to one
+// pixel needs its DC term alone; any larger output uses every coefficient
+// (an exact box mean depends on all of them).
+var needed = map[bool]*[64]bool{
+	false: {0: true},
+	true: func() *[64]bool {
+		var t [64]bool
+		for k := range t {
+			t[k] = true
+		}
+		return &t
+	}(),
+}

@@ -1,0 +1,83 @@
+package jpegdec
+
+import "errors"
+
+const lutBits = 9
+
+// huffman is a decoding table: a lookup on the next lutBits bits for short
+// codes, canonical-code search for the rest.
+type huffman struct {
+	lut     [1 << lutBits]uint16 // (length << 8) | symbol; 0 = not in the table
+	maxcode [18]int32            // largest code of each length, -1 if none
+	valptr  [17]int32            // index into vals of the first code of each length
+	mincode [17]int32
+	vals    [256]uint8
+	present bool
+}
+
+var errBadHuffman = errors.New("jpeg: bad Huffman table")
+
+// build fills the table from the DHT counts (codes per length 1..16) and
+// symbols.
+func (h *huffman) build(counts [16]uint8, vals []uint8) error {
+	total := 0
+	for _, c := range counts {
+		total += int(c)
+	}
+	if total == 0 || total > 256 || total != len(vals) {
+		return errBadHuffman
+	}
+	copy(h.vals[:], vals)
+	h.lut = [1 << lutBits]uint16{}
+	code, k := int32(0), 0
+	for l := 1; l <= 16; l++ {
+		n := int(counts[l-1])
+		h.valptr[l] = int32(k)
+		h.mincode[l] = code
+		if n == 0 {
+			h.maxcode[l] = -1
+		} else {
+			for i := 0; i < n; i++ {
+				if l <= lutBits {
+					shift := lutBits - l
+					base := int(code) << shift
+					for j := 0; j < 1<<shift; j++ {
+						h.lut[base+j] = uint16(l)<<8 | uint16(vals[k])
+					}
+				}
+				code++
+				k++
+			}
+			h.maxcode[l] = code - 1
+		}
+		if code > 1<<l {
+			return errBadHuffman
+		}
+		code <<= 1
+	}
+	h.maxcode[17] = 1 << 30
+	h.present = true
+	return nil
+}
+
+var errBadCode = errors.New("jpeg: bad Huffman code")
+
+// decode reads one symbol.
+func (h *huffman) decode(b *bitReader) (uint8, error) {
+	if b.n < 16 {
+		b.refill()
+	}
+	if e := h.lut[b.acc>>(64-lutBits)]; e != 0 {
+		b.skip(uint(e >> 8))
+		return uint8(e), nil
+	}
+	code := int32(b.acc >> (64 - lutBits))
+	for l := lutBits + 1; l <= 16; l++ {
+		code = int32(b.acc >> (64 - uint(l)))
+		if code <= h.maxcode[l] {
+			b.skip(uint(l))
+			return h.vals[h.valptr[l]+code-h.mincode[l]], nil
+		}
+	}
+	return 0, errBadCode
+}
