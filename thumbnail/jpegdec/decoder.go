@@ -16,6 +16,10 @@ import (
 // ErrUnsupported: a valid JPEG variant this decoder leaves to image/jpeg.
 var ErrUnsupported = errors.New("jpegdec: unsupported JPEG variant")
 
+// MaxPixels bounds what a frame header may declare: the decoder allocates
+// its (reduced) planes from the declared size before reading the scan.
+const MaxPixels = 1 << 28
+
 // FormatError: the data is not valid JPEG.
 type FormatError string
 
@@ -141,6 +145,9 @@ func (d *decoder) frame(s []byte) error {
 	nf := int(s[5])
 	if d.w == 0 || d.h == 0 {
 		return ErrUnsupported // height from DNL: leave to image/jpeg
+	}
+	if int64(d.w)*int64(d.h) > MaxPixels {
+		return FormatError(fmt.Sprintf("%dx%d is more than %d pixels", d.w, d.h, MaxPixels))
 	}
 	if nf != 1 && nf != 3 {
 		return ErrUnsupported // CMYK/YCCK and others

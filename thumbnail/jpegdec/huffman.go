@@ -38,6 +38,9 @@ func (h *huffman) build(counts [16]uint8, vals []uint8) error {
 			h.maxcode[l] = -1
 		} else {
 			for i := 0; i < n; i++ {
+				if code >= 1<<l { // more codes than fit in l bits
+					return errBadHuffman
+				}
 				if l <= lutBits {
 					shift := lutBits - l
 					base := int(code) << shift
@@ -49,9 +52,6 @@ func (h *huffman) build(counts [16]uint8, vals []uint8) error {
 				k++
 			}
 			h.maxcode[l] = code - 1
-		}
-		if code > 1<<l {
-			return errBadHuffman
 		}
 		code <<= 1
 	}

@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Error kinds a user can act on.
+var (
+	ErrNotFound       = errors.New("no such object")
+	ErrExists         = errors.New("an object with that key already exists")
+	ErrNoSuchBucket   = errors.New("no such bucket")
+	ErrBadCredentials = errors.New("the access key or secret is wrong")
+	ErrAccessDenied   = errors.New("access denied")
+	ErrUnreachable    = errors.New("the storage server cannot be reached")
+	ErrNoCredentials  = errors.New("no credentials")
+	ErrNoKeyring      = errors.New("no OS keyring is available")
+)
+
+// OpError is a failed storage operation, classified.
+type OpError struct {
+	Op     string // "upload", "head", ...
+	Bucket string
+	Key    string
+	Kind   error // one of the Err* values above, or nil if unclassified
+	Hint   string
+	Err    error
+}
+
+func (e *OpError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if e.Key != "" {
+		fmt.Fprintf(&b, " %s", e.Key)
+	} else if e.Bucket != "" {
+		fmt.Fprintf(&b, " bucket %s", e.Bucket)
+	}
+	b.WriteString(": ")
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
+		if e.Hint != "" {
+			b.WriteString(" (" + e.Hint + ")")
+		}
+	} else {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *OpError) Unwrap() []error {
+	if e.Kind != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Err}
+}
+
+// Transient reports whether retrying err may help.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	for _, k := range []error{ErrNotFound, ErrExists, ErrNoSuchBucket, ErrBadCredentials, ErrAccessDenied, ErrNoCredentials, ErrNoKeyring} {
+		if errors.Is(err, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// classify wraps an SDK error with what it means for the user.
+func classify(op, bucket, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &OpError{Op: op, Bucket: bucket, Key: key, Err: err}
+	code, status := "", 0
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code = ae.ErrorCode()
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case code == "NoSuchBucket":
+		e.Kind, e.Hint = ErrNoSuchBucket, fmt.Sprintf("check the bucket name %q and region in settings", bucket)
+	case code == "NoSuchKey" || code == "NotFound" || status == http.StatusNotFound && op != "check":
+		e.Kind = ErrNotFound
+	case status == http.StatusNotFound && op == "check":
+		e.Kind, e.Hint = ErrNoSuchBucket, fmt.Sprintf("check the bucket name %q and region in settings", bucket)
+	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
+		e.Kind = ErrExists
+	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" ||
+		code == "ExpiredToken" || code == "AuthorizationHeaderMalformed" && !strings.Contains(err.Error(), "region"):
+		e.Kind, e.Hint = ErrBadCredentials, "run 'thumbdrop login' or fix the keys in Settings"
+	case code == "AccessDenied" || code == "Forbidden" || status == http.StatusForbidden:
+		e.Kind, e.Hint = ErrAccessDenied, permissionHint(op)
+	case errors.As(err, &oe) || errors.As(err, &ne) && !errors.Is(err, context.DeadlineExceeded):
+		e.Kind, e.Hint = ErrUnreachable, "check the endpoint and your network"
+	}
+	return e
+}
+
+// permissionHint names the IAM permission an operation needs.
+func permissionHint(op string) string {
+	switch op {
+	case "upload":
+		return "the keys need s3:PutObject on the original/ prefix"
+	case "head", "get":
+		return "the keys need s3:GetObject, and s3:ListBucket so a missing object reads as 404 rather than 403"
+	case "delete":
+		return "the keys need s3:DeleteObject on both prefixes"
+	case "check":
+		return "the keys need s3:ListBucket on the bucket"
+	}
+	return "see deploy/uploader-policy.json for the permissions thumbdrop needs"
+}

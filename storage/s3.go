@@ -1,0 +1,272 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// S3Config says where a bucket is and how to reach it.
+type S3Config struct {
+	Bucket   string
+	Region   string // the bucket's real region is found and used if this is wrong
+	Endpoint string // empty for AWS; e.g. http://127.0.0.1:8586 for S3-compatible servers
+	// PathStyle addresses the bucket as endpoint/bucket/key rather than
+	// bucket.endpoint/key (most S3-compatible servers need it).
+	PathStyle bool
+	// PublicBaseURL, if set, is the base of public links (a CDN or
+	// CloudFront domain): PublicBaseURL/key.
+	PublicBaseURL string
+	// Credentials: nil uses the SDK's default chain (environment, shared
+	// config and SSO).
+	Credentials aws.CredentialsProvider
+	// MultipartThreshold: files at least this large go up in parts of
+	// PartSize, PartConcurrency at a time. Memory per upload is bounded by
+	// (PartConcurrency+1) x PartSize.
+	MultipartThreshold int64
+	PartSize           int64
+	PartConcurrency    int
+	// MaxAttempts per request, with exponential backoff (SDK retryer).
+	MaxAttempts int
+}
+
+// Defaults for uploads.
+const (
+	DefaultMultipartThreshold = 16 << 20
+	DefaultPartSize           = 8 << 20
+	DefaultPartConcurrency    = 4
+	DefaultMaxAttempts        = 5
+)
+
+// S3 is a Bucket on AWS S3 or an S3-compatible server.
+type S3 struct {
+	cfg    S3Config
+	awsCfg aws.Config
+	mu     sync.RWMutex
+	client *s3.Client
+	tm     *transfermanager.Client
+}
+
+var _ Bucket = (*S3)(nil)
+
+// OpenS3 builds the clients; it makes no request.
+func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
+	if c.Bucket == "" {
+		return nil, errors.New("no bucket configured: set one with 'thumbdrop config set bucket NAME'")
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.MultipartThreshold <= 0 {
+		c.MultipartThreshold = DefaultMultipartThreshold
+	}
+	if c.PartSize < 5<<20 {
+		c.PartSize = DefaultPartSize
+	}
+	if c.PartConcurrency <= 0 {
+		c.PartConcurrency = DefaultPartConcurrency
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(c.Region),
+		config.WithRetryMaxAttempts(c.MaxAttempts),
+	}
+	if c.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(c.Credentials))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if c.Endpoint != "" {
+		// S3-compatible servers: send and check checksums only where the
+		// API requires them (some servers store aws-chunked bodies wrongly
+		// otherwise).
+		awsCfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		awsCfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	}
+	// Count upload bytes at the HTTP layer, around the SDK's own client so
+	// its transport (CA bundle, proxies) is untouched.
+	inner := awsCfg.HTTPClient
+	if inner == nil {
+		inner = awshttp.NewBuildableClient()
+	}
+	awsCfg.HTTPClient = progressClient{inner: inner}
+	b := &S3{cfg: c, awsCfg: awsCfg}
+	b.build(c.Region)
+	return b, nil
+}
+
+func (b *S3) build(region string) {
+	client := s3.NewFromConfig(b.awsCfg, func(o *s3.Options) {
+		o.Region = region
+		o.UsePathStyle = b.cfg.PathStyle
+		if b.cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(b.cfg.Endpoint)
+		}
+	})
+	tm := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.PartSizeBytes = b.cfg.PartSize
+		o.MultipartUploadThreshold = b.cfg.MultipartThreshold
+		o.Concurrency = b.cfg.PartConcurrency
+		o.RequestChecksumCalculation = b.awsCfg.RequestChecksumCalculation
+		if b.cfg.Endpoint != "" {
+			o.DisableChecksumValidation = true
+		}
+	})
+	b.mu.Lock()
+	b.client, b.tm, b.cfg.Region = client, tm, region
+	b.mu.Unlock()
+}
+
+func (b *S3) clients() (*s3.Client, *transfermanager.Client) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.client, b.tm
+}
+
+// Name is the bucket's name.
+func (b *S3) Name() string { return b.cfg.Bucket }
+
+// Region is the region in use (corrected by Check if the configured one was
+// wrong).
+func (b *S3) Region() string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.cfg.Region
+}
+
+// Client exposes the SDK client, for tests and tools.
+func (b *S3) Client() *s3.Client { c, _ := b.clients(); return c }
+
+// Check confirms the bucket exists and the keys work. When the bucket lives
+// in another region than configured, it switches to that region.
+func (b *S3) Check(ctx context.Context) error {
+	c, _ := b.clients()
+	_, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.cfg.Bucket})
+	if err != nil {
+		if r := bucketRegion(err); r != "" && r != b.Region() {
+			b.build(r)
+			c, _ = b.clients()
+			_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.cfg.Bucket})
+		}
+	}
+	if err != nil {
+		return classify("check", b.cfg.Bucket, "", err)
+	}
+	return nil
+}
+
+// bucketRegion reads the bucket's region from an error response (S3 sends
+// x-amz-bucket-region with 301 and 400 answers to the wrong region).
+func bucketRegion(err error) string {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+// Upload stores body under key, failing with ErrExists if the key is taken.
+func (b *S3) Upload(ctx context.Context, key string, body io.ReadSeeker, size int64, opt PutOptions) error {
+	_, tm := b.clients()
+	in := &transfermanager.UploadObjectInput{
+		Bucket:      aws.String(b.cfg.Bucket),
+		Key:         aws.String(key),
+		Body:        body,
+		IfNoneMatch: aws.String("*"),
+		Metadata:    opt.Metadata,
+	}
+	if opt.ContentType != "" {
+		in.ContentType = aws.String(opt.ContentType)
+	}
+	if opt.CacheControl != "" {
+		in.CacheControl = aws.String(opt.CacheControl)
+	}
+	_, err := tm.UploadObject(withTracker(ctx, opt.Progress), in)
+	return classify("upload", b.cfg.Bucket, key, err)
+}
+
+// Head returns an object's metadata.
+func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
+	c, _ := b.clients()
+	out, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+	if err != nil {
+		return ObjectInfo{}, classify("head", b.cfg.Bucket, key, err)
+	}
+	return ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
+		CacheControl: aws.ToString(out.CacheControl), Metadata: out.Metadata, Modified: aws.ToTime(out.LastModified)}, nil
+}
+
+// Get opens an object.
+func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
+	c, _ := b.clients()
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+	if err != nil {
+		return nil, ObjectInfo{}, classify("get", b.cfg.Bucket, key, err)
+	}
+	return out.Body, ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
+		CacheControl: aws.ToString(out.CacheControl), Metadata: out.Metadata, Modified: aws.ToTime(out.LastModified)}, nil
+}
+
+// Delete removes keys, one request each (DeleteObjects needs Content-MD5,
+// which not every S3-compatible server handles alike).
+func (b *S3) Delete(ctx context.Context, keys ...string) error {
+	c, _ := b.clients()
+	var errs []error
+	for _, k := range keys {
+		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.cfg.Bucket, Key: aws.String(k)})
+		if err != nil && !errors.Is(classify("delete", b.cfg.Bucket, k, err), ErrNotFound) {
+			errs = append(errs, classify("delete", b.cfg.Bucket, k, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Presign returns a GET link for key valid for ttl.
+func (b *S3) Presign(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	c, _ := b.clients()
+	req, err := s3.NewPresignClient(c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &b.cfg.Bucket, Key: &key},
+		s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("presign %s: %w", key, err)
+	}
+	return req.URL, nil
+}
+
+// URL is key's public link.
+func (b *S3) URL(key string) string {
+	k := EscapeKey(key)
+	if base := strings.TrimRight(b.cfg.PublicBaseURL, "/"); base != "" {
+		return base + "/" + k
+	}
+	if b.cfg.Endpoint != "" {
+		ep := strings.TrimRight(b.cfg.Endpoint, "/")
+		if !b.cfg.PathStyle {
+			if u, err := url.Parse(ep); err == nil && u.Host != "" {
+				u.Host = b.cfg.Bucket + "." + u.Host
+				return strings.TrimRight(u.String(), "/") + "/" + k
+			}
+		}
+		return ep + "/" + EscapeKey(b.cfg.Bucket) + "/" + k
+	}
+	region := b.Region()
+	if strings.Contains(b.cfg.Bucket, ".") || b.cfg.PathStyle { // dotted names break TLS on virtual hosts
+		return fmt.Sprintf("https://s3.%s.amazonaws.com/%s/%s", region, b.cfg.Bucket, k)
+	}
+	return fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", b.cfg.Bucket, region, k)
+}

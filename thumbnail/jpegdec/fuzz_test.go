@@ -1,0 +1,28 @@
+package jpegdec
+
+import (
+	"os"
+	"testing"
+)
+
+// FuzzDecode: hostile input returns an error, never panics, and a decoded
+// image always has the size the header promised.
+func FuzzDecode(f *testing.F) {
+	for _, p := range corpusJPEGs(f) {
+		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
+			f.Add(data, uint8(8))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
+		scale := []int{2, 4, 8}[int(s)%3]
+		m, err := Decode(data, scale)
+		if err != nil {
+			return
+		}
+		b := m.Bounds()
+		if b.Dx() <= 0 || b.Dy() <= 0 || int64(b.Dx())*int64(b.Dy()) > MaxPixels {
+			t.Fatalf("decoded bounds %v", b)
+		}
+		m.At(b.Max.X-1, b.Max.Y-1) // the planes must cover the bounds
+	})
+}
