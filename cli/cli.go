@@ -34,7 +34,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"upload", "[--json] [--format F] [--no-wait] [--timeout 60s] FILE...", "upload, wait for thumbnails, print links", runUpload},
+		{"serve", "[--addr 127.0.0.1:8586]", "run the local S3 endpoint + resize trigger in the foreground", runServe},
 		{"thumbnail", "[--max 200] [--json] -o DIR FILE...", "make thumbnails locally with the resize code", runThumbnail},
+		{"login", "", "store an access key id and secret in the OS keyring (prompt, or two lines on stdin)", runLogin},
+		{"logout", "", "remove them from the keyring", runLogout},
+		{"config", "show [--json] | set KEY VALUE", "show or change settings", runConfig},
+		{"history", "[--json] [--format F] [FILTER]", "past uploads, newest first", runHistory},
+		{"delete", "KEY|URL...", "delete an original and its thumbnail from the bucket", runDelete},
 	}
 }
 

@@ -95,6 +95,20 @@ func Inspect(data []byte, opt Options) (Info, error) {
 	if int64(len(data)) > opt.MaxBytes {
 		return Info{}, newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
 	}
+	return inspectHeader(data, opt)
+}
+
+// Header reads format, dimensions and orientation from the first bytes of
+// a file (256 KiB hold the header and EXIF of any camera photo), without
+// the size limit: for files that are uploaded rather than thumbnailed.
+func Header(head []byte) (Info, error) {
+	if len(head) == 0 {
+		return Info{}, &Error{Kind: KindEmpty}
+	}
+	return inspectHeader(head, Options{MaxPixels: math.MaxInt64}.withDefaults())
+}
+
+func inspectHeader(data []byte, opt Options) (Info, error) {
 	f := Sniff(data)
 	if f == "" {
 		return Info{}, newError(KindNotImage, nil, "expected JPEG, PNG, GIF, WebP, BMP or TIFF")
@@ -111,6 +125,14 @@ func Inspect(data []byte, opt Options) (Info, error) {
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(opt.MaxPixels)/1e6)
 	}
 	return Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(f, data)}, nil
+}
+
+// DisplaySize is the size as shown, after EXIF orientation.
+func (i Info) DisplaySize() (w, h int) {
+	if i.Orientation.swapsAxes() {
+		return i.Height, i.Width
+	}
+	return i.Width, i.Height
 }
 
 // Make makes the thumbnail of an encoded image.

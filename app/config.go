@@ -1,0 +1,391 @@
+// Package app is thumbdrop's core, free of Fyne: configuration, the upload
+// queue and its workers, thumbnail waiting, history and link formats. The
+// desktop app and the command line both sit on it.
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Targets and other enumerations of the config.
+const (
+	TargetLocal = "local"
+	TargetS3    = "s3"
+
+	LinkPublic    = "public"
+	LinkPresigned = "presigned"
+
+	CredsKeyring = "keyring"
+	CredsAWS     = "aws"
+)
+
+// Config is everything a user can set. It never holds a secret.
+type Config struct {
+	Target         string   `json:"target"`
+	Bucket         string   `json:"bucket"`
+	Region         string   `json:"region"`
+	Endpoint       string   `json:"endpoint"`
+	PathStyle      bool     `json:"path_style"`
+	PublicBaseURL  string   `json:"public_base_url"`
+	LinkMode       string   `json:"link_mode"`
+	PresignTTL     Duration `json:"presign_ttl"`
+	OriginalPrefix string   `json:"original_prefix"`
+	ThumbPrefix    string   `json:"thumb_prefix"`
+	ThumbTimeout   Duration `json:"thumb_timeout"`
+	Credentials    string   `json:"credentials"`
+	LocalAddr      string   `json:"local_addr"`
+	Concurrency    int      `json:"concurrency"`
+	CopyFormat     string   `json:"copy_format"`
+	CustomTemplate string   `json:"custom_template"`
+	ThumbMaxSize   int      `json:"thumb_max_size"`
+}
+
+// Duration is a time.Duration written as "60s" in JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// DefaultConfig: local mode, the spec's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Target:         TargetLocal,
+		Region:         "us-east-1",
+		LinkMode:       LinkPublic,
+		PresignTTL:     Duration(7 * 24 * time.Hour),
+		OriginalPrefix: "original/",
+		ThumbPrefix:    "thumb/",
+		ThumbTimeout:   Duration(60 * time.Second),
+		Credentials:    CredsKeyring,
+		LocalAddr:      "127.0.0.1:8586",
+		Concurrency:    3,
+		CopyFormat:     FormatMarkdown,
+		CustomTemplate: "![{name}]({thumb_url})",
+		ThumbMaxSize:   200,
+	}
+}
+
+// Field is one settable key of the config, for 'config set' and the
+// settings form alike.
+type Field struct {
+	Key, Help string
+	Get       func(*Config) string
+	Set       func(*Config, string) error
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+func str(p func(*Config) *string, check func(string) error) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) }, func(c *Config, v string) error {
+		v = strings.TrimSpace(v)
+		if check != nil {
+			if err := check(v); err != nil {
+				return err
+			}
+		}
+		*p(c) = v
+		return nil
+	}
+}
+
+func dur(p func(*Config) *Duration, lo, hi time.Duration) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return p(c).D().String() }, func(c *Config, v string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration like 90s, 10m or 168h", v)
+		}
+		if d < lo || d > hi {
+			return fmt.Errorf("must be between %s and %s", lo, hi)
+		}
+		*p(c) = Duration(d)
+		return nil
+	}
+}
+
+func num(p func(*Config) *int, lo, hi int) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return strconv.Itoa(*p(c)) }, func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func checkURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", v)
+	}
+	return nil
+}
+
+func checkPrefix(v string) error {
+	if v == "" || !strings.HasSuffix(v, "/") || strings.HasPrefix(v, "/") {
+		return fmt.Errorf("a prefix must end with / and not start with one, like original/")
+	}
+	return nil
+}
+
+func checkBucket(v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) < 3 || len(v) > 63 || strings.ToLower(v) != v || strings.ContainsAny(v, " _/") {
+		return fmt.Errorf("%q is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)", v)
+	}
+	return nil
+}
+
+// Fields lists every settable key.
+func Fields() []Field {
+	f := func(key, help string, g func(*Config) string, s func(*Config, string) error) Field {
+		return Field{Key: key, Help: help, Get: g, Set: s}
+	}
+	var fs []Field
+	add := func(x Field) { fs = append(fs, x) }
+	g, s := str(func(c *Config) *string { return &c.Target }, func(v string) error { return oneOf(v, TargetLocal, TargetS3) })
+	add(f("target", "local (no account needed) or s3 (AWS or any S3-compatible service)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Bucket }, checkBucket)
+	add(f("bucket", "bucket name (s3 target)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Region }, func(v string) error {
+		if v == "" || strings.ContainsAny(v, " /") {
+			return fmt.Errorf("%q is not a region like us-east-1", v)
+		}
+		return nil
+	})
+	add(f("region", "bucket region, e.g. ap-northeast-2 (corrected automatically if wrong)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Endpoint }, checkURL)
+	add(f("endpoint", "S3-compatible endpoint URL; empty for AWS", g, s))
+	add(f("path_style", "true to address the bucket as endpoint/bucket (most S3-compatible servers)",
+		func(c *Config) string { return strconv.FormatBool(c.PathStyle) },
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.PathStyle = b
+			return nil
+		}))
+	g, s = str(func(c *Config) *string { return &c.PublicBaseURL }, checkURL)
+	add(f("public_base_url", "base of public links, e.g. https://cdn.example.com (CloudFront, CDN)", g, s))
+	g, s = str(func(c *Config) *string { return &c.LinkMode }, func(v string) error { return oneOf(v, LinkPublic, LinkPresigned) })
+	add(f("link_mode", "public (the bucket allows reads) or presigned (private bucket)", g, s))
+	g, s = dur(func(c *Config) *Duration { return &c.PresignTTL }, time.Minute, 7*24*time.Hour)
+	add(f("presign_ttl", "lifetime of presigned links (at most 168h, S3's limit)", g, s))
+	g, s = str(func(c *Config) *string { return &c.OriginalPrefix }, checkPrefix)
+	add(f("original_prefix", "where uploads go", g, s))
+	g, s = str(func(c *Config) *string { return &c.ThumbPrefix }, checkPrefix)
+	add(f("thumb_prefix", "where the resize function writes thumbnails", g, s))
+	g, s = dur(func(c *Config) *Duration { return &c.ThumbTimeout }, time.Second, time.Hour)
+	add(f("thumb_timeout", "how long to wait for a thumbnail", g, s))
+	g, s = str(func(c *Config) *string { return &c.Credentials }, func(v string) error { return oneOf(v, CredsKeyring, CredsAWS) })
+	add(f("credentials", "keyring (thumbdrop login) or aws (the AWS CLI's chain: env, shared config, SSO)", g, s))
+	g, s = str(func(c *Config) *string { return &c.LocalAddr }, func(v string) error {
+		if !strings.HasPrefix(v, "127.") && !strings.HasPrefix(v, "localhost:") && !strings.HasPrefix(v, "[::1]:") {
+			return fmt.Errorf("the local server listens on loopback only, e.g. 127.0.0.1:8586")
+		}
+		return nil
+	})
+	add(f("local_addr", "address of the local-mode server", g, s))
+	g, s = num(func(c *Config) *int { return &c.Concurrency }, 1, 16)
+	add(f("concurrency", "files uploaded at once", g, s))
+	g, s = str(func(c *Config) *string { return &c.CopyFormat }, func(v string) error { return oneOf(v, Formats()...) })
+	add(f("copy_format", "default link format: "+strings.Join(Formats(), ", "), g, s))
+	g, s = str(func(c *Config) *string { return &c.CustomTemplate }, checkTemplate)
+	add(f("custom_template", "custom link: {url} {thumb_url} {name} {key} {width} {height}", g, s))
+	g, s = num(func(c *Config) *int { return &c.ThumbMaxSize }, 16, 2000)
+	add(f("thumb_max_size", "thumbnail box in local mode, pixels", g, s))
+	return fs
+}
+
+// Lookup finds a field by key.
+func Lookup(key string) (Field, bool) {
+	for _, f := range Fields() {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Set changes one key, validating the value.
+func (c *Config) Set(key, value string) error {
+	f, ok := Lookup(key)
+	if !ok {
+		keys := make([]string, 0)
+		for _, f := range Fields() {
+			keys = append(keys, f.Key)
+		}
+		sort.Strings(keys)
+		return fmt.Errorf("unknown setting %q; settings are %s", key, strings.Join(keys, ", "))
+	}
+	if err := f.Set(c, value); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
+}
+
+// Validate checks the config as a whole.
+func (c *Config) Validate() error {
+	for _, f := range Fields() {
+		if err := f.Set(&Config{}, f.Get(c)); err != nil {
+			return fmt.Errorf("%s: %w", f.Key, err)
+		}
+	}
+	if strings.HasPrefix(c.ThumbPrefix, c.OriginalPrefix) || strings.HasPrefix(c.OriginalPrefix, c.ThumbPrefix) {
+		return fmt.Errorf("original_prefix %q and thumb_prefix %q must not overlap", c.OriginalPrefix, c.ThumbPrefix)
+	}
+	if c.Target == TargetS3 && c.Bucket == "" {
+		return errors.New("bucket: the s3 target needs a bucket; set it with 'thumbdrop config set bucket NAME'")
+	}
+	return nil
+}
+
+// Dirs are where thumbdrop keeps its files.
+type Dirs struct {
+	Config string // config.json
+	Data   string // history, local-mode bucket, preview cache
+}
+
+// ResolveDirs applies THUMBDROP_CONFIG_DIR and THUMBDROP_DATA_DIR, else the
+// platform's usual places.
+func ResolveDirs(getenv func(string) string) (Dirs, error) {
+	var d Dirs
+	if d.Config = getenv("THUMBDROP_CONFIG_DIR"); d.Config == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			return d, fmt.Errorf("find the config folder: %w (set THUMBDROP_CONFIG_DIR)", err)
+		}
+		d.Config = filepath.Join(base, "thumbdrop")
+	}
+	if d.Data = getenv("THUMBDROP_DATA_DIR"); d.Data == "" {
+		base, err := userDataDir(getenv)
+		if err != nil {
+			return d, err
+		}
+		d.Data = filepath.Join(base, "thumbdrop")
+	}
+	return d, nil
+}
+
+func userDataDir(getenv func(string) string) (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if v := getenv("LocalAppData"); v != "" {
+			return v, nil
+		}
+	case "darwin":
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, "Library", "Application Support"), nil
+		}
+	default:
+		if v := getenv("XDG_DATA_HOME"); v != "" {
+			return v, nil
+		}
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, ".local", "share"), nil
+		}
+	}
+	return "", errors.New("find the data folder: set THUMBDROP_DATA_DIR")
+}
+
+// ConfigFile is the path of config.json.
+func (d Dirs) ConfigFile() string { return filepath.Join(d.Config, "config.json") }
+
+// LoadConfig reads the config; a missing file gives the defaults.
+func LoadConfig(d Dirs) (Config, error) {
+	c := DefaultConfig()
+	b, err := os.ReadFile(d.ConfigFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read config %s: %w", d.ConfigFile(), err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return DefaultConfig(), fmt.Errorf("config %s is damaged (%v); fix or delete it", d.ConfigFile(), err)
+	}
+	return c, nil
+}
+
+// SaveConfig writes the config atomically.
+func SaveConfig(d Dirs, c Config) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(d.ConfigFile(), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save config: %w", err)
+	}
+	return nil
+}
+
+// writeAtomic writes a file through a synced temporary file and a rename:
+// after a crash the old or the new content is there, never a mix.
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		dir.Sync()
+		dir.Close()
+	}
+	return nil
+}

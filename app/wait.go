@@ -1,0 +1,68 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/thumbdrop/thumbdrop/storage"
+	"github.com/thumbdrop/thumbdrop/storage/local"
+)
+
+// ErrNoThumbnail: no thumbnail appeared in time.
+var ErrNoThumbnail = errors.New("no thumbnail appeared")
+
+// WaitThumb polls HEAD on thumbKey with growing intervals (0.2 s up to
+// 2 s) until it exists or timeout passes. On timeout it says plainly that
+// no resize function seems to be deployed.
+func WaitThumb(ctx context.Context, b storage.Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
+	deadline := time.Now().Add(timeout)
+	interval := 200 * time.Millisecond
+	for {
+		info, err := b.Head(ctx, thumbKey)
+		if err == nil {
+			return info, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return storage.ObjectInfo{}, err // 403 and the like: explained by storage
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return storage.ObjectInfo{}, fmt.Errorf("%w within %s: no resize function seems to be deployed for this bucket "+
+				"(see deploy/README.md); the original's link works: %w", ErrNoThumbnail, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return storage.ObjectInfo{}, ctx.Err()
+		case <-time.After(min(interval, left)):
+		}
+		interval = min(interval*3/2, 2*time.Second)
+	}
+}
+
+func staticLocal() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(local.AccessKey, local.SecretKey, "")
+}
+
+func bytesReader(b []byte) io.ReadSeeker { return bytes.NewReader(b) }
+
+// testPNG is a small opaque image for connection tests.
+func testPNG() []byte {
+	m := image.NewNRGBA(image.Rect(0, 0, 64, 48))
+	for i := 0; i < len(m.Pix); i += 4 {
+		m.Pix[i], m.Pix[i+1], m.Pix[i+2], m.Pix[i+3] = 0x33, 0x99, 0xcc, 0xff
+	}
+	m.Set(0, 0, color.White)
+	var buf bytes.Buffer
+	png.Encode(&buf, m)
+	return buf.Bytes()
+}

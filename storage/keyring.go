@@ -1,0 +1,112 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/zalando/go-keyring"
+)
+
+// KeyringService is the service name under which secrets are stored.
+const KeyringService = "thumbdrop"
+
+const keyringUser = "aws-access-key"
+
+// Keys are an access key pair. They live only in the OS keyring.
+type Keys struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+}
+
+// Validate checks the shape of a key pair before it is stored.
+func (k Keys) Validate() error {
+	switch {
+	case strings.TrimSpace(k.AccessKeyID) == "":
+		return errors.New("the access key id is empty")
+	case strings.TrimSpace(k.SecretAccessKey) == "":
+		return errors.New("the secret access key is empty")
+	case strings.ContainsAny(k.AccessKeyID+k.SecretAccessKey, " \t\r\n"):
+		return errors.New("keys must not contain spaces or line breaks")
+	}
+	return nil
+}
+
+// String never shows the secret.
+func (k Keys) String() string { return fmt.Sprintf("Keys{%s, secret: ****}", k.AccessKeyID) }
+
+// Keyring stores keys in the OS keyring (Secret Service on Linux, Keychain
+// on macOS, Credential Manager on Windows). Service defaults to
+// KeyringService; tests use their own.
+type Keyring struct {
+	Service string
+}
+
+func (r Keyring) service() string {
+	if r.Service == "" {
+		return KeyringService
+	}
+	return r.Service
+}
+
+// Save stores keys, replacing any stored before.
+func (r Keyring) Save(k Keys) error {
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(k)
+	if err := keyring.Set(r.service(), keyringUser, string(b)); err != nil {
+		return keyringError("save the keys", err)
+	}
+	return nil
+}
+
+// Load reads the stored keys; ErrNoCredentials if there are none.
+func (r Keyring) Load() (Keys, error) {
+	s, err := keyring.Get(r.service(), keyringUser)
+	if err != nil {
+		return Keys{}, keyringError("read the keys", err)
+	}
+	var k Keys
+	if err := json.Unmarshal([]byte(s), &k); err != nil || k.Validate() != nil {
+		return Keys{}, fmt.Errorf("the keys in the OS keyring are damaged; run 'thumbdrop login' again: %w", ErrNoCredentials)
+	}
+	return k, nil
+}
+
+// Delete removes the stored keys; having none is not an error.
+func (r Keyring) Delete() error {
+	err := keyring.Delete(r.service(), keyringUser)
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return keyringError("remove the keys", err)
+	}
+	return nil
+}
+
+// Provider is an SDK credentials provider reading the keyring on demand.
+func (r Keyring) Provider() aws.CredentialsProvider {
+	return aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		k, err := r.Load()
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		return credentials.NewStaticCredentialsProvider(k.AccessKeyID, k.SecretAccessKey, "").Retrieve(ctx)
+	}))
+}
+
+func keyringError(what string, err error) error {
+	if errors.Is(err, keyring.ErrNotFound) {
+		return fmt.Errorf("no keys are stored; run 'thumbdrop login' or enter them in Settings: %w", ErrNoCredentials)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
+		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform) {
+		return fmt.Errorf("cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), "+
+			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+	}
+	return fmt.Errorf("cannot %s in the OS keyring: %w", what, err)
+}
