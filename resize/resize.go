@@ -26,6 +26,9 @@ import (
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
+// errGone: the object named in the event no longer exists.
+var errGone = errors.New("object is gone")
+
 // S3API is the part of the S3 client the handler uses.
 type S3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
@@ -96,7 +99,7 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) || apiCode(err) == "NotFound" {
-			return h.permanent(out, bucket, fmt.Errorf("object is gone: %w", err))
+			return h.permanent(out, bucket, fmt.Errorf("%w: %w", errGone, err))
 		}
 		return out, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
 	}
@@ -173,15 +176,23 @@ func DecodeEventKey(k string) (string, error) {
 func (h *Handler) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 	var errs []error
 	for _, r := range ev.Records {
-		if r.EventName != "" && !strings.HasPrefix(r.EventName, "ObjectCreated") {
+		// AWS writes "ObjectCreated:Put"; some S3-compatible servers
+		// (versitygw) prefix it with "s3:".
+		if name := strings.TrimPrefix(r.EventName, "s3:"); name != "" && !strings.HasPrefix(name, "ObjectCreated") {
 			continue
 		}
-		key, err := DecodeEventKey(r.S3.Object.Key)
-		if err != nil { // a malformed key will never decode: permanent
-			h.log().Warn("skip: undecodable key", "key", r.S3.Object.Key, "reason", err.Error())
-			continue
+		raw := r.S3.Object.Key
+		key, err := DecodeEventKey(raw)
+		if err != nil {
+			key = raw // not URL-encoded at all: use it as it is
 		}
-		if _, err := h.Resize(ctx, r.S3.Bucket.Name, key); err != nil {
+		out, err := h.Resize(ctx, r.S3.Bucket.Name, key)
+		if err == nil && out.Failed != nil && errors.Is(out.Failed, errGone) && key != raw {
+			// Some S3-compatible servers send keys unencoded, where '+'
+			// is a '+': try the key as it came.
+			out, err = h.Resize(ctx, r.S3.Bucket.Name, raw)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

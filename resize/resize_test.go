@@ -314,3 +314,23 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestUnencodedEventKeys: servers that send raw keys ("a+b" meaning a
+// plus, "s3:ObjectCreated:Put") still get their thumbnails.
+func TestUnencodedEventKeys(t *testing.T) {
+	c, _ := fakeS3(t)
+	h := handler(c)
+	jpg := mustRead(t, corpus("video-001.jpeg"))
+	for _, n := range []string{"1_a+b.jpg", "2_a b.jpg", "3_100%.jpg"} {
+		put(t, c, "original/"+n, jpg)
+		ev := events.S3Event{Records: []events.S3EventRecord{{EventName: "s3:ObjectCreated:Put"}}}
+		ev.Records[0].S3.Bucket.Name = bucket
+		ev.Records[0].S3.Object.Key = "original/" + n
+		if err := h.HandleS3Event(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if !exists(c, "thumb/"+n) {
+			t.Errorf("%s: no thumbnail", n)
+		}
+	}
+}

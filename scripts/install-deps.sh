@@ -30,3 +30,12 @@ if ! command -v go >/dev/null; then
   echo "Go 1.26 or newer is needed: https://go.dev/doc/install" >&2
   exit 1
 fi
+# versitygw: a production S3 gateway the integration tests run against. It is
+# a tool, not a dependency: installed with 'go install', outside go.mod.
+if [ "$what" != run ]; then
+  gobin=$(go env GOPATH)/bin
+  if ! command -v versitygw >/dev/null && [ ! -x "$gobin/versitygw" ]; then
+    echo "installing versitygw v1.8.0 (about 2 minutes)"
+    GOFLAGS=-buildvcs=false go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+  fi
+fi

@@ -11,4 +11,5 @@ fi
 # Unlock a throwaway login keyring for this session only.
 export XDG_DATA_HOME=${XDG_DATA_HOME:-$(mktemp -d)}
 echo -n "thumbdrop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+export THUMBDROP_REQUIRE_SERVERS=1 PATH=$(go env GOPATH)/bin:$PATH
 exec go test -tags migrated_fynedo -race -count 1 -timeout 25m "$@" ./...

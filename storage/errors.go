@@ -92,12 +92,10 @@ func classify(op, bucket, key string, err error) error {
 	var ne net.Error
 	var oe *net.OpError
 	switch {
-	case code == "NoSuchBucket":
+	case code == "NoSuchBucket" || op == "check" && status == http.StatusNotFound:
 		e.Kind, e.Hint = ErrNoSuchBucket, fmt.Sprintf("check the bucket name %q and region in settings", bucket)
-	case code == "NoSuchKey" || code == "NotFound" || status == http.StatusNotFound && op != "check":
+	case code == "NoSuchKey" || code == "NotFound" || status == http.StatusNotFound:
 		e.Kind = ErrNotFound
-	case status == http.StatusNotFound && op == "check":
-		e.Kind, e.Hint = ErrNoSuchBucket, fmt.Sprintf("check the bucket name %q and region in settings", bucket)
 	case code == "PreconditionFailed" || status == http.StatusPreconditionFailed:
 		e.Kind = ErrExists
 	case code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" ||

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -165,10 +166,24 @@ func (b *S3) Check(ctx context.Context) error {
 			_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &b.cfg.Bucket})
 		}
 	}
+	// HEAD answers carry no error code; a one-key listing tells a wrong
+	// secret from a missing permission and a missing bucket.
+	if err == nil || httpStatus(err) == http.StatusForbidden || httpStatus(err) == http.StatusNotFound {
+		_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.cfg.Bucket, MaxKeys: aws.Int32(1)})
+	}
 	if err != nil {
 		return classify("check", b.cfg.Bucket, "", err)
 	}
 	return nil
+}
+
+// httpStatus is the HTTP status of an SDK error, or 0.
+func httpStatus(err error) int {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
 }
 
 // bucketRegion reads the bucket's region from an error response (S3 sends

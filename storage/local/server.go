@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -107,7 +108,8 @@ func Start(opt Options) (*Server, error) {
 	s := &Server{opt: opt, ln: ln, jobs: make(chan string, 1024), closed: make(chan struct{})}
 	wrapped := &triggerBackend{Backend: be, s: s}
 	fake := gofakes3.New(wrapped, gofakes3.WithoutVersioning(), gofakes3.WithTimeSkewLimit(0))
-	s.srv = &http.Server{Handler: keepCacheControl(fake.Server()), ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: keepCacheControl(fake.Server()), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: log.New(io.Discard, "", 0)} // gofakes3 writes headers twice on some errors; the noise helps no one
 	s.handler = &resize.Handler{S3: Client(s.URL()), Config: opt.Resize, Log: opt.Log}
 	for i := 0; i < opt.Workers; i++ {
 		s.wg.Add(1)
