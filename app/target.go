@@ -53,6 +53,9 @@ func LocalResizeConfig(c Config) resize.Config {
 
 // StartLocalServer starts the local-mode server on c.LocalAddr.
 func StartLocalServer(c Config, d Dirs, log *slog.Logger) (*local.Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return local.Start(local.Options{Addr: c.LocalAddr, DataDir: d.Data, Bucket: local.DefaultBucket,
 		Resize: LocalResizeConfig(c), Log: log})
 }

@@ -107,6 +107,10 @@ func runUpload(ctx context.Context, e Env, args []string) int {
 		return ExitFailed
 	}
 	defer t.Close()
+	if t.StartedServer() {
+		fmt.Fprintf(e.Stderr, "%s: note: started the local server for this upload only; its links work while "+
+			"'thumbdrop serve' or the app runs\n", programName)
+	}
 	svc := app.NewService(s.cfg, t, s.hist, app.ServiceOptions{NoWait: *noWait, ThumbTimeout: *timeout})
 	defer svc.Close()
 	ids := svc.Add(files...)

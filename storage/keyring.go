@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,7 +104,8 @@ func keyringError(what string, err error) error {
 		return fmt.Errorf("no keys are stored; run 'thumbdrop login' or enter them in Settings: %w", ErrNoCredentials)
 	}
 	msg := err.Error()
-	if strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
+	var ne *net.OpError
+	if errors.As(err, &ne) || strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
 		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform) {
 		return fmt.Errorf("cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), "+
 			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
