@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-upload run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -52,6 +52,10 @@ bench: test-deps bench-node
 	$(GO) test ./thumbnail -run '^$$' -bench . -benchmem -cpu 1 -count 5
 	$(GO) run ./bench/thumbcompare -runs 9 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg \
 		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Storm.jpg
+
+# Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
+bench-upload: test-deps
+	bench/upload.sh 3
 
 clean:
 	rm -rf bin dist

@@ -20,7 +20,14 @@ type tracker struct {
 	mu    sync.Mutex
 	parts map[string]*atomic.Int64
 	total atomic.Int64
+	fnMu  sync.Mutex // callers get one call at a time, parts run in parallel
 	fn    func(int64)
+}
+
+func (t *tracker) report(n int64) {
+	t.fnMu.Lock()
+	t.fn(n)
+	t.fnMu.Unlock()
 }
 
 func withTracker(ctx context.Context, fn func(int64)) context.Context {
@@ -31,6 +38,9 @@ func withTracker(ctx context.Context, fn func(int64)) context.Context {
 }
 
 func (t *tracker) body(part string, rc io.ReadCloser) io.ReadCloser {
+	if cb, ok := rc.(*countingBody); ok { // the same request sent again
+		rc = cb.ReadCloser
+	}
 	t.mu.Lock()
 	c, ok := t.parts[part]
 	if !ok {
@@ -39,7 +49,7 @@ func (t *tracker) body(part string, rc io.ReadCloser) io.ReadCloser {
 	}
 	t.mu.Unlock()
 	if old := c.Swap(0); old != 0 {
-		t.fn(t.total.Add(-old))
+		t.report(t.total.Add(-old))
 	}
 	return &countingBody{ReadCloser: rc, part: c, t: t}
 }
@@ -54,7 +64,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		b.part.Add(int64(n))
-		b.t.fn(b.t.total.Add(int64(n)))
+		b.t.report(b.t.total.Add(int64(n)))
 	}
 	return n, err
 }
