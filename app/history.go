@@ -137,6 +137,14 @@ func (h *History) Put(r Record) error {
 	return h.save()
 }
 
+// PutNoSave adds r in memory only; the next Put or Remove saves it. For
+// bulk loading (tests, imports).
+func (h *History) PutNoSave(r Record) {
+	h.mu.Lock()
+	h.add(r)
+	h.mu.Unlock()
+}
+
 // Remove deletes the record of key.
 func (h *History) Remove(target, key string) error {
 	h.mu.Lock()

@@ -33,7 +33,7 @@ td config set target s3; td config set bucket bench; td config set endpoint "$en
 td config set path_style true; td config set credentials aws
 
 export RCLONE_CONFIG_VG_TYPE=s3 RCLONE_CONFIG_VG_PROVIDER=Other RCLONE_CONFIG_VG_ENDPOINT=$endpoint \
-  RCLONE_CONFIG_VG_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_VG_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY RCLONE_CONFIG=/dev/null
+  RCLONE_CONFIG_VG_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_VG_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY RCLONE_CONFIG=/dev/null RCLONE_S3_NO_CHECK_BUCKET=true
 aws_bin=$(command -v /usr/bin/aws || command -v aws)
 
 # time_cmd NAME -- CMD...: wall seconds of one run; peak RSS (KB) into $work/rss.NAME

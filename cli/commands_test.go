@@ -223,14 +223,7 @@ func TestConfigCommands(t *testing.T) {
 
 // keyringAvailable: the keyring tests need a Secret Service, which
 // scripts/test.sh provides (gnome-keyring in a private D-Bus session).
-func keyringAvailable(t *testing.T) {
-	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-			t.Fatal("no D-Bus session: run the tests with scripts/test.sh")
-		}
-		t.Skip("no D-Bus session: run the tests with scripts/test.sh")
-	}
-}
+func keyringAvailable(t *testing.T) { testsrv.RequireKeyring(t) }
 
 // TestLoginLogoutRealKeyring: keys go to the Secret Service and nowhere
 // else; logout removes them.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/zalando/go-keyring"
 )
 
 // Versity is a running versitygw with a posix backend.
@@ -160,6 +161,23 @@ func (v *Versity) Stop() {
 		time.Sleep(50 * time.Millisecond) // the waiter goroutine reaps it
 		v.cmd = nil
 	}
+}
+
+// RequireKeyring checks that a Secret Service answers (scripts/test.sh
+// starts gnome-keyring in a private D-Bus session); without one the test
+// fails under THUMBDROP_REQUIRE_SERVERS=1 and is skipped otherwise.
+func RequireKeyring(t testing.TB) {
+	t.Helper()
+	err := keyring.Set("thumbdrop-probe", "probe", "x")
+	if err == nil {
+		keyring.Delete("thumbdrop-probe", "probe")
+		return
+	}
+	msg := "no usable Secret Service (" + err.Error() + "): run the tests with scripts/test.sh"
+	if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // String names it in messages.

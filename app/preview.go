@@ -1,0 +1,141 @@
+package app
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/thumbdrop/thumbdrop/storage"
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+// Previews fetches small images for the gallery and the detail pane: the
+// thumbnail object, or where there is none the original scaled down by the
+// thumbnail pipeline. Encoded previews are cached on disk; decoded ones in
+// a small LRU, so 10,000 history entries never sit in memory at once.
+type Previews struct {
+	b        storage.Bucket
+	dir      string
+	maxBytes int64
+	timeout  time.Duration
+	sem      chan struct{}
+
+	mu    sync.Mutex
+	lru   *list.List
+	items map[string]*list.Element
+	cap   int
+}
+
+type lruItem struct {
+	key string
+	img image.Image
+}
+
+// NewPreviews caches under dir.
+func NewPreviews(b storage.Bucket, dir string, c Config) *Previews {
+	return &Previews{b: b, dir: dir, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
+		lru: list.New(), items: map[string]*list.Element{}, cap: 400}
+}
+
+// Cached returns a decoded preview already in memory.
+func (p *Previews) Cached(r Record, original bool) (image.Image, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.items[cacheKey(r, original)]; ok {
+		p.lru.MoveToFront(e)
+		return e.Value.(*lruItem).img, true
+	}
+	return nil, false
+}
+
+func cacheKey(r Record, original bool) string {
+	h := sha256.Sum256([]byte(r.Target + "\x00" + r.Key + fmt.Sprint(original)))
+	return hex.EncodeToString(h[:16])
+}
+
+// Load returns a preview of r: its thumbnail (original=false) or a 400 px
+// rendering of the original (original=true). It runs at most four fetches
+// at once and gives up after a timeout.
+func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Image, error) {
+	if img, ok := p.Cached(r, original); ok {
+		return img, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.sem }()
+	k := cacheKey(r, original)
+	path := filepath.Join(p.dir, k)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		data, err = p.fetch(ctx, r, original)
+		if err != nil {
+			return nil, err
+		}
+		os.MkdirAll(p.dir, 0o700)
+		writeAtomic(path, data, 0o600)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
+	}
+	p.mu.Lock()
+	p.items[k] = p.lru.PushFront(&lruItem{k, img})
+	for p.lru.Len() > p.cap {
+		old := p.lru.Remove(p.lru.Back()).(*lruItem)
+		delete(p.items, old.key)
+	}
+	p.mu.Unlock()
+	return img, nil
+}
+
+// fetch gets encoded preview bytes: the thumbnail object if it exists (and
+// the original was not asked for), else a thumbnail made here from the
+// original.
+func (p *Previews) fetch(ctx context.Context, r Record, original bool) ([]byte, error) {
+	if !original && r.ThumbKey != "" {
+		body, info, err := p.b.Get(ctx, r.ThumbKey)
+		if err == nil {
+			defer body.Close()
+			if info.Size > 5<<20 {
+				return nil, fmt.Errorf("thumbnail of %s is %d bytes, too large for a preview", r.Name(), info.Size)
+			}
+			return io.ReadAll(io.LimitReader(body, 5<<20))
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+	}
+	body, info, err := p.b.Get(ctx, r.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	if info.Size > p.maxBytes {
+		return nil, fmt.Errorf("%s is too large to preview (%d MB)", r.Name(), info.Size>>20)
+	}
+	size := 200
+	if original {
+		size = 400
+	}
+	res, err := thumbnail.Read(body, thumbnail.Options{MaxSize: size, MaxBytes: p.maxBytes})
+	if err != nil {
+		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
+	}
+	return res.Data, nil
+}

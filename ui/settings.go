@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/storage"
+)
+
+// Target choices of the settings form.
+const (
+	choiceLocal  = "Local (no account)"
+	choiceAWS    = "AWS S3"
+	choiceCompat = "S3-compatible"
+)
+
+// Settings is the settings form. Its secret entry is masked, and emptied
+// once the keys are in the keyring.
+type Settings struct {
+	u       *UI
+	target  *widget.Select
+	entries map[string]*widget.Entry
+	checks  map[string]*widget.Check
+	selects map[string]*widget.Select
+	keyID   *widget.Entry
+	secret  *widget.Entry
+	keyInfo *widget.Label
+	errLbl  *widget.Label
+	report  *widget.Label
+	test    *widget.Button
+	forget  *widget.Button
+	form    *widget.Form
+	Content fyne.CanvasObject
+	dlg     dialog.Dialog
+}
+
+// NewSettings builds the form from the current config.
+func NewSettings(u *UI) *Settings {
+	s := &Settings{u: u, entries: map[string]*widget.Entry{}, checks: map[string]*widget.Check{}, selects: map[string]*widget.Select{}}
+	c := u.core.Config()
+	s.target = widget.NewSelect([]string{lang.L(choiceLocal), lang.L(choiceAWS), lang.L(choiceCompat)}, func(string) { s.showFields() })
+	entry := func(key, placeholder string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(placeholder)
+		f, _ := app.Lookup(key)
+		e.SetText(f.Get(&c))
+		e.Validator = func(v string) error {
+			var scratch app.Config
+			return f.Set(&scratch, v)
+		}
+		s.entries[key] = e
+		return e
+	}
+	for key, ph := range map[string]string{"bucket": "my-photos", "region": "ap-northeast-2", "endpoint": "https://s3.example.com",
+		"public_base_url": "https://cdn.example.com", "presign_ttl": "168h", "original_prefix": "original/", "thumb_prefix": "thumb/",
+		"thumb_timeout": "60s", "concurrency": "3", "custom_template": "![{name}]({thumb_url})", "local_addr": "127.0.0.1:8586"} {
+		entry(key, ph)
+	}
+	s.entries["bucket"].Validator = func(v string) error {
+		if s.isS3() && strings.TrimSpace(v) == "" {
+			return errors.New(lang.L("a bucket is needed"))
+		}
+		f, _ := app.Lookup("bucket")
+		var scratch app.Config
+		return f.Set(&scratch, v)
+	}
+	s.entries["endpoint"].Validator = func(v string) error {
+		if s.target.Selected == lang.L(choiceCompat) && strings.TrimSpace(v) == "" {
+			return errors.New(lang.L("an endpoint URL is needed"))
+		}
+		f, _ := app.Lookup("endpoint")
+		var scratch app.Config
+		return f.Set(&scratch, v)
+	}
+	s.checks["path_style"] = widget.NewCheck(lang.L("Path-style addressing (endpoint/bucket)"), nil)
+	s.checks["path_style"].SetChecked(c.PathStyle)
+	s.selects["link_mode"] = widget.NewSelect([]string{app.LinkPublic, app.LinkPresigned}, nil)
+	s.selects["link_mode"].SetSelected(c.LinkMode)
+	s.selects["copy_format"] = widget.NewSelect(app.Formats(), nil)
+	s.selects["copy_format"].SetSelected(c.CopyFormat)
+	s.selects["credentials"] = widget.NewSelect([]string{app.CredsKeyring, app.CredsAWS}, func(string) { s.showFields() })
+	s.selects["credentials"].SetSelected(c.Credentials)
+
+	s.keyID = widget.NewEntry()
+	s.keyID.SetPlaceHolder("AKIA…")
+	s.secret = widget.NewPasswordEntry()
+	s.secret.SetPlaceHolder(lang.L("secret access key"))
+	s.keyInfo = widget.NewLabel("")
+	s.keyInfo.Importance = widget.LowImportance
+	s.refreshKeyInfo()
+	s.forget = widget.NewButton(lang.L("Forget keys"), s.ForgetKeys)
+	s.test = widget.NewButton(lang.L("Test connection"), s.TestConnection)
+	s.report = widget.NewLabel("")
+	s.report.Wrapping = fyne.TextWrapWord
+	s.errLbl = widget.NewLabel("")
+	s.errLbl.Importance = widget.DangerImportance
+	s.errLbl.Wrapping = fyne.TextWrapWord
+
+	switch {
+	case c.Target == app.TargetLocal:
+		s.target.SetSelected(lang.L(choiceLocal))
+	case c.Endpoint != "":
+		s.target.SetSelected(lang.L(choiceCompat))
+	default:
+		s.target.SetSelected(lang.L(choiceAWS))
+	}
+	s.form = widget.NewForm()
+	s.Content = container.NewVScroll(container.NewVBox(s.form, s.errLbl,
+		container.NewHBox(s.test, s.forget), s.report))
+	s.showFields()
+	return s
+}
+
+func (s *Settings) isS3() bool { return s.target.Selected != lang.L(choiceLocal) }
+
+// showFields lays the form out for the chosen target.
+func (s *Settings) showFields() {
+	if s.form == nil {
+		return
+	}
+	s.form.Items = nil
+	add := func(label string, o fyne.CanvasObject, hint string) {
+		if label != "" {
+			label = lang.L(label)
+		}
+		it := widget.NewFormItem(label, o)
+		it.HintText = hint
+		s.form.AppendItem(it)
+	}
+	add("Target", s.target, "")
+	if s.isS3() {
+		add("Bucket", s.entries["bucket"], "")
+		add("Region", s.entries["region"], lang.L("corrected automatically if wrong"))
+		if s.target.Selected == lang.L(choiceCompat) {
+			add("Endpoint", s.entries["endpoint"], "")
+			add("", s.checks["path_style"], "")
+		}
+		add("Credentials", s.selects["credentials"], lang.L("keyring: the keys below; aws: the AWS CLI's profiles and SSO"))
+		if s.selects["credentials"].Selected == app.CredsKeyring {
+			add("Access key ID", s.keyID, "")
+			add("Secret key", s.secret, lang.L("stored only in the OS keyring"))
+			add("", s.keyInfo, "")
+		}
+		add("Public base URL", s.entries["public_base_url"], lang.L("optional: CDN or CloudFront domain"))
+		add("Links", s.selects["link_mode"], lang.L("presigned for private buckets"))
+		add("Link lifetime", s.entries["presign_ttl"], "")
+	} else {
+		add("Local address", s.entries["local_addr"], "")
+	}
+	add("Original prefix", s.entries["original_prefix"], "")
+	add("Thumbnail prefix", s.entries["thumb_prefix"], "")
+	add("Thumbnail timeout", s.entries["thumb_timeout"], "")
+	add("Files at once", s.entries["concurrency"], "")
+	add("Copy format", s.selects["copy_format"], "")
+	add("Custom template", s.entries["custom_template"], "{url} {thumb_url} {name} {key} {width} {height}")
+	s.form.Refresh()
+}
+
+func (s *Settings) refreshKeyInfo() {
+	if s.u.core.HasKeys() {
+		s.keyInfo.SetText(lang.L("Keys are stored in the OS keyring. Enter new ones to replace them."))
+	} else {
+		s.keyInfo.SetText(lang.L("No keys stored yet."))
+	}
+}
+
+// Config builds the configuration the form describes, or says what is
+// wrong, naming the field.
+func (s *Settings) Config() (app.Config, error) {
+	c := s.u.core.Config()
+	if s.isS3() {
+		c.Target = app.TargetS3
+	} else {
+		c.Target = app.TargetLocal
+	}
+	var errs []string
+	set := func(key, v string) {
+		if err := c.Set(key, v); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	for key, e := range s.entries {
+		if err := e.Validate(); err != nil && (s.isS3() || !isS3Only(key)) {
+			errs = append(errs, fmt.Sprintf("%s: %v", key, err))
+			continue
+		}
+		if !s.isS3() && isS3Only(key) {
+			continue
+		}
+		set(key, e.Text)
+	}
+	if s.target.Selected != lang.L(choiceCompat) {
+		c.Endpoint, c.PathStyle = "", false
+	} else {
+		c.PathStyle = s.checks["path_style"].Checked
+	}
+	set("link_mode", s.selects["link_mode"].Selected)
+	set("copy_format", s.selects["copy_format"].Selected)
+	set("credentials", s.selects["credentials"].Selected)
+	if len(errs) == 0 {
+		if err := c.Validate(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return c, errors.New(strings.Join(errs, "\n"))
+	}
+	return c, nil
+}
+
+func isS3Only(key string) bool {
+	switch key {
+	case "bucket", "region", "endpoint", "public_base_url", "presign_ttl":
+		return true
+	}
+	return false
+}
+
+// keys returns the keys typed in, if any.
+func (s *Settings) keys() (storage.Keys, bool, error) {
+	id, sec := strings.TrimSpace(s.keyID.Text), strings.TrimSpace(s.secret.Text)
+	if id == "" && sec == "" {
+		return storage.Keys{}, false, nil
+	}
+	k := storage.Keys{AccessKeyID: id, SecretAccessKey: sec}
+	return k, true, k.Validate()
+}
+
+// Save stores the keys in the keyring (and clears the secret from the
+// form), saves the config and reconnects.
+func (s *Settings) Save() error {
+	c, err := s.Config()
+	if err != nil {
+		s.errLbl.SetText(err.Error())
+		return err
+	}
+	if k, ok, err := s.keys(); err != nil {
+		s.errLbl.SetText(err.Error())
+		return err
+	} else if ok && c.Target == app.TargetS3 && c.Credentials == app.CredsKeyring {
+		if err := s.u.core.SaveKeys(k); err != nil {
+			s.errLbl.SetText(err.Error())
+			return err
+		}
+		s.secret.SetText("")
+		s.keyID.SetText("")
+		s.refreshKeyInfo()
+	}
+	s.errLbl.SetText("")
+	err = s.u.core.ApplyConfig(context.Background(), c)
+	s.u.reconnected(err)
+	return err
+}
+
+// ForgetKeys removes the keys from the keyring.
+func (s *Settings) ForgetKeys() {
+	if err := s.u.core.ForgetKeys(); err != nil {
+		s.errLbl.SetText(err.Error())
+		return
+	}
+	s.secret.SetText("")
+	s.keyID.SetText("")
+	s.refreshKeyInfo()
+	s.report.SetText(lang.L("Keys removed from the OS keyring."))
+}
+
+// TestConnection checks the form's settings (saving typed keys first, as
+// they can live nowhere else) and reports each item.
+func (s *Settings) TestConnection() {
+	c, err := s.Config()
+	if err != nil {
+		s.errLbl.SetText(err.Error())
+		return
+	}
+	if k, ok, err := s.keys(); err != nil {
+		s.errLbl.SetText(err.Error())
+		return
+	} else if ok && c.Credentials == app.CredsKeyring && c.Target == app.TargetS3 {
+		if err := s.u.core.SaveKeys(k); err != nil {
+			s.errLbl.SetText(err.Error())
+			return
+		}
+		s.secret.SetText("")
+		s.keyID.SetText("")
+		s.refreshKeyInfo()
+	}
+	s.errLbl.SetText("")
+	s.report.SetText(lang.L("Testing…"))
+	s.test.Disable()
+	go func() {
+		r := s.u.core.TestConnection(context.Background(), c)
+		s.u.do(func() {
+			s.test.Enable()
+			s.report.SetText(FormatReport(r))
+		})
+	}()
+}
+
+// FormatReport renders a connection report, one line per item.
+func FormatReport(r app.CheckReport) string {
+	var b strings.Builder
+	for _, it := range r.Items() {
+		mark := "✗"
+		if it.OK {
+			mark = "✓"
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", mark, lang.L(it.Label), it.Detail)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// ShowSettings opens the settings dialog.
+func (u *UI) ShowSettings() {
+	s := NewSettings(u)
+	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), s.Content, func(ok bool) {
+		if ok {
+			if err := s.Save(); err != nil {
+				u.showError(err)
+			}
+		}
+	}, u.w)
+	s.dlg = d
+	d.Resize(fyne.NewSize(640, 600))
+	d.Show()
+}

@@ -1,0 +1,485 @@
+// Package ui is thumbdrop's desktop app: Fyne windows, widgets and dialogs
+// over app.Core. It never talks to the SDK; every update from a goroutine
+// goes through fyne.Do.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/assets"
+)
+
+// Preference keys.
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+)
+
+// UI is the main window and what it shows.
+type UI struct {
+	a    fyne.App
+	w    fyne.Window
+	core *app.Core
+
+	queue   *queueView
+	gallery *galleryView
+	detail  *detailView
+
+	dropZone *fyne.Container
+	main     *fyne.Container
+	status   *widget.Label
+	overall  *widget.ProgressBar
+	filter   *widget.Entry
+
+	batchActive bool
+	tickStop    chan struct{}
+	openErr     error
+	do          func(func())
+}
+
+// Options adjust New.
+type Options struct {
+	// Do runs f on the UI thread; fyne.Do by default. Tests pass their own
+	// to run every update on the test goroutine.
+	Do func(f func())
+}
+
+// New builds the main window. openErr is the error of core.Open, if any:
+// the window says what went wrong and offers Settings.
+func New(a fyne.App, core *app.Core, openErr error) *UI {
+	return NewWithOptions(a, core, openErr, Options{})
+}
+
+// NewWithOptions is New with options.
+func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
+	assets.LoadTranslations()
+	u := &UI{a: a, core: core, openErr: openErr, do: o.Do}
+	if u.do == nil {
+		u.do = fyne.Do
+	}
+	u.w = a.NewWindow(u.title())
+	u.w.SetIcon(assets.Icon)
+	u.queue = newQueueView(u)
+	u.gallery = newGalleryView(u)
+	u.detail = newDetailView(u)
+	u.status = widget.NewLabel("")
+	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.overall = widget.NewProgressBar()
+	u.overall.Hide()
+	u.filter = widget.NewEntry()
+	u.filter.SetPlaceHolder(lang.L("Filter uploads…"))
+	u.filter.OnChanged = func(string) { u.gallery.reload() }
+
+	addBtn := widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)
+	addBtn.Importance = widget.HighImportance
+	u.dropZone = container.NewCenter(container.NewVBox(
+		container.NewCenter(widget.NewIcon(theme.UploadIcon())),
+		widget.NewLabelWithStyle(lang.L("Drop images here"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.L("or paste file paths with Ctrl+V"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}),
+		container.NewCenter(widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)),
+	))
+
+	toolbar := container.NewHBox(addBtn,
+		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
+		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp),
+		layout.NewSpacer())
+	left := container.NewBorder(container.NewBorder(nil, nil, nil, nil, u.filter), nil, nil, nil, u.gallery.grid)
+	split := container.NewHSplit(container.NewVSplit(u.queue.box, left), u.detail.box)
+	split.Offset = 0.62
+	u.queue.split = split.Leading.(*container.Split)
+	u.main = container.NewStack(split, u.dropZone)
+	bottom := container.NewBorder(nil, nil, nil, nil, container.NewVBox(u.overall, u.status))
+	u.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, u.main))
+
+	u.w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.HandleDrop(uris) })
+	u.shortcuts()
+	u.systemTray()
+	w, h := a.Preferences().FloatWithFallback(prefWidth, 1024), a.Preferences().FloatWithFallback(prefHeight, 720)
+	u.w.Resize(fyne.NewSize(float32(w), float32(h)))
+	u.w.SetCloseIntercept(func() {
+		sz := u.w.Canvas().Size()
+		a.Preferences().SetFloat(prefWidth, float64(sz.Width))
+		a.Preferences().SetFloat(prefHeight, float64(sz.Height))
+		u.w.Close()
+	})
+	core.SetHandlers(func(j app.Job) { u.do(func() { u.onJob(j) }) },
+		func() { u.do(u.gallery.reload) })
+	u.gallery.reload()
+	u.queue.refresh()
+	u.updateDropZone()
+	if openErr != nil {
+		u.setStatus(lang.L("Not connected") + ": " + openErr.Error())
+	} else {
+		u.setStatus(u.targetLine())
+	}
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.w }
+
+func (u *UI) title() string {
+	c := u.core.Config()
+	if c.Target == app.TargetS3 {
+		return "thumbdrop — " + c.Bucket
+	}
+	return "thumbdrop — " + lang.L("local")
+}
+
+func (u *UI) targetLine() string {
+	c := u.core.Config()
+	if c.Target == app.TargetLocal {
+		return lang.L("Local mode: uploads stay on this computer") + " (http://" + c.LocalAddr + ")"
+	}
+	where := c.Endpoint
+	if where == "" {
+		where = "AWS " + c.Region
+	}
+	return fmt.Sprintf("%s: %s (%s)", lang.L("Bucket"), c.Bucket, where)
+}
+
+func (u *UI) setStatus(s string) { u.status.SetText(s) }
+
+// updateDropZone shows the big drop target while there is nothing else.
+func (u *UI) updateDropZone() {
+	if len(u.queue.jobs) == 0 && u.gallery.total == 0 {
+		u.dropZone.Show()
+		u.main.Objects[0].Hide()
+	} else {
+		u.dropZone.Hide()
+		u.main.Objects[0].Show()
+	}
+}
+
+// HandleDrop takes dropped URIs: files, and the images inside folders.
+// Non-images are refused with a message naming them; the rest of the batch
+// goes on.
+func (u *UI) HandleDrop(uris []fyne.URI) {
+	var paths []string
+	for _, uri := range uris {
+		if uri.Scheme() != "file" {
+			continue
+		}
+		paths = append(paths, uri.Path())
+	}
+	u.AddPaths(paths)
+}
+
+// AddPaths queues files and the images in folders (one level deep and
+// below, sorted), refusing non-images. It returns the refusals.
+func (u *UI) AddPaths(paths []string) []error {
+	files, refused := ExpandPaths(paths)
+	if len(files) > 0 {
+		if _, err := u.core.Add(files...); err != nil {
+			refused = append(refused, err)
+		}
+	}
+	if len(refused) > 0 {
+		msgs := make([]string, len(refused))
+		for i, e := range refused {
+			msgs[i] = e.Error()
+		}
+		text := strings.Join(msgs, "\n")
+		if len(msgs) > 8 {
+			text = strings.Join(msgs[:8], "\n") + "\n" + fmt.Sprintf(lang.L("and %d more"), len(msgs)-8)
+		}
+		u.setStatus(msgs[0])
+		dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
+	}
+	return refused
+}
+
+// ExpandPaths turns dropped paths into image files: folders contribute the
+// images inside them (recursively, sorted; other files in folders are
+// skipped silently), files that are not images are refused by name.
+func ExpandPaths(paths []string) (files []string, refused []error) {
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			files = append(files, p)
+		}
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			refused = append(refused, fmt.Errorf("%s: %s", filepath.Base(p), lang.L("cannot open it")))
+			continue
+		}
+		if !st.IsDir() {
+			if err := app.Sniff(p); err != nil {
+				refused = append(refused, err)
+				continue
+			}
+			add(p)
+			continue
+		}
+		var inDir []string
+		filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") && app.Sniff(q) == nil {
+				inDir = append(inDir, q)
+			}
+			return nil
+		})
+		sort.Strings(inDir)
+		if len(inDir) == 0 {
+			refused = append(refused, fmt.Errorf("%s: %s", filepath.Base(p), lang.L("the folder holds no images")))
+		}
+		for _, q := range inDir {
+			add(q)
+		}
+	}
+	return files, refused
+}
+
+// PastePaths adds the file paths (or file:// URIs) found in text, one per
+// line, as copied from a file manager.
+func (u *UI) PastePaths(text string) {
+	var paths []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "file://") {
+			if uri, err := storage.ParseURI(line); err == nil {
+				line = uri.Path()
+			}
+		}
+		paths = append(paths, line)
+	}
+	if len(paths) == 0 {
+		u.setStatus(lang.L("The clipboard holds no file paths"))
+		return
+	}
+	u.AddPaths(paths)
+}
+
+func (u *UI) showOpen() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		p := r.URI().Path()
+		r.Close()
+		u.AddPaths([]string{p})
+	}, u.w)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".JPG", ".JPEG", ".PNG"}))
+	d.Resize(fyne.NewSize(720, 520))
+	d.Show()
+}
+
+// onJob applies a job event (UI thread).
+func (u *UI) onJob(j app.Job) {
+	u.queue.apply(j)
+	active, done, total := 0, 0, 0
+	var sent, size int64
+	for _, q := range u.queue.jobs {
+		total++
+		if q.State.Terminal() {
+			done++
+		} else {
+			active++
+		}
+		size += q.Size
+		switch {
+		case q.State.Terminal() || q.State == app.Waiting:
+			sent += q.Size
+		case q.State == app.Uploading:
+			sent += q.Sent
+		}
+	}
+	if active > 0 {
+		u.batchActive = true
+		u.overall.Show()
+		if size > 0 {
+			u.overall.SetValue(float64(sent) / float64(size))
+		}
+		u.setStatus(fmt.Sprintf(lang.L("%d of %d files done"), done, total))
+		u.startTicker()
+	} else if u.batchActive {
+		u.batchActive = false
+		u.overall.Hide()
+		failed := 0
+		for _, q := range u.queue.jobs {
+			if q.State == app.Failed {
+				failed++
+			}
+		}
+		msg := fmt.Sprintf(lang.L("%d uploads finished"), total)
+		if failed > 0 {
+			msg += ", " + fmt.Sprintf(lang.L("%d failed"), failed)
+		}
+		u.setStatus(msg)
+		u.a.SendNotification(fyne.NewNotification("thumbdrop", msg))
+	}
+	if j.State == app.Done {
+		u.detail.showIfNone(j.Record)
+	}
+	u.updateDropZone()
+}
+
+// startTicker refreshes elapsed times while a batch runs.
+func (u *UI) startTicker() {
+	if u.tickStop != nil {
+		return
+	}
+	stop := make(chan struct{})
+	u.tickStop = stop
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				u.do(func() {
+					u.queue.list.Refresh()
+					if !u.batchActive && u.tickStop == stop {
+						close(stop)
+						u.tickStop = nil
+					}
+				})
+			}
+		}
+	}()
+}
+
+// copyText puts text on the clipboard and confirms briefly.
+func (u *UI) copyText(what, text string) {
+	u.a.Clipboard().SetContent(text)
+	u.setStatus(fmt.Sprintf(lang.L("Copied %s"), what))
+}
+
+// copyLink resolves r's links (presigned ones fresh) off the UI thread and
+// copies format f.
+func (u *UI) copyLink(r app.Record, f string) {
+	go func() {
+		d, err := u.core.Links(context.Background(), r)
+		u.do(func() {
+			if err != nil {
+				u.showError(err)
+				return
+			}
+			u.copyText(app.FormatLabel(f), app.Link(f, d, u.core.Config().CustomTemplate))
+		})
+	}()
+}
+
+func (u *UI) openURL(s string) {
+	if parsed, err := url.Parse(s); err == nil {
+		if err := u.a.OpenURL(parsed); err != nil {
+			u.showError(err)
+		}
+	}
+}
+
+func (u *UI) showError(err error) {
+	if err == nil {
+		return
+	}
+	u.setStatus(err.Error())
+	dialog.ShowError(err, u.w)
+}
+
+func (u *UI) shortcuts() {
+	c := u.w.Canvas()
+	mod := fyne.KeyModifierShortcutDefault
+	add := func(k fyne.KeyName, m fyne.KeyModifier, fn func()) {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: m}, func(fyne.Shortcut) { fn() })
+	}
+	add(fyne.KeyO, mod, u.showOpen)
+	add(fyne.KeyComma, mod, u.ShowSettings)
+	add(fyne.KeyF, mod, func() { c.Focus(u.filter) })
+	add(fyne.KeyQ, mod, func() { u.w.Close() })
+	add(fyne.KeyC, mod|fyne.KeyModifierShift, func() {
+		if r, ok := u.detail.current(); ok {
+			u.copyLink(r, u.core.Config().CopyFormat)
+		}
+	})
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.PastePaths(u.a.Clipboard().Content()) })
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		switch e.Name {
+		case fyne.KeyF1:
+			u.showHelp()
+		case fyne.KeyDelete:
+			if r, ok := u.detail.current(); ok {
+				u.detail.confirmDelete(r)
+			}
+		}
+	})
+}
+
+// Shortcuts lists the keyboard shortcuts for the Help dialog.
+func Shortcuts() [][2]string {
+	return [][2]string{
+		{"Ctrl+O", lang.L("Add images…")},
+		{"Ctrl+V", lang.L("Add the files whose paths are on the clipboard")},
+		{"Ctrl+Shift+C", lang.L("Copy the selected upload's link in the default format")},
+		{"Ctrl+F", lang.L("Filter uploads")},
+		{"Delete", lang.L("Delete the selected upload (asks first)")},
+		{"Ctrl+,", lang.L("Settings")},
+		{"F1", lang.L("Help")},
+		{"Ctrl+Q", lang.L("Quit")},
+	}
+}
+
+func (u *UI) showHelp() {
+	rows := container.New(layout.NewFormLayout())
+	for _, s := range Shortcuts() {
+		rows.Add(widget.NewLabelWithStyle(s[0], fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
+		rows.Add(widget.NewLabel(s[1]))
+	}
+	md := u.a.Metadata()
+	about := widget.NewLabel(fmt.Sprintf("thumbdrop %s\n%s", md.Version,
+		lang.L("Drop photos, get links for your post. Thumbnails are made by the same Go code on AWS Lambda and in local mode.")))
+	about.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(lang.L("Help"), lang.L("Close"), container.NewVBox(about, widget.NewSeparator(), rows), u.w)
+	d.Resize(fyne.NewSize(560, 420))
+	d.Show()
+}
+
+func (u *UI) systemTray() {
+	desk, ok := u.a.(desktop.App)
+	if !ok {
+		return
+	}
+	show := fyne.NewMenuItem(lang.L("Show thumbdrop"), func() { u.w.Show(); u.w.RequestFocus() })
+	add := fyne.NewMenuItem(lang.L("Add images…"), func() { u.w.Show(); u.showOpen() })
+	desk.SetSystemTrayMenu(fyne.NewMenu("thumbdrop", show, add))
+	desk.SetSystemTrayIcon(assets.Icon)
+}
+
+// reconnected updates the window after settings changed.
+func (u *UI) reconnected(err error) {
+	u.openErr = err
+	u.w.SetTitle(u.title())
+	if err != nil {
+		u.setStatus(lang.L("Not connected") + ": " + err.Error())
+	} else {
+		u.setStatus(u.targetLine())
+	}
+	u.gallery.reload()
+}
+
+var errCanceled = errors.New("canceled")

@@ -1,0 +1,392 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fynecontainer "fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+	tdstorage "github.com/thumbdrop/thumbdrop/storage"
+)
+
+// harness is a UI over a real core; every UI update is pumped on the test
+// goroutine.
+type harness struct {
+	t    *testing.T
+	a    fyne.App
+	u    *UI
+	core *app.Core
+	q    chan func()
+	dirs app.Dirs
+}
+
+func newHarness(t *testing.T, mod func(*app.Config)) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	c := app.DefaultConfig()
+	c.LocalAddr = testsrv.FreeAddr(t)
+	if mod != nil {
+		mod(&c)
+	}
+	if err := app.SaveConfig(d, c); err != nil {
+		t.Fatal(err)
+	}
+	core, err := app.NewCore(d, tdstorage.Keyring{Service: "thumbdrop-uitest-" + t.Name()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core.Retries = -1
+	t.Cleanup(core.Close)
+	openErr := core.Open(context.Background())
+	h := &harness{t: t, a: a, core: core, q: make(chan func(), 4096), dirs: d}
+	h.u = NewWithOptions(a, core, openErr, Options{Do: func(f func()) { h.q <- f }})
+	h.u.w.Resize(fyne.NewSize(1024, 768))
+	return h
+}
+
+// pump runs queued UI updates until cond holds.
+func (h *harness) pump(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.q:
+			f()
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+	for { // drain what is already queued
+		select {
+		case f := <-h.q:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+func (h *harness) allDone() bool {
+	if len(h.u.queue.jobs) == 0 {
+		return false
+	}
+	for _, j := range h.u.queue.jobs {
+		if !j.State.Terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+func corpus(name string) string {
+	return filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name)
+}
+
+func copyFile(t *testing.T, src, dst string) string {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Dir(dst), 0o755)
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestDropFilesAndFolders(t *testing.T) {
+	h := newHarness(t, nil)
+	if !h.u.dropZone.Visible() {
+		t.Fatal("an empty app must show the drop zone")
+	}
+	dir := t.TempDir()
+	photo := copyFile(t, corpus("video-001.jpeg"), filepath.Join(dir, "사진 (1).jpg"))
+	folder := filepath.Join(dir, "trip")
+	copyFile(t, corpus("video-001.png"), filepath.Join(folder, "b.png"))
+	copyFile(t, corpus("video-001.gif"), filepath.Join(folder, "sub", "a.gif"))
+	os.WriteFile(filepath.Join(folder, "notes.txt"), []byte("itinerary"), 0o644)
+	text := filepath.Join(dir, "readme.txt")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	h.u.HandleDrop([]fyne.URI{storage.NewFileURI(photo), storage.NewFileURI(folder), storage.NewFileURI(text)})
+	if !strings.Contains(h.u.status.Text, "readme.txt is not an image") {
+		t.Errorf("status %q does not name the refused file", h.u.status.Text)
+	}
+	h.pump("uploads", h.allDone)
+	if n := len(h.u.queue.jobs); n != 3 {
+		t.Fatalf("%d jobs, want 3 (the photo and the folder's two images)", n)
+	}
+	for _, j := range h.u.queue.jobs {
+		if j.State != app.Done || j.Record.Status != app.StatusReady {
+			t.Errorf("%s: %v %s %v", j.Name, j.State, j.Record.Status, j.Err)
+		}
+	}
+	if h.u.dropZone.Visible() {
+		t.Error("the drop zone still covers the uploads")
+	}
+	h.pump("gallery", func() bool { return len(h.u.gallery.records) == 3 })
+	if !h.u.detail.has {
+		t.Error("the first finished upload was not selected")
+	}
+	files, refused := ExpandPaths([]string{folder, filepath.Join(dir, "missing.jpg")})
+	if len(files) != 2 || len(refused) != 1 || !strings.HasSuffix(files[0], "b.png") {
+		t.Errorf("ExpandPaths: %v %v", files, refused)
+	}
+}
+
+func TestQueueRowsShowStates(t *testing.T) {
+	h := newHarness(t, nil)
+	row := h.u.queue.create()
+	r := rowOf(row)
+	show := func(j app.Job) {
+		h.u.queue.apply(j)
+		h.u.queue.update(h.u.queue.index[j.ID], row)
+	}
+	j := app.Job{ID: 7, Name: "beach.jpg", Size: 3 << 20, State: app.Queued}
+	show(j)
+	if r.state.Text != "Queued" || !r.cancel.Visible() || r.retry.Visible() || r.size.Text != "3.0 MB" {
+		t.Errorf("queued: %q cancel=%v retry=%v size=%q", r.state.Text, r.cancel.Visible(), r.retry.Visible(), r.size.Text)
+	}
+	j.State, j.Sent = app.Uploading, 1<<20
+	show(j)
+	if !r.bar.Visible() || r.bar.Value < 0.33 || r.bar.Value > 0.34 {
+		t.Errorf("uploading: bar %v %v", r.bar.Visible(), r.bar.Value)
+	}
+	j.State, j.WaitStarted = app.Waiting, time.Now().Add(-3*time.Second)
+	show(j)
+	if !strings.HasPrefix(r.state.Text, "Waiting for thumbnail… 3s") {
+		t.Errorf("waiting: %q", r.state.Text)
+	}
+	j.State, j.Err = app.Failed, fmt.Errorf("beach.jpg: the storage server cannot be reached")
+	show(j)
+	if !r.retry.Visible() || r.cancel.Visible() || r.state.Importance != widget.DangerImportance || !strings.Contains(r.state.Text, "cannot be reached") {
+		t.Errorf("failed: %q retry=%v", r.state.Text, r.retry.Visible())
+	}
+	j.State, j.Err, j.Record.Status = app.Done, nil, app.StatusReady
+	show(j)
+	if r.state.Text != "Done" || !r.copy.Visible() {
+		t.Errorf("done: %q", r.state.Text)
+	}
+}
+
+// TestRetryAfterServerComesBack: the server is down, the row fails with
+// Retry; after a restart, Retry finishes the upload.
+func TestRetryAfterServerComesBack(t *testing.T) {
+	v := testsrv.StartVersity(t, false, "photos")
+	t.Setenv("AWS_ACCESS_KEY_ID", v.Access)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", v.Secret)
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	h := newHarness(t, func(c *app.Config) {
+		c.Target, c.Bucket, c.Endpoint, c.PathStyle, c.Credentials = app.TargetS3, "photos", v.Endpoint, true, app.CredsAWS
+		c.ThumbTimeout = app.Duration(time.Second)
+	})
+	v.Stop()
+	h.u.AddPaths([]string{copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "a.jpg"))})
+	h.pump("failure", h.allDone)
+	j := h.u.queue.jobs[0]
+	if j.State != app.Failed {
+		t.Fatalf("with the server down: %v", j.State)
+	}
+	row := h.u.queue.create()
+	h.u.queue.update(0, row)
+	r := rowOf(row)
+	if !r.retry.Visible() {
+		t.Fatal("no Retry button on a failed row")
+	}
+	v.Start()
+	test.Tap(r.retry)
+	h.pump("retry", func() bool { return h.u.queue.jobs[0].State == app.Done })
+	if s := h.u.queue.jobs[0].Record.Status; s != app.StatusTimeout {
+		t.Errorf("after retry: %s (no resize function here, so timeout)", s)
+	}
+}
+
+// TestGalleryTenThousand: the grid is virtualised: 10,000 history entries
+// create only the cards on screen.
+func TestGalleryTenThousand(t *testing.T) {
+	h := newHarness(t, nil)
+	hist := h.core.History()
+	base := time.Now().Add(-time.Hour)
+	for i := 0; i < 10000; i++ {
+		r := app.Record{Key: app.OriginalKey("original/", base.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("photo-%05d.jpg", i)),
+			Time: base.Add(time.Duration(i) * time.Millisecond), Target: "local", Status: app.StatusReady}
+		if i < 9999 {
+			hist.PutNoSave(r)
+		} else if err := hist.Put(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.u.gallery.reload()
+	test.NewWindow(h.u.w.Content()).Resize(fyne.NewSize(1024, 768))
+	h.u.gallery.grid.Refresh()
+	if len(h.u.gallery.records) != 10000 {
+		t.Fatalf("%d records", len(h.u.gallery.records))
+	}
+	if n := len(h.u.gallery.shows); n == 0 || n > 300 {
+		t.Errorf("%d cards were built for 10,000 entries", n)
+	}
+	h.u.filter.SetText("photo-0999")
+	if len(h.u.gallery.records) != 10 {
+		t.Errorf("filter: %d records", len(h.u.gallery.records))
+	}
+}
+
+func TestCopyButtons(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.AddPaths([]string{copyFile(t, corpus("video-001.png"), filepath.Join(t.TempDir(), "chart (v2).png"))})
+	h.pump("upload", h.allDone)
+	rec := h.u.queue.jobs[0].Record
+	h.u.detail.show(rec)
+	links, err := h.core.Links(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range app.Formats() {
+		h.a.Clipboard().SetContent("")
+		test.Tap(h.u.detail.copyBtns[f])
+		h.pump("clipboard", func() bool { return h.a.Clipboard().Content() != "" })
+		want := app.Link(f, links, h.core.Config().CustomTemplate)
+		if got := h.a.Clipboard().Content(); got != want {
+			t.Errorf("%s copied %q, want %q", f, got, want)
+		}
+		if !strings.HasPrefix(h.u.detail.copied.Text, "Copied") {
+			t.Errorf("%s: no confirmation (%q)", f, h.u.detail.copied.Text)
+		}
+	}
+	if !strings.Contains(h.a.Clipboard().Content(), "chart (v2).png") {
+		t.Errorf("custom template: %q", h.a.Clipboard().Content())
+	}
+}
+
+func TestSettingsValidation(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	s.target.SetSelected(choiceCompat)
+	s.entries["bucket"].SetText("Bad Bucket")
+	s.entries["endpoint"].SetText("")
+	s.entries["concurrency"].SetText("99")
+	if err := s.entries["bucket"].Validate(); err == nil {
+		t.Error("bucket field accepts 'Bad Bucket'")
+	}
+	err := s.Save()
+	if err == nil {
+		t.Fatal("saved an invalid form")
+	}
+	for _, field := range []string{"bucket", "endpoint", "concurrency"} {
+		if !strings.Contains(err.Error(), field) {
+			t.Errorf("error %q does not name %s", err, field)
+		}
+	}
+	if s.errLbl.Text == "" {
+		t.Error("no message shown in the form")
+	}
+	if c, _ := app.LoadConfig(h.dirs); c.Target != app.TargetLocal {
+		t.Error("an invalid form changed the saved config")
+	}
+}
+
+// TestSecretNeverShown: after Save, the secret is in no widget and in no
+// preference or file; the secret field is a password entry.
+func TestSecretNeverShown(t *testing.T) {
+	testsrv.RequireKeyring(t)
+	v := testsrv.StartVersity(t, false, "photos")
+	secret := v.Secret
+	h := newHarness(t, nil)
+	defer h.core.ForgetKeys()
+	s := NewSettings(h.u)
+	if !s.secret.Password {
+		t.Fatal("the secret field is not masked")
+	}
+	s.target.SetSelected(choiceCompat)
+	s.entries["bucket"].SetText("photos")
+	s.entries["endpoint"].SetText(v.Endpoint)
+	s.checks["path_style"].SetChecked(true)
+	s.entries["thumb_timeout"].SetText("2s") // no resize function here: do not wait long
+	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	s.keyID.SetText(v.Access)
+	test.Type(s.secret, secret)
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if s.secret.Text != "" || s.keyID.Text != "" {
+		t.Error("the keys stay in the form after saving")
+	}
+	k, err := h.core.Keyring.Load()
+	if err != nil || k.SecretAccessKey != secret {
+		t.Fatalf("keyring: %v", err)
+	}
+	// Nothing on screen holds it.
+	w := test.NewWindow(fynecontainer.NewVBox(s.Content, h.u.w.Content()))
+	defer w.Close()
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if txt := textOf(o); strings.Contains(txt, secret) {
+			t.Errorf("%T shows the secret", o)
+		}
+	}
+	// Nor any preference or file thumbdrop wrote.
+	for _, k := range []string{prefWidth, prefHeight} {
+		if strings.Contains(h.a.Preferences().String(k), secret) {
+			t.Errorf("preference %s holds the secret", k)
+		}
+	}
+	for _, dir := range []string{h.dirs.Config, h.dirs.Data} {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, _ := os.ReadFile(p); strings.Contains(string(b), secret) {
+					t.Errorf("the secret is in %s", p)
+				}
+			}
+			return nil
+		})
+	}
+	// And the keys work: Test connection says so.
+	r := h.core.TestConnection(context.Background(), h.core.Config())
+	if !r.Credentials.OK || !r.Bucket.OK || !r.Put.OK || r.Resize.OK {
+		t.Errorf("report: %q", FormatReport(r))
+	}
+	s.ForgetKeys()
+	if h.core.HasKeys() {
+		t.Error("Forget keys left them in the keyring")
+	}
+}
+
+func textOf(o fyne.CanvasObject) string {
+	switch w := o.(type) {
+	case *widget.Entry:
+		return w.Text
+	case *widget.Label:
+		return w.Text
+	case *widget.Button:
+		return w.Text
+	}
+	return ""
+}
+
+func TestPastePaths(t *testing.T) {
+	h := newHarness(t, nil)
+	p := copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "pasted.jpg"))
+	h.u.PastePaths("file://" + p + "\r\n\n")
+	h.pump("paste upload", h.allDone)
+	if h.u.queue.jobs[0].Name != "pasted.jpg" {
+		t.Errorf("pasted %v", h.u.queue.jobs[0].Name)
+	}
+	h.u.PastePaths("   ")
+	if !strings.Contains(h.u.status.Text, "no file paths") {
+		t.Errorf("status %q", h.u.status.Text)
+	}
+}
