@@ -33,9 +33,11 @@ td config set target s3; td config set bucket bench; td config set endpoint "$en
 td config set path_style true; td config set credentials aws
 
 export RCLONE_CONFIG_VG_TYPE=s3 RCLONE_CONFIG_VG_PROVIDER=Other RCLONE_CONFIG_VG_ENDPOINT=$endpoint \
-  RCLONE_CONFIG_VG_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_VG_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY RCLONE_CONFIG=/dev/null RCLONE_S3_NO_CHECK_BUCKET=true
+  RCLONE_CONFIG_VG_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_VG_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY RCLONE_CONFIG=/dev/null RCLONE_S3_NO_CHECK_BUCKET=true RCLONE_EXPECT_CONTINUE_TIMEOUT=0
 aws_bin=$(command -v /usr/bin/aws || command -v aws)
 
+# rclone waits 1 s for "100 Continue" on every request by default, which
+# versitygw never sends: RCLONE_EXPECT_CONTINUE_TIMEOUT=0 keeps it a fair peer.
 # time_cmd NAME -- CMD...: wall seconds of one run; peak RSS (KB) into $work/rss.NAME
 time_cmd() {
   local name=$1; shift; shift

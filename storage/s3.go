@@ -43,11 +43,15 @@ type S3Config struct {
 	MaxAttempts int
 }
 
-// Defaults for uploads.
+// Defaults for uploads: photos (a few MB) go up in one PUT, larger files in
+// 8 MB parts, three at a time. Measured on a 1 GiB upload to versitygw:
+// peak RSS 85 MB with these, 102 MB with a 16 MB threshold and four parts
+// (transfermanager buffers the first part up to the threshold and keeps a
+// pool of concurrency+1 parts), at the same speed.
 const (
-	DefaultMultipartThreshold = 16 << 20
+	DefaultMultipartThreshold = 8 << 20
 	DefaultPartSize           = 8 << 20
-	DefaultPartConcurrency    = 4
+	DefaultPartConcurrency    = 3
 	DefaultMaxAttempts        = 5
 )
 

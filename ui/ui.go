@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -91,12 +92,19 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 
 	addBtn := widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)
 	addBtn.Importance = widget.HighImportance
-	u.dropZone = container.NewCenter(container.NewVBox(
-		container.NewCenter(widget.NewIcon(theme.UploadIcon())),
+	big := canvas.NewImageFromResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
+	big.SetMinSize(fyne.NewSize(96, 96))
+	big.FillMode = canvas.ImageFillContain
+	panel := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	panel.StrokeColor = theme.Color(theme.ColorNamePrimary)
+	panel.StrokeWidth = 2
+	panel.CornerRadius = 16
+	u.dropZone = container.NewPadded(container.NewStack(panel, container.NewCenter(container.NewVBox(
+		container.NewCenter(big),
 		widget.NewLabelWithStyle(lang.L("Drop images here"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle(lang.L("or paste file paths with Ctrl+V"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}),
 		container.NewCenter(widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)),
-	))
+	))))
 
 	toolbar := container.NewHBox(addBtn,
 		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
@@ -325,7 +333,10 @@ func (u *UI) onJob(j app.Job) {
 				failed++
 			}
 		}
-		msg := fmt.Sprintf(lang.L("%d uploads finished"), total)
+		msg := lang.L("1 upload finished")
+		if total != 1 {
+			msg = fmt.Sprintf(lang.L("%d uploads finished"), total)
+		}
 		if failed > 0 {
 			msg += ", " + fmt.Sprintf(lang.L("%d failed"), failed)
 		}

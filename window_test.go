@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+)
+
+// needTools fails (under THUMBDROP_REQUIRE_SERVERS=1) or skips when the X
+// tools the window tests drive are missing.
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := tool + " not installed (scripts/install-deps.sh test)"
+			if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// xserver is an Xvfb display for one test.
+type xserver struct {
+	display string
+	cmd     *exec.Cmd
+}
+
+func startX(t *testing.T, w, h int) *xserver {
+	t.Helper()
+	needTools(t, "Xvfb", "xdotool", "import")
+	for n := 90 + os.Getpid()%50; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		x := &xserver{display: fmt.Sprintf(":%d", n)}
+		x.cmd = exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+		if err := x.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.cmd.Process.Kill(); x.cmd.Wait() })
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return x
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not start", x.display)
+	}
+	t.Fatal("no free X display")
+	return nil
+}
+
+func (x *xserver) run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// screenshot saves the screen as a CI artefact and returns it.
+func (x *xserver) screenshot(t *testing.T, name string) image.Image {
+	t.Helper()
+	dir := os.Getenv("THUMBDROP_ARTIFACTS")
+	if dir == "" {
+		dir = ".artifacts"
+	}
+	os.MkdirAll(dir, 0o755)
+	p := filepath.Join(dir, name)
+	x.run(t, "import", "-window", "root", p)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+	return m
+}
+
+// distinctColours counts colours on a coarse grid: a blank screen has one.
+func distinctColours(m image.Image) int {
+	seen := map[[3]uint32]bool{}
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := m.At(x, y).RGBA()
+			seen[[3]uint32{r >> 12, g >> 12, bl >> 12}] = true
+		}
+	}
+	return len(seen)
+}
+
+var builtBinary string
+
+func buildApp(t *testing.T) string {
+	t.Helper()
+	if builtBinary != "" {
+		return builtBinary
+	}
+	bin := filepath.Join(os.TempDir(), fmt.Sprintf("thumbdrop-window-test-%d", os.Getpid()))
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	builtBinary = bin
+	return bin
+}
+
+// startApp runs the real binary with fresh config and data dirs.
+func startApp(t *testing.T, x *xserver, dirs app.Dirs) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(buildApp(t))
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.display, "THUMBDROP_CONFIG_DIR="+dirs.Config,
+		"THUMBDROP_DATA_DIR="+dirs.Data, "FYNE_SCALE=1", "LANG=en_US.UTF-8")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("app output:\n%s", logs.String())
+		}
+	})
+	return cmd
+}
+
+func freshDirs(t *testing.T) app.Dirs {
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	c := app.DefaultConfig()
+	c.LocalAddr = testsrv.FreeAddr(t)
+	if err := app.SaveConfig(d, c); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// waitWindow returns the X window id of the app's main window.
+func waitWindow(t *testing.T, x *xserver) string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^thumbdrop")
+		cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
+		if out, err := cmd.Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
+			return strings.Fields(string(out))[0]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the thumbdrop window never appeared")
+	return ""
+}
+
+// TestRealWindow starts the built app under Xvfb, checks the window
+// appears with its title, and saves screenshots at 1024x768 and at a small
+// size.
+func TestRealWindow(t *testing.T) {
+	x := startX(t, 1024, 768)
+	startApp(t, x, freshDirs(t))
+	win := waitWindow(t, x)
+	if title := x.run(t, "xdotool", "getwindowname", win); !strings.HasPrefix(title, "thumbdrop — ") {
+		t.Errorf("window title %q", title)
+	}
+	x.run(t, "xdotool", "windowmove", win, "0", "0")
+	x.run(t, "xdotool", "windowsize", win, "1024", "768")
+	time.Sleep(1500 * time.Millisecond)
+	m := x.screenshot(t, "window-1024x768.png")
+	if n := distinctColours(m); n < 8 {
+		t.Errorf("the screenshot looks blank (%d colours)", n)
+	}
+	x.run(t, "xdotool", "windowsize", win, "480", "360")
+	time.Sleep(1500 * time.Millisecond)
+	if n := distinctColours(x.screenshot(t, "window-480x360.png")); n < 8 {
+		t.Errorf("the small-window screenshot looks blank (%d colours)", n)
+	}
+}
+
+// TestRealDragAndDrop drags a photo from a GTK window (a file manager
+// stand-in offering text/uri-list) onto the app with the mouse, and checks
+// it is uploaded and thumbnailed.
+func TestRealDragAndDrop(t *testing.T) {
+	needTools(t, "/usr/bin/python3")
+	if err := exec.Command("/usr/bin/python3", "-c", "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk").Run(); err != nil {
+		msg := "python3-gi with GTK 3 not installed"
+		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	x := startX(t, 1280, 800)
+	dirs := freshDirs(t)
+	startApp(t, x, dirs)
+	win := waitWindow(t, x)
+	x.run(t, "xdotool", "windowmove", win, "400", "0")
+	x.run(t, "xdotool", "windowsize", win, "860", "700")
+
+	photo := filepath.Join(t.TempDir(), "dragged photo.jpg")
+	src, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
+	os.WriteFile(photo, src, 0o644)
+	script := filepath.Join(t.TempDir(), "source.py")
+	os.WriteFile(script, []byte(dragSource), 0o644)
+	gtk := exec.Command("/usr/bin/python3", script, "file://"+strings.ReplaceAll(photo, " ", "%20"))
+	gtk.Env = append(os.Environ(), "DISPLAY="+x.display, "GDK_BACKEND=x11")
+	var gtkOut bytes.Buffer
+	gtk.Stdout, gtk.Stderr = &gtkOut, &gtkOut
+	if err := gtk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { gtk.Process.Kill(); gtk.Wait() }()
+	for i := 0; ; i++ {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^drag source$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
+		if out, err := cmd.Output(); err == nil && len(out) > 0 {
+			break
+		}
+		if i > 200 {
+			t.Fatalf("the GTK drag source did not appear:\n%s", gtkOut.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	// Press on the source (at 100,100), move in steps onto the app, release.
+	x.run(t, "xdotool", "mousemove", "100", "100")
+	x.run(t, "xdotool", "mousedown", "1")
+	for _, p := range [][2]int{{110, 110}, {130, 120}, {200, 150}, {300, 200}, {450, 300}, {600, 350}, {800, 400}, {820, 410}} {
+		x.run(t, "xdotool", "mousemove", fmt.Sprint(p[0]), fmt.Sprint(p[1]))
+		time.Sleep(150 * time.Millisecond)
+	}
+	x.run(t, "xdotool", "mouseup", "1")
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		h, err := app.OpenHistory(dirs.Data)
+		if err == nil && h.Len() == 1 {
+			r := h.List("")[0]
+			if r.Status == app.StatusReady {
+				if !strings.HasSuffix(r.Key, "_dragged photo.jpg") {
+					t.Errorf("key %q", r.Key)
+				}
+				time.Sleep(time.Second)
+				x.screenshot(t, "after-drop.png")
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	x.screenshot(t, "after-drop-failed.png")
+	t.Fatalf("the dropped photo was not uploaded; drag source said:\n%s", gtkOut.String())
+}
+
+// dragSource is a tiny GTK window offering one file as text/uri-list.
+const dragSource = `
+import sys, gi
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gtk, Gdk
+uri = sys.argv[1]
+w = Gtk.Window(title="drag source")
+w.set_default_size(300, 300)
+w.move(0, 0)
+b = Gtk.EventBox()
+b.add(Gtk.Label(label="drag me"))
+b.drag_source_set(Gdk.ModifierType.BUTTON1_MASK, [], Gdk.DragAction.COPY)
+b.drag_source_add_uri_targets()
+def get(widget, ctx, data, info, time):
+    data.set_uris([uri])
+b.connect("drag-data-get", get)
+w.add(b)
+w.connect("destroy", Gtk.main_quit)
+w.show_all()
+Gtk.main()
+`
