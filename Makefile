@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-upload run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-gui bench-upload run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -56,6 +56,10 @@ bench: test-deps bench-node
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps
 	bench/upload.sh 3
+
+# Desktop app: time to first frame, and memory scrolling 10,000 history entries.
+bench-gui: test-deps
+	mkdir -p .artifacts && bench/gui.sh 7
 
 clean:
 	rm -rf bin dist

@@ -35,6 +35,7 @@ type component struct {
 	stride   int // bytes per plane row
 	bx, by   int // blocks per row and per column in the plane
 	nx, ny   int // output pixels per block, across and down
+	per      int // coefficients kept per block in multi-scan images: 1 (DC alone) or 64
 	dc, ac   *huffman
 	q        *[64]int32
 	inScanAt int
@@ -54,13 +55,25 @@ type decoder struct {
 	transform  uint8
 	n          int // output pixels per block side: 8/scale
 	haveFrame  bool
-	maxPixels  int64
+
+	progressive bool
+	// Multi-scan images (progressive, or sequential with one scan per
+	// component) gather coefficients here, per component, in zigzag order:
+	// 64 per block, or only the DC term when n == 1.
+	coefs    [][]int16
+	per      int // coefficients kept per block: 1 or 64
+	mcusX    int
+	mcusY    int
+	eobRun   int
+	scans    int
+	outRatio image.YCbCrSubsampleRatio
+	planned  bool
 }
 
-// Decode decodes data at 1/scale size (scale 2, 4 or 8): the result is
+// Decode decodes data at 1/scale size (scale 1, 2, 4 or 8): the result is
 // ceil(w/scale) x ceil(h/scale), an *image.YCbCr or *image.Gray.
 func Decode(data []byte, scale int) (image.Image, error) {
-	if scale != 2 && scale != 4 && scale != 8 {
+	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
 		return nil, fmt.Errorf("jpegdec: scale 1/%d: %w", scale, ErrUnsupported)
 	}
 	d := &decoder{data: data, n: 8 / scale}
@@ -83,6 +96,9 @@ func (d *decoder) decode() (image.Image, error) {
 			d.pos++
 		}
 		if d.pos >= len(d.data) {
+			if d.coefs != nil && d.scans > 0 {
+				return d.render()
+			}
 			return nil, FormatError("no image data")
 		}
 		m := d.data[d.pos]
@@ -91,9 +107,15 @@ func (d *decoder) decode() (image.Image, error) {
 		case m == 0xD8 || m >= 0xD0 && m <= 0xD7 || m == 0x01:
 			continue // no length
 		case m == 0xD9:
+			if d.coefs != nil {
+				return d.render()
+			}
 			return nil, FormatError("end of image before any scan")
 		}
 		if d.pos+2 > len(d.data) {
+			if d.coefs != nil && d.scans > 0 { // a file cut after its last scan
+				return d.render()
+			}
 			return nil, FormatError("truncated segment")
 		}
 		n := d.u16(d.pos)
@@ -106,8 +128,11 @@ func (d *decoder) decode() (image.Image, error) {
 		switch m {
 		case 0xC0, 0xC1: // baseline, extended sequential (Huffman)
 			err = d.frame(seg)
-		case 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
-			return nil, ErrUnsupported // progressive, lossless, hierarchical, arithmetic
+		case 0xC2: // progressive (Huffman)
+			d.progressive = true
+			err = d.frame(seg)
+		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
+			return nil, ErrUnsupported // lossless, hierarchical, arithmetic
 		case 0xC4:
 			err = d.dht(seg)
 		case 0xDB:
@@ -122,7 +147,11 @@ func (d *decoder) decode() (image.Image, error) {
 				d.adobe, d.transform = true, seg[11]
 			}
 		case 0xDA:
-			return d.scan(seg)
+			img, err := d.scan(seg)
+			if img != nil || err != nil {
+				return img, err
+			}
+			continue // a scan of a multi-scan image: more follow
 		}
 		if err != nil {
 			return nil, err
@@ -269,69 +298,124 @@ func (d *decoder) scan(s []byte) (image.Image, error) {
 		return nil, FormatError("short SOS")
 	}
 	ns := int(s[0])
-	if ns != len(d.comps) {
-		return nil, ErrUnsupported // component-by-component scans: image/jpeg
+	if ns < 1 || ns > len(d.comps) || len(s) < 4+2*ns {
+		return nil, FormatError("bad SOS")
 	}
-	if len(s) < 4+2*ns {
-		return nil, FormatError("short SOS")
+	if err := d.plan(); err != nil {
+		return nil, err
 	}
-	var ratio image.YCbCrSubsampleRatio
-	if len(d.comps) == 3 {
-		if d.adobe && d.transform == 0 || d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
-			return nil, ErrUnsupported // RGB JPEG
-		}
-		var ok bool
-		if ratio, ok = d.ratio(); !ok {
-			return nil, ErrUnsupported
-		}
-	}
+	comps := make([]*component, ns)
 	for i := 0; i < ns; i++ {
 		id, t := s[1+2*i], s[2+2*i]
-		var c *component
 		for k := range d.comps {
 			if d.comps[k].id == id {
-				c = &d.comps[k]
+				comps[i] = &d.comps[k]
 			}
 		}
-		if c == nil || c != &d.comps[i] {
-			return nil, ErrUnsupported // scan order differs from frame order
+		c := comps[i]
+		if c == nil {
+			return nil, FormatError("scan names an unknown component")
 		}
 		c.td, c.ta = t>>4, t&15
-		if c.td > 3 || c.ta > 3 || !d.dc[c.td].present || !d.ac[c.ta].present || !d.qtSet[c.tq] {
+		if c.td > 3 || c.ta > 3 || !d.qtSet[c.tq] {
 			return nil, FormatError("scan refers to a missing table")
 		}
 		c.dc, c.ac, c.q = &d.dc[c.td], &d.ac[c.ta], &d.qt[c.tq]
 	}
-	if s[1+2*ns] != 0 || s[2+2*ns] != 63 || s[3+2*ns] != 0 {
+	ss, se, ah, al := int(s[1+2*ns]), int(s[2+2*ns]), int(s[3+2*ns]>>4), uint(s[3+2*ns]&15)
+	if !d.progressive && ns == len(d.comps) && d.coefs == nil {
+		if ss != 0 || se != 63 || ah != 0 || al != 0 {
+			return nil, FormatError("bad spectral selection for a sequential scan")
+		}
+		for i, c := range comps {
+			if c != &d.comps[i] {
+				return nil, ErrUnsupported // scan order differs from frame order
+			}
+			if !c.dc.present || !c.ac.present {
+				return nil, FormatError("scan refers to a missing table")
+			}
+		}
+		return d.streamScan()
+	}
+	if d.progressive {
+		if ss > se || se > 63 || ss == 0 && se != 0 || ss > 0 && ns != 1 || al > 13 {
+			return nil, FormatError("bad progressive scan parameters")
+		}
+	} else if ss != 0 || se != 63 || ah != 0 || al != 0 {
 		return nil, FormatError("bad spectral selection for a sequential scan")
 	}
+	d.scans++
+	if d.coefs == nil {
+		d.coefs = make([][]int16, len(d.comps))
+		for i := range d.comps {
+			c := &d.comps[i]
+			c.per = 64
+			if c.nx*c.ny == 1 {
+				c.per = 1 // a block shown as one pixel needs its DC term alone
+			}
+			d.coefs[i] = make([]int16, c.bx*c.by*c.per)
+		}
+	}
+	if ss > 0 && comps[0].per == 1 {
+		d.skipScan() // AC terms this component's pixels do not need
+		return nil, nil
+	}
+	return nil, d.coefScan(comps, ss, se, ah, al)
+}
 
+// plan lays out the MCU grid and the output planes once per frame.
+func (d *decoder) plan() error {
+	if d.planned {
+		return nil
+	}
+	d.planned = true
+	if len(d.comps) == 3 {
+		if d.adobe && d.transform == 0 || d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B' {
+			return ErrUnsupported // RGB JPEG
+		}
+		var ok bool
+		if d.outRatio, ok = d.ratio(); !ok {
+			return ErrUnsupported
+		}
+	}
 	n := d.n
-	var mcusX, mcusY int
 	if len(d.comps) == 1 {
-		mcusX, mcusY = (d.w+7)/8, (d.h+7)/8
+		d.mcusX, d.mcusY = (d.w+7)/8, (d.h+7)/8
 	} else {
-		mcusX, mcusY = (d.w+8*d.hmax-1)/(8*d.hmax), (d.h+8*d.vmax-1)/(8*d.vmax)
+		d.mcusX, d.mcusY = (d.w+8*d.hmax-1)/(8*d.hmax), (d.h+8*d.vmax-1)/(8*d.vmax)
 	}
 	// Chroma blocks are decoded larger by their subsampling factor (up to
 	// 8x8), so chroma is as sharp as a box filter of the full image gives;
 	// the result is 4:4:4 at the reduced scale, or keeps what subsampling
-	// is left where 8x8 is not enough (4:1:x at 1/2).
+	// is left where 8x8 is not enough (4:1:x at 1/2, any at 1/1).
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.nx, c.ny = min(n*d.hmax/c.h, 8), min(n*d.vmax/c.v, 8)
-		c.bx, c.by = mcusX*c.h, mcusY*c.v
+		c.bx, c.by = d.mcusX*c.h, d.mcusY*c.v
 		c.stride = c.bx * c.nx
-		c.plane = make([]byte, c.stride*c.by*c.ny)
 	}
 	if len(d.comps) == 3 {
-		ratio, _ = ratioOf(n*d.hmax/d.comps[1].h/d.comps[1].nx, n*d.vmax/d.comps[1].v/d.comps[1].ny)
+		d.outRatio, _ = ratioOf(n*d.hmax/d.comps[1].h/d.comps[1].nx, n*d.vmax/d.comps[1].v/d.comps[1].ny)
 	}
+	return nil
+}
+
+func (d *decoder) allocPlanes() {
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.plane = make([]byte, c.stride*c.by*c.ny)
+	}
+}
+
+// streamScan decodes a single interleaved sequential scan straight to
+// pixels, one block at a time (no coefficient storage).
+func (d *decoder) streamScan() (image.Image, error) {
+	d.allocPlanes()
 	br := &bitReader{data: d.data, pos: d.pos}
 	var blk [64]int32
 	mcu := 0
-	for my := 0; my < mcusY; my++ {
-		for mx := 0; mx < mcusX; mx++ {
+	for my := 0; my < d.mcusY; my++ {
+		for mx := 0; mx < d.mcusX; mx++ {
 			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
 				if !br.restart() {
 					return nil, FormatError("missing restart marker")
@@ -359,17 +443,270 @@ func (d *decoder) scan(s []byte) (image.Image, error) {
 			}
 		}
 	}
-	ow, oh := (d.w+8/n-1)/(8/n), (d.h+8/n-1)/(8/n)
+	return d.image(), nil
+}
+
+func (d *decoder) image() image.Image {
+	ow, oh := (d.w+8/d.n-1)/(8/d.n), (d.h+8/d.n-1)/(8/d.n)
 	r := image.Rect(0, 0, ow, oh)
 	if len(d.comps) == 1 {
 		c := d.comps[0]
-		return &image.Gray{Pix: c.plane, Stride: c.stride, Rect: r}, nil
+		return &image.Gray{Pix: c.plane, Stride: c.stride, Rect: r}
 	}
 	return &image.YCbCr{
 		Y: d.comps[0].plane, Cb: d.comps[1].plane, Cr: d.comps[2].plane,
 		YStride: d.comps[0].stride, CStride: d.comps[1].stride,
-		SubsampleRatio: ratio, Rect: r,
-	}, nil
+		SubsampleRatio: d.outRatio, Rect: r,
+	}
+}
+
+// render turns the gathered coefficients into pixels.
+func (d *decoder) render() (image.Image, error) {
+	d.allocPlanes()
+	var blk [64]int32
+	for i := range d.comps {
+		c := &d.comps[i]
+		q := &d.qt[c.tq]
+		coefs := d.coefs[i]
+		for by := 0; by < c.by; by++ {
+			for bx := 0; bx < c.bx; bx++ {
+				src := coefs[(by*c.bx+bx)*c.per:][:c.per]
+				blk = [64]int32{}
+				for k, v := range src {
+					if v != 0 {
+						blk[zigzag[k]] = int32(v) * q[k]
+					}
+				}
+				idct(&blk, c.nx, c.ny, c.plane[by*c.ny*c.stride+bx*c.nx:], c.stride)
+			}
+		}
+	}
+	return d.image(), nil
+}
+
+// skipScan moves past a scan's entropy-coded data without decoding it.
+func (d *decoder) skipScan() {
+	p := d.pos
+	for p+1 < len(d.data) {
+		if d.data[p] == 0xFF {
+			if m := d.data[p+1]; m != 0 && !(m >= 0xD0 && m <= 0xD7) {
+				break
+			}
+		}
+		p++
+	}
+	d.pos = p
+}
+
+// coefScan decodes one scan of a multi-scan image into d.coefs (T.81
+// G.1.2: DC first/refine, AC first/refine with end-of-band runs).
+func (d *decoder) coefScan(comps []*component, ss, se, ah int, al uint) error {
+	br := &bitReader{data: d.data, pos: d.pos}
+	defer func() { d.pos = br.pos }()
+	d.eobRun = 0
+	for _, c := range comps {
+		c.pred = 0
+		if ss == 0 && ah == 0 && !c.dc.present || ss > 0 && !c.ac.present {
+			return FormatError("scan refers to a missing Huffman table")
+		}
+	}
+	// Which blocks the scan covers: interleaved scans walk MCUs (padding
+	// blocks included); a one-component scan walks that component's own
+	// blocks, without the padding.
+	type unit struct{ c, bx, by int }
+	var units []unit
+	ci := func(c *component) int {
+		for i := range d.comps {
+			if &d.comps[i] == c {
+				return i
+			}
+		}
+		return 0
+	}
+	total := 0
+	var nbx, nby int
+	if len(comps) == 1 {
+		c := comps[0]
+		cw := (d.w*c.h + d.hmax - 1) / d.hmax
+		ch := (d.h*c.v + d.vmax - 1) / d.vmax
+		if len(d.comps) == 1 {
+			cw, ch = d.w, d.h
+		}
+		nbx, nby = (cw+7)/8, (ch+7)/8
+		total = nbx * nby
+	} else {
+		total = d.mcusX * d.mcusY
+		for _, c := range comps {
+			for v := 0; v < c.v; v++ {
+				for h := 0; h < c.h; h++ {
+					units = append(units, unit{ci(c), h, v})
+				}
+			}
+		}
+	}
+	for m := 0; m < total; m++ {
+		if d.ri > 0 && m > 0 && m%d.ri == 0 {
+			if !br.restart() {
+				return FormatError("missing restart marker")
+			}
+			for _, c := range comps {
+				c.pred = 0
+			}
+			d.eobRun = 0
+		}
+		if len(comps) == 1 {
+			i := ci(comps[0])
+			bx, by := m%nbx, m/nbx
+			c := comps[0]
+			if err := d.coefBlock(br, c, d.coefs[i][(by*c.bx+bx)*c.per:][:c.per], ss, se, ah, al); err != nil {
+				return err
+			}
+		} else {
+			mx, my := m%d.mcusX, m/d.mcusX
+			for _, u := range units {
+				c := &d.comps[u.c]
+				bx, by := mx*c.h+u.bx, my*c.v+u.by
+				if err := d.coefBlock(br, c, d.coefs[u.c][(by*c.bx+bx)*c.per:][:c.per], ss, se, ah, al); err != nil {
+					return err
+				}
+			}
+		}
+		if br.overrun() {
+			return FormatError("truncated scan")
+		}
+	}
+	return nil
+}
+
+// coefBlock decodes one block's share of a scan into b (zigzag order).
+func (d *decoder) coefBlock(br *bitReader, c *component, b []int16, ss, se, ah int, al uint) error {
+	if ss == 0 { // DC
+		if ah == 0 {
+			t, err := c.dc.decode(br)
+			if err != nil {
+				return err
+			}
+			if t > 15 {
+				return FormatError("bad DC category")
+			}
+			c.pred += br.receiveExtend(uint(t))
+			b[0] = int16(c.pred << al)
+		} else if br.bits(1) != 0 {
+			b[0] |= 1 << al
+		}
+		if !d.progressive { // a sequential scan of one component: AC terms follow
+			return d.acFirst(br, c, b, 1, 63, 0)
+		}
+		return nil
+	}
+	if ah == 0 {
+		return d.acFirst(br, c, b, ss, se, al)
+	}
+	return d.acRefine(br, c, b, ss, se, al)
+}
+
+func (d *decoder) acFirst(br *bitReader, c *component, b []int16, ss, se int, al uint) error {
+	if d.eobRun > 0 {
+		d.eobRun--
+		return nil
+	}
+	for k := ss; k <= se; {
+		rs, err := c.ac.decode(br)
+		if err != nil {
+			return err
+		}
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r < 15 {
+				d.eobRun = 1<<r - 1
+				if r > 0 {
+					d.eobRun += int(br.bits(uint(r)))
+				}
+				return nil
+			}
+			k += 16
+			continue
+		}
+		k += r
+		if k > se {
+			return FormatError("coefficient index past the band")
+		}
+		if len(b) > 1 {
+			b[k] = int16(br.receiveExtend(s) << al)
+		} else {
+			br.bits(s)
+		}
+		k++
+	}
+	return nil
+}
+
+func (d *decoder) acRefine(br *bitReader, c *component, b []int16, ss, se int, al uint) error {
+	p1, m1 := int16(1)<<al, int16(-1)<<al
+	k := ss
+	if d.eobRun == 0 {
+		for ; k <= se; k++ {
+			rs, err := c.ac.decode(br)
+			if err != nil {
+				return err
+			}
+			r, s := int(rs>>4), rs&15
+			var z int16
+			switch s {
+			case 0:
+				if r != 15 {
+					d.eobRun = 1 << r
+					if r > 0 {
+						d.eobRun += int(br.bits(uint(r)))
+					}
+					goto eob
+				}
+			case 1:
+				z = m1
+				if br.bits(1) != 0 {
+					z = p1
+				}
+			default:
+				return FormatError("bad refinement code")
+			}
+			k = refineNonZeroes(br, b, k, se, r, p1)
+			if k > se {
+				return FormatError("too many coefficients")
+			}
+			if z != 0 {
+				b[k] = z
+			}
+		}
+	}
+eob:
+	if d.eobRun > 0 {
+		d.eobRun--
+		refineNonZeroes(br, b, k, se, -1, p1)
+	}
+	return nil
+}
+
+// refineNonZeroes adds a correction bit to each non-zero coefficient from k
+// on, and stops at the (nz+1)-th zero one, whose index it returns.
+func refineNonZeroes(br *bitReader, b []int16, k, se, nz int, p1 int16) int {
+	for ; k <= se; k++ {
+		if b[k] == 0 {
+			if nz == 0 {
+				break
+			}
+			nz--
+			continue
+		}
+		if br.bits(1) == 0 {
+			continue
+		}
+		if b[k] >= 0 {
+			b[k] += p1
+		} else {
+			b[k] -= p1
+		}
+	}
+	return k
 }
 
 // decodeBlock reads one block's coefficients; only those the output scale
