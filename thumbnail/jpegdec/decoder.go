@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 )
 
 // ErrUnsupported: a valid JPEG variant this decoder leaves to image/jpeg.
@@ -178,8 +179,8 @@ func (d *decoder) frame(s []byte) error {
 	if int64(d.w)*int64(d.h) > MaxPixels {
 		return FormatError(fmt.Sprintf("%dx%d is more than %d pixels", d.w, d.h, MaxPixels))
 	}
-	if nf != 1 && nf != 3 {
-		return ErrUnsupported // CMYK/YCCK and others
+	if nf != 1 && nf != 3 && nf != 4 {
+		return ErrUnsupported
 	}
 	if len(s) < 6+3*nf {
 		return FormatError("short SOF")
@@ -378,6 +379,9 @@ func (d *decoder) plan() error {
 			return ErrUnsupported
 		}
 	}
+	if len(d.comps) == 4 && !d.adobe {
+		return ErrUnsupported // 4 components without Adobe's marker: no known colour model
+	}
 	n := d.n
 	if len(d.comps) == 1 {
 		d.mcusX, d.mcusY = (d.w+7)/8, (d.h+7)/8
@@ -396,6 +400,14 @@ func (d *decoder) plan() error {
 	}
 	if len(d.comps) == 3 {
 		d.outRatio, _ = ratioOf(n*d.hmax/d.comps[1].h/d.comps[1].nx, n*d.vmax/d.comps[1].v/d.comps[1].ny)
+	}
+	if len(d.comps) == 4 { // CMYK/YCCK: every plane must come out at full (scaled) size
+		for i := range d.comps {
+			c := &d.comps[i]
+			if c.nx*c.h != n*d.hmax || c.ny*c.v != n*d.vmax {
+				return ErrUnsupported
+			}
+		}
 	}
 	return nil
 }
@@ -453,11 +465,35 @@ func (d *decoder) image() image.Image {
 		c := d.comps[0]
 		return &image.Gray{Pix: c.plane, Stride: c.stride, Rect: r}
 	}
+	if len(d.comps) == 4 {
+		return d.cmyk(r)
+	}
 	return &image.YCbCr{
 		Y: d.comps[0].plane, Cb: d.comps[1].plane, Cr: d.comps[2].plane,
 		YStride: d.comps[0].stride, CStride: d.comps[1].stride,
 		SubsampleRatio: d.outRatio, Rect: r,
 	}
+}
+
+// cmyk assembles Adobe CMYK or YCCK planes as image/jpeg does: YCCK's first
+// three planes are YCbCr whose RGB is taken as C, M and Y; stored CMYK is
+// inverted.
+func (d *decoder) cmyk(r image.Rectangle) *image.CMYK {
+	out := image.NewCMYK(r)
+	c0, c1, c2, c3 := d.comps[0], d.comps[1], d.comps[2], d.comps[3]
+	for y := 0; y < r.Dy(); y++ {
+		o := out.Pix[y*out.Stride:]
+		for x := 0; x < r.Dx(); x++ {
+			a, b, c, k := c0.plane[y*c0.stride+x], c1.plane[y*c1.stride+x], c2.plane[y*c2.stride+x], c3.plane[y*c3.stride+x]
+			if d.transform != 0 {
+				a, b, c = color.YCbCrToRGB(a, b, c)
+			} else {
+				a, b, c = 255-a, 255-b, 255-c
+			}
+			o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = a, b, c, 255-k
+		}
+	}
+	return out
 }
 
 // render turns the gathered coefficients into pixels.
