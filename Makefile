@@ -50,8 +50,10 @@ bench-node:
 # Speed, side by side in one run: thumbdrop vs naive imaging vs sharp.
 bench: test-deps bench-node
 	$(GO) test ./thumbnail -run '^$$' -bench . -benchmem -cpu 1 -count 5
+	$(GO) test ./thumbnail/jpegdec -run '^$$' -bench . -benchmem -cpu 1 -count 5
 	$(GO) run ./bench/thumbcompare -runs 9 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg \
-		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Storm.jpg
+		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Painting-Colors_by__herobrine7gamer.jpg \
+		$(PHOTOS)/Phone_48MP.jpg $(PHOTOS)/Storm.jpg
 
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps

@@ -27,5 +27,10 @@ cp "$bg/mate/abstract/Elephants_5640x3172.jpg" \
 if command -v jpegtran >/dev/null; then
   jpegtran -copy all -crop 4000x3000+816+86 -outfile "$dir/Elephants_12MP.jpg" "$dir/Elephants_5640x3172.jpg"
 fi
+# A 48 MP photo (8000x6000, like a phone's full-resolution mode), made from
+# the RX100 frame, for the 128 MB Lambda memory check.
+if command -v convert >/dev/null; then
+  convert "$dir/Elephants_5640x3172.jpg" -resize 8000x6000! -sampling-factor 2x2 -quality 90 "$dir/Phone_48MP.jpg"
+fi
 touch "$dir/.complete"
 ls -l "$dir"

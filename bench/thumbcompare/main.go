@@ -25,6 +25,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/thumbdrop/thumbdrop/thumbnail"
+	"github.com/thumbdrop/thumbdrop/thumbnail/jpegdec"
 )
 
 type pipeline func([]byte) error
@@ -40,6 +41,7 @@ var pipelines = map[string]pipeline{
 		return jpeg.Encode(&out, imaging.Fit(m, 200, 200, imaging.Lanczos), &jpeg.Options{Quality: 80})
 	},
 	"stdlib-decode": func(b []byte) error { _, err := jpeg.Decode(bytes.NewReader(b)); return err },
+	"jpegdec-1/8":   func(b []byte) error { _, err := jpegdec.Decode(b, 8); return err },
 }
 
 func median(runs int, f func() error) (time.Duration, error) {
@@ -76,7 +78,9 @@ func main() {
 		return
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "file\tMP\tthumbdrop ms\tnaive ms\tsharp ms\tstd decode ms\tthumbdrop/naive\tthumbdrop/sharp\tthumbdrop RSS MB\tnaive RSS MB\tsharp RSS MB\t")
+	fmt.Fprintln(tw, "file\tMP\tthumbdrop ms\tnaive ms\tsharp ms\tthumbdrop/naive\tthumbdrop/sharp\tthumbdrop RSS MB\tnaive RSS MB\tsharp RSS MB\t")
+	dw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(dw, "file\tjpegdec 1/8 ms\timage/jpeg full ms\tdjpeg -scale 1/8 ms\tjpegdec/djpeg\timage/jpeg/jpegdec\t")
 	for _, file := range flag.Args() {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -87,7 +91,7 @@ func main() {
 			fatal(fmt.Errorf("%s: %w", file, err))
 		}
 		ms := map[string]float64{}
-		for _, name := range []string{"thumbdrop", "naive", "stdlib-decode"} {
+		for _, name := range []string{"thumbdrop", "naive", "stdlib-decode", "jpegdec-1/8"} {
 			debug.FreeOSMemory()
 			d, err := median(*runs, func() error { return pipelines[name](data) })
 			if err != nil {
@@ -96,12 +100,18 @@ func main() {
 			ms[name] = float64(d.Microseconds()) / 1000
 		}
 		sharpMS, sharpRSS := sharp(*sharpScript, *runs, file)
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%.2fx\t%s\t%.0f\t%.0f\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%.2fx\t%s\t%.0f\t%.0f\t%s\t\n",
 			shortName(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], opt(sharpMS, "%.1f"),
-			ms["stdlib-decode"], ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS),
+			ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS),
 			childRSS("thumbdrop", file), childRSS("naive", file), opt(sharpRSS, "%.0f"))
+		dj := djpeg(*runs, file)
+		fmt.Fprintf(dw, "%s\t%.1f\t%.1f\t%s\t%s\t%.1fx\t\n", shortName(file), ms["jpegdec-1/8"], ms["stdlib-decode"],
+			opt(dj, "%.1f"), ratio(ms["jpegdec-1/8"], dj), ms["stdlib-decode"]/ms["jpegdec-1/8"])
 	}
+	fmt.Println("Whole thumbnail (decode, resize to 200 px, encode):")
 	tw.Flush()
+	fmt.Println("\nDecode alone:")
+	dw.Flush()
 	fmt.Println("thumbdrop/naive: how many times faster than imaging.Decode+Fit(Lanczos); thumbdrop/sharp: our time over sharp's (lower is better). One core each; medians of", *runs, "runs.")
 }
 
@@ -175,6 +185,21 @@ func sharp(script string, runs int, file string) (ms, rssMB float64) {
 	json.Unmarshal(out, &r)
 	// Node's own baseline (~45 MB) is included, as it is for any sharp user.
 	return r.MedianMS, r.HWMKB / 1024
+}
+
+// djpeg times libjpeg-turbo's scaled decode (process start included, about
+// a millisecond), median of runs.
+func djpeg(runs int, file string) float64 {
+	if _, err := exec.LookPath("djpeg"); err != nil {
+		return 0
+	}
+	d, err := median(runs, func() error {
+		return exec.Command("djpeg", "-scale", "1/8", "-outfile", os.DevNull, file).Run()
+	})
+	if err != nil {
+		return 0
+	}
+	return float64(d.Microseconds()) / 1000
 }
 
 func fatal(err error) {

@@ -1,5 +1,7 @@
 package jpegdec
 
+import "encoding/binary"
+
 // bitReader reads the entropy-coded segment: a 64-bit accumulator refilled a
 // byte at a time, removing 0xFF00 stuffing and stopping (feeding zeros) at a
 // marker.
@@ -13,6 +15,19 @@ type bitReader struct {
 }
 
 func (b *bitReader) refill() {
+	// Fast path: eight bytes without 0xFF (no stuffing, no marker) are
+	// taken in one load.
+	if !b.marker && b.pos+8 <= len(b.data) {
+		v := binary.BigEndian.Uint64(b.data[b.pos:])
+		x := ^v // a 0xFF byte of v is a zero byte of x
+		if (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			k := (63 - b.n) / 8 // whole bytes that fit
+			b.acc |= v >> (64 - 8*k) << (64 - 8*k - b.n)
+			b.n += 8 * k
+			b.pos += int(k)
+			return
+		}
+	}
 	for b.n <= 56 {
 		var c byte
 		if b.marker || b.pos >= len(b.data) {

@@ -347,6 +347,9 @@ func (d *decoder) scan(s []byte) (image.Image, error) {
 	}
 	d.scans++
 	if d.coefs == nil {
+		if err := d.plausible(); err != nil {
+			return nil, err
+		}
 		d.coefs = make([][]int16, len(d.comps))
 		for i := range d.comps {
 			c := &d.comps[i]
@@ -412,6 +415,21 @@ func (d *decoder) plan() error {
 	return nil
 }
 
+// plausible refuses a scan that could not fit in the bytes left: every
+// block costs at least one bit of entropy-coded data. It runs before any
+// plane or coefficient buffer is allocated, so a tiny file declaring a huge
+// image fails fast and small.
+func (d *decoder) plausible() error {
+	blocks := 0
+	for i := range d.comps {
+		blocks += d.comps[i].bx * d.comps[i].by
+	}
+	if left := len(d.data) - d.pos; blocks > 8*left {
+		return FormatError(fmt.Sprintf("%d blocks cannot fit in the %d bytes left: truncated", blocks, left))
+	}
+	return nil
+}
+
 func (d *decoder) allocPlanes() {
 	for i := range d.comps {
 		c := &d.comps[i]
@@ -422,6 +440,9 @@ func (d *decoder) allocPlanes() {
 // streamScan decodes a single interleaved sequential scan straight to
 // pixels, one block at a time (no coefficient storage).
 func (d *decoder) streamScan() (image.Image, error) {
+	if err := d.plausible(); err != nil {
+		return nil, err
+	}
 	d.allocPlanes()
 	br := &bitReader{data: d.data, pos: d.pos}
 	var blk [64]int32
@@ -441,11 +462,19 @@ func (d *decoder) streamScan() (image.Image, error) {
 				c := &d.comps[i]
 				for v := 0; v < c.v; v++ {
 					for h := 0; h < c.h; h++ {
-						if err := decodeBlock(br, c, &blk, needed[c.nx*c.ny > 1]); err != nil {
-							return nil, err
-						}
 						bx, by := mx*c.h+h, my*c.v+v
 						out := c.plane[by*c.ny*c.stride+bx*c.nx:]
+						if c.nx*c.ny == 1 { // one pixel: the DC term alone
+							dc, err := decodeDCOnly(br, c)
+							if err != nil {
+								return nil, err
+							}
+							out[0] = clamp8((dc*c.q[0]+4)>>3 + 128)
+							continue
+						}
+						if err := decodeBlock(br, c, &blk); err != nil {
+							return nil, err
+						}
 						idct(&blk, c.nx, c.ny, out, c.stride)
 					}
 				}
@@ -745,9 +774,9 @@ func refineNonZeroes(br *bitReader, b []int16, k, se, nz int, p1 int16) int {
 	return k
 }
 
-// decodeBlock reads one block's coefficients; only those the output scale
-// uses (need, in zigzag order) are dequantised and kept, in natural order.
-func decodeBlock(br *bitReader, c *component, blk *[64]int32, need *[64]bool) error {
+// decodeBlock reads one block's 64 coefficients, dequantised, in natural
+// order.
+func decodeBlock(br *bitReader, c *component, blk *[64]int32) error {
 	*blk = [64]int32{}
 	t, err := c.dc.decode(br)
 	if err != nil {
@@ -758,8 +787,22 @@ func decodeBlock(br *bitReader, c *component, blk *[64]int32, need *[64]bool) er
 	}
 	c.pred += br.receiveExtend(uint(t))
 	blk[0] = c.pred * c.q[0]
+	ac, q := c.ac, c.q
 	for k := 1; k < 64; {
-		rs, err := c.ac.decode(br)
+		if br.n < 16 {
+			br.refill()
+		}
+		if f := ac.fast[br.acc>>(64-lutBits)]; f.n != 0 {
+			br.skip(uint(f.n))
+			k += int(f.run)
+			if k > 63 {
+				return FormatError("coefficient index past 63")
+			}
+			blk[zigzag[k]] = int32(f.val) * q[k]
+			k++
+			continue
+		}
+		rs, err := ac.decode(br)
 		if err != nil {
 			return err
 		}
@@ -775,17 +818,52 @@ func decodeBlock(br *bitReader, c *component, blk *[64]int32, need *[64]bool) er
 		if k > 63 {
 			return FormatError("coefficient index past 63")
 		}
-		if need[k] {
-			blk[zigzag[k]] = br.receiveExtend(s) * c.q[k]
-		} else {
-			if br.n < s {
-				br.refill()
-			}
-			br.skip(s)
-		}
+		blk[zigzag[k]] = br.receiveExtend(s) * q[k]
 		k++
 	}
 	return nil
+}
+
+// decodeDCOnly reads a block whose AC terms are not needed (it becomes one
+// pixel): it returns the DC coefficient and skips the rest.
+func decodeDCOnly(br *bitReader, c *component) (int32, error) {
+	t, err := c.dc.decode(br)
+	if err != nil {
+		return 0, err
+	}
+	if t > 15 {
+		return 0, FormatError("bad DC category")
+	}
+	c.pred += br.receiveExtend(uint(t))
+	ac := c.ac
+	for k := 1; k < 64; {
+		if br.n < 16 {
+			br.refill()
+		}
+		if f := ac.fast[br.acc>>(64-lutBits)]; f.n != 0 {
+			br.skip(uint(f.n))
+			k += int(f.run) + 1
+			continue
+		}
+		rs, err := ac.decode(br)
+		if err != nil {
+			return 0, err
+		}
+		r, s := int(rs>>4), uint(rs&15)
+		if s == 0 {
+			if r != 15 {
+				break
+			}
+			k += 16
+			continue
+		}
+		k += r + 1
+		if br.n < s {
+			br.refill()
+		}
+		br.skip(s)
+	}
+	return c.pred, nil
 }
 
 // zigzag maps zigzag index to natural (row-major) index.
@@ -794,18 +872,4 @@ var zigzag = [64]int{
 	12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
 	35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
 	58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-}
-
-// needed[all][k]: is zigzag coefficient k used? A block decoded to one
-// pixel needs its DC term alone; any larger output uses every coefficient
-// (an exact box mean depends on all of them).
-var needed = map[bool]*[64]bool{
-	false: {0: true},
-	true: func() *[64]bool {
-		var t [64]bool
-		for k := range t {
-			t[k] = true
-		}
-		return &t
-	}(),
 }

@@ -7,12 +7,42 @@ const lutBits = 9
 // huffman is a decoding table: a lookup on the next lutBits bits for short
 // codes, canonical-code search for the rest.
 type huffman struct {
-	lut     [1 << lutBits]uint16 // (length << 8) | symbol; 0 = not in the table
-	maxcode [18]int32            // largest code of each length, -1 if none
-	valptr  [17]int32            // index into vals of the first code of each length
+	lut [1 << lutBits]uint16 // (length << 8) | symbol; 0 = not in the table
+	// fast decodes a whole AC coefficient in one lookup when its code and
+	// magnitude bits fit in lutBits (libjpeg-turbo's fast AC table).
+	fast    [1 << lutBits]fastAC
+	maxcode [18]int32 // largest code of each length, -1 if none
+	valptr  [17]int32 // index into vals of the first code of each length
 	mincode [17]int32
 	vals    [256]uint8
 	present bool
+}
+
+// fastAC is a decoded (run, value) pair and the bits it took; n == 0 means
+// "not in the fast table".
+type fastAC struct {
+	n   uint8
+	run uint8
+	val int16
+}
+
+func (h *huffman) buildFast() {
+	for i, e := range h.lut {
+		h.fast[i] = fastAC{}
+		if e == 0 {
+			continue
+		}
+		l, sym := uint(e>>8), e&0xFF
+		r, sz := uint8(sym>>4), uint(sym&15)
+		if sz == 0 || l+sz > lutBits {
+			continue
+		}
+		extra := int32(i>>(lutBits-l-sz)) & (1<<sz - 1)
+		if extra < 1<<(sz-1) {
+			extra += -1<<sz + 1
+		}
+		h.fast[i] = fastAC{n: uint8(l + sz), run: r, val: int16(extra)}
+	}
 }
 
 var errBadHuffman = errors.New("jpeg: bad Huffman table")
@@ -57,6 +87,7 @@ func (h *huffman) build(counts [16]uint8, vals []uint8) error {
 	}
 	h.maxcode[17] = 1 << 30
 	h.present = true
+	h.buildFast()
 	return nil
 }
 
