@@ -348,15 +348,15 @@ func SaveConfig(d Dirs, c Config) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(d.ConfigFile(), append(b, '\n'), 0o600); err != nil {
+	if err := WriteFileAtomic(d.ConfigFile(), append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save config: %w", err)
 	}
 	return nil
 }
 
-// writeAtomic writes a file through a synced temporary file and a rename:
-// after a crash the old or the new content is there, never a mix.
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
+// WriteFileAtomic writes a file through a synced temporary file and a
+// rename: after a crash the old or the new content is there, never a mix.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (h *History) save() error {
 			return err
 		}
 	}
-	if err := writeAtomic(h.path, buf.Bytes(), 0o600); err != nil {
+	if err := WriteFileAtomic(h.path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("save history: %w", err)
 	}
 	return nil

@@ -87,7 +87,7 @@ func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Ima
 			return nil, err
 		}
 		os.MkdirAll(p.dir, 0o700)
-		writeAtomic(path, data, 0o600)
+		WriteFileAtomic(path, data, 0o600)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -338,7 +338,7 @@ func runHistory(ctx context.Context, e Env, args []string) int {
 		case *format != "":
 			fmt.Fprintln(e.Stdout, app.Link(*format, d, s.cfg.CustomTemplate))
 		default:
-			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, humanSize(r.Bytes), r.URL)
+			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, app.HumanSize(r.Bytes), r.URL)
 		}
 	}
 	return ExitOK
@@ -401,16 +401,4 @@ func runDelete(ctx context.Context, e Env, args []string) int {
 		fmt.Fprintf(e.Stdout, "deleted %s and %s\n", key, thumbKey)
 	}
 	return status
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -71,22 +71,6 @@ func (c *cliEnv) run(stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-func photo(t *testing.T, name string) string {
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
-			t.Fatalf("%s missing: run scripts/fetch-photos.sh", p)
-		}
-		t.Skipf("%s missing: run scripts/fetch-photos.sh", p)
-	}
-	return p
-}
-
 func TestUploadJSONLocalEndToEnd(t *testing.T) {
 	c := newCLI(t)
 	// As 'thumbdrop serve' would: a server that outlives each command, so
@@ -94,9 +78,9 @@ func TestUploadJSONLocalEndToEnd(t *testing.T) {
 	srv := c.serve()
 	dir := t.TempDir()
 	storm := filepath.Join(dir, "폭풍 (Storm) +1.jpg")
-	b, _ := os.ReadFile(photo(t, "Storm.jpg"))
+	b, _ := os.ReadFile(testsrv.Photo(t, "Storm.jpg"))
 	os.WriteFile(storm, b, 0o644)
-	files := []string{storm, photo(t, "Elephants_12MP.jpg"), photo(t, "Arc-Colors-Transparent-Wallpaper.png")}
+	files := []string{storm, testsrv.Photo(t, "Elephants_12MP.jpg"), testsrv.Photo(t, "Arc-Colors-Transparent-Wallpaper.png")}
 	code, stdout, stderr := c.run("", append([]string{"upload", "--json"}, files...)...)
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d: %s", code, stderr)

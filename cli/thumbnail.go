@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
@@ -90,7 +91,7 @@ func thumbnailFile(path, dir string, opt thumbnail.Options) (string, *thumbnail.
 		return "", nil, fmt.Errorf("%s: %w; nothing written", path, err)
 	}
 	out := filepath.Join(dir, filepath.Base(path))
-	if err := writeFileAtomic(out, res.Data); err != nil {
+	if err := app.WriteFileAtomic(out, res.Data, 0o644); err != nil {
 		return "", nil, fmt.Errorf("%s: cannot write %s: %v", path, out, err)
 	}
 	return out, res, nil
@@ -101,22 +102,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// writeFileAtomic writes through a temporary file and a rename, so a crash
-// never leaves half a file under the final name.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -112,7 +112,7 @@ func (d *detailView) show(r app.Record) {
 	d.copied.SetText("")
 	d.name.SetText(r.Name())
 	d.values["Key"].SetText(r.Key)
-	d.values["Size"].SetText(humanSize(r.Bytes))
+	d.values["Size"].SetText(app.HumanSize(r.Bytes))
 	dims := "—"
 	if r.Width > 0 {
 		dims = fmt.Sprintf("%d × %d", r.Width, r.Height)

@@ -83,7 +83,7 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 	j := q.jobs[id]
 	r := rowOf(o)
 	r.name.SetText(j.Name)
-	r.size.SetText(humanSize(j.Size))
+	r.size.SetText(app.HumanSize(j.Size))
 	r.bar.Hide()
 	r.cancel.Hide()
 	r.retry.Hide()
@@ -156,16 +156,4 @@ func (q *queueView) refresh() {
 		q.split.Refresh()
 	}
 	q.list.Refresh()
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -163,6 +163,28 @@ func (v *Versity) Stop() {
 	}
 }
 
+// Photo returns the path of a real camera photo fetched by
+// scripts/fetch-photos.sh (THUMBDROP_PHOTOS, default
+// ~/.cache/thumbdrop/photos). With THUMBDROP_REQUIRE_PHOTOS=1 its absence
+// fails the test.
+func Photo(t testing.TB, name string) string {
+	t.Helper()
+	dir := os.Getenv("THUMBDROP_PHOTOS")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
+	}
+	p := filepath.Join(dir, name)
+	if !fileExists(p) {
+		msg := p + " missing: run scripts/fetch-photos.sh"
+		if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return p
+}
+
 // RequireKeyring checks that a Secret Service answers (scripts/test.sh
 // starts gnome-keyring in a private D-Bus session); without one the test
 // fails under THUMBDROP_REQUIRE_SERVERS=1 and is skipped otherwise.

@@ -647,14 +647,9 @@ func (d *decoder) coefScan(comps []*component, ss, se, ah int, al uint) error {
 func (d *decoder) coefBlock(br *bitReader, c *component, b []int16, ss, se, ah int, al uint) error {
 	if ss == 0 { // DC
 		if ah == 0 {
-			t, err := c.dc.decode(br)
-			if err != nil {
+			if err := decodeDC(br, c); err != nil {
 				return err
 			}
-			if t > 15 {
-				return FormatError("bad DC category")
-			}
-			c.pred += br.receiveExtend(uint(t))
 			b[0] = int16(c.pred << al)
 		} else if br.bits(1) != 0 {
 			b[0] |= 1 << al
@@ -778,14 +773,9 @@ func refineNonZeroes(br *bitReader, b []int16, k, se, nz int, p1 int16) int {
 // order.
 func decodeBlock(br *bitReader, c *component, blk *[64]int32) error {
 	*blk = [64]int32{}
-	t, err := c.dc.decode(br)
-	if err != nil {
+	if err := decodeDC(br, c); err != nil {
 		return err
 	}
-	if t > 15 {
-		return FormatError("bad DC category")
-	}
-	c.pred += br.receiveExtend(uint(t))
 	blk[0] = c.pred * c.q[0]
 	ac, q := c.ac, c.q
 	for k := 1; k < 64; {
@@ -824,17 +814,25 @@ func decodeBlock(br *bitReader, c *component, blk *[64]int32) error {
 	return nil
 }
 
+// decodeDC reads a block's DC difference and updates the predictor.
+func decodeDC(br *bitReader, c *component) error {
+	t, err := c.dc.decode(br)
+	if err != nil {
+		return err
+	}
+	if t > 15 {
+		return FormatError("bad DC category")
+	}
+	c.pred += br.receiveExtend(uint(t))
+	return nil
+}
+
 // decodeDCOnly reads a block whose AC terms are not needed (it becomes one
 // pixel): it returns the DC coefficient and skips the rest.
 func decodeDCOnly(br *bitReader, c *component) (int32, error) {
-	t, err := c.dc.decode(br)
-	if err != nil {
+	if err := decodeDC(br, c); err != nil {
 		return 0, err
 	}
-	if t > 15 {
-		return 0, FormatError("bad DC category")
-	}
-	c.pred += br.receiveExtend(uint(t))
 	ac := c.ac
 	for k := 1; k < 64; {
 		if br.n < 16 {
