@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -17,6 +18,11 @@ import (
 // runGUI opens the desktop app: local mode when nothing is configured.
 func runGUI() int {
 	start := time.Now()
+	// A desktop app idles for hours next to a browser: collect garbage
+	// sooner than the default (previews decoded while scrolling are
+	// short-lived), with a soft ceiling on the Go heap.
+	debug.SetGCPercent(50)
+	debug.SetMemoryLimit(96 << 20)
 	a := fyneapp.NewWithID("io.github.thumbdrop.thumbdrop")
 	dirs, err := app.ResolveDirs(os.Getenv)
 	if err != nil {

@@ -22,7 +22,8 @@ import (
 // Previews fetches small images for the gallery and the detail pane: the
 // thumbnail object, or where there is none the original scaled down by the
 // thumbnail pipeline. Encoded previews are cached on disk; decoded ones in
-// a small LRU, so 10,000 history entries never sit in memory at once.
+// a small LRU (160: a few screenfuls of the grid), so 10,000 history
+// entries never sit in memory at once.
 type Previews struct {
 	b        storage.Bucket
 	dir      string
@@ -44,7 +45,7 @@ type lruItem struct {
 // NewPreviews caches under dir.
 func NewPreviews(b storage.Bucket, dir string, c Config) *Previews {
 	return &Previews{b: b, dir: dir, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
-		lru: list.New(), items: map[string]*list.Element{}, cap: 400}
+		lru: list.New(), items: map[string]*list.Element{}, cap: 160}
 }
 
 // Cached returns a decoded preview already in memory.

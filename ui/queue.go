@@ -147,12 +147,17 @@ func (q *queueView) apply(j app.Job) {
 
 func (q *queueView) refresh() {
 	q.title.SetText(fmt.Sprintf("%s (%d)", lang.L("Uploads"), len(q.jobs)))
-	if q.split != nil {
-		if len(q.jobs) == 0 {
-			q.split.Offset = 0
-		} else if q.split.Offset < 0.2 {
+	// The queue pane appears with this session's first upload; until then
+	// the gallery has the whole column.
+	if len(q.jobs) == 0 {
+		q.box.Hide()
+	} else if !q.box.Visible() {
+		q.box.Show()
+		if q.split != nil {
 			q.split.Offset = 0.4
 		}
+	}
+	if q.split != nil {
 		q.split.Refresh()
 	}
 	q.list.Refresh()
