@@ -200,8 +200,29 @@ func bucketRegion(err error) string {
 	return ""
 }
 
+// inRegion runs op, and once more in the bucket's real region if S3 says
+// (x-amz-bucket-region) the configured one is wrong.
+func (b *S3) inRegion(op func() error) error {
+	err := op()
+	if r := bucketRegion(err); err != nil && r != "" && r != b.Region() {
+		b.build(r)
+		err = op()
+	}
+	return err
+}
+
 // Upload stores body under key, failing with ErrExists if the key is taken.
 func (b *S3) Upload(ctx context.Context, key string, body io.ReadSeeker, size int64, opt PutOptions) error {
+	err := b.inRegion(func() error {
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		return b.upload(ctx, key, body, opt)
+	})
+	return classify("upload", b.cfg.Bucket, key, err)
+}
+
+func (b *S3) upload(ctx context.Context, key string, body io.ReadSeeker, opt PutOptions) error {
 	_, tm := b.clients()
 	in := &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(b.cfg.Bucket),
@@ -217,13 +238,17 @@ func (b *S3) Upload(ctx context.Context, key string, body io.ReadSeeker, size in
 		in.CacheControl = aws.String(opt.CacheControl)
 	}
 	_, err := tm.UploadObject(withTracker(ctx, opt.Progress), in)
-	return classify("upload", b.cfg.Bucket, key, err)
+	return err
 }
 
 // Head returns an object's metadata.
 func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
-	c, _ := b.clients()
-	out, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+	var out *s3.HeadObjectOutput
+	err := b.inRegion(func() (err error) {
+		c, _ := b.clients()
+		out, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+		return err
+	})
 	if err != nil {
 		return ObjectInfo{}, classify("head", b.cfg.Bucket, key, err)
 	}
@@ -233,8 +258,12 @@ func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
 
 // Get opens an object.
 func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
-	c, _ := b.clients()
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+	var out *s3.GetObjectOutput
+	err := b.inRegion(func() (err error) {
+		c, _ := b.clients()
+		out, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: &b.cfg.Bucket, Key: &key})
+		return err
+	})
 	if err != nil {
 		return nil, ObjectInfo{}, classify("get", b.cfg.Bucket, key, err)
 	}
@@ -245,10 +274,13 @@ func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, er
 // Delete removes keys, one request each (DeleteObjects needs Content-MD5,
 // which not every S3-compatible server handles alike).
 func (b *S3) Delete(ctx context.Context, keys ...string) error {
-	c, _ := b.clients()
 	var errs []error
 	for _, k := range keys {
-		_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.cfg.Bucket, Key: aws.String(k)})
+		err := b.inRegion(func() error {
+			c, _ := b.clients()
+			_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.cfg.Bucket, Key: aws.String(k)})
+			return err
+		})
 		if err != nil && !errors.Is(classify("delete", b.cfg.Bucket, k, err), ErrNotFound) {
 			errs = append(errs, classify("delete", b.cfg.Bucket, k, err))
 		}
