@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-gui bench-upload run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-gui bench-upload package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -31,6 +31,12 @@ vet:
 # detector. Real photos are required, not skipped.
 test: test-deps vet
 	THUMBDROP_REQUIRE_PHOTOS=1 scripts/test.sh
+
+# An installable desktop package (tar.xz with the binary, .desktop entry and
+# icon, from FyneApp.toml) via the fyne tool.
+package: deps
+	@command -v fyne >/dev/null || test -x $$($(GO) env GOPATH)/bin/fyne || GOFLAGS=-buildvcs=false $(GO) install fyne.io/tools/cmd/fyne@latest
+	PATH=$$($(GO) env GOPATH)/bin:$$PATH fyne package --target linux --tags $(TAGS) --release
 
 # The Lambda function: a static arm64 bootstrap for provided.al2023, zipped.
 lambda:
