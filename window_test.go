@@ -126,11 +126,12 @@ func buildApp(t *testing.T) string {
 }
 
 // startApp runs the real binary with fresh config and data dirs.
-func startApp(t *testing.T, x *xserver, dirs app.Dirs) *exec.Cmd {
+func startApp(t *testing.T, x *xserver, dirs app.Dirs, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(buildApp(t))
 	cmd.Env = append(os.Environ(), "DISPLAY="+x.display, "THUMBDROP_CONFIG_DIR="+dirs.Config,
-		"THUMBDROP_DATA_DIR="+dirs.Data, "FYNE_SCALE=1", "LANG=en_US.UTF-8")
+		"THUMBDROP_DATA_DIR="+dirs.Data, "FYNE_SCALE=1", "LANG=en_US.UTF-8", "LC_ALL=en_US.UTF-8")
+	cmd.Env = append(cmd.Env, env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -193,6 +194,22 @@ func TestRealWindow(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	if n := distinctColours(x.screenshot(t, "window-480x360.png")); n < 8 {
 		t.Errorf("the small-window screenshot looks blank (%d colours)", n)
+	}
+}
+
+// TestRealWindowKorean: with a Korean system locale the window speaks
+// Korean (title and labels; the screenshot is saved for a look).
+func TestRealWindowKorean(t *testing.T) {
+	x := startX(t, 1024, 768)
+	startApp(t, x, freshDirs(t), "LANG=ko_KR.UTF-8", "LC_ALL=ko_KR.UTF-8")
+	win := waitWindow(t, x)
+	if title := x.run(t, "xdotool", "getwindowname", win); title != "thumbdrop — 로컬" {
+		t.Errorf("window title %q, want the Korean one", title)
+	}
+	x.run(t, "xdotool", "windowmove", win, "0", "0")
+	time.Sleep(1500 * time.Millisecond)
+	if n := distinctColours(x.screenshot(t, "window-ko.png")); n < 8 {
+		t.Errorf("the Korean screenshot looks blank (%d colours)", n)
 	}
 }
 
