@@ -380,8 +380,11 @@ func textOf(o fyne.CanvasObject) string {
 func TestPastePaths(t *testing.T) {
 	h := newHarness(t, nil)
 	p := copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "pasted.jpg"))
-	h.u.PastePaths("file://" + p + "\r\n\n")
-	h.pump("paste upload", h.allDone)
+	// A finished batch says so with a notification.
+	test.AssertNotificationSent(t, fyne.NewNotification("thumbdrop", "1 upload finished"), func() {
+		h.u.PastePaths("file://" + p + "\r\n\n")
+		h.pump("paste upload", func() bool { return h.allDone() && !h.u.batchActive })
+	})
 	if h.u.queue.jobs[0].Name != "pasted.jpg" {
 		t.Errorf("pasted %v", h.u.queue.jobs[0].Name)
 	}
