@@ -165,12 +165,19 @@ func (s *Settings) showFields() {
 	s.form.Refresh()
 }
 
+// refreshKeyInfo asks the keyring (D-Bus I/O, off the UI thread) whether
+// keys are stored, and says so.
 func (s *Settings) refreshKeyInfo() {
-	if s.u.core.HasKeys() {
-		s.keyInfo.SetText(lang.L("Keys are stored in the OS keyring. Enter new ones to replace them."))
-	} else {
-		s.keyInfo.SetText(lang.L("No keys stored yet."))
-	}
+	go func() {
+		has := s.u.core.HasKeys()
+		s.u.do(func() {
+			if has {
+				s.keyInfo.SetText(lang.L("Keys are stored in the OS keyring. Enter new ones to replace them."))
+			} else {
+				s.keyInfo.SetText(lang.L("No keys stored yet."))
+			}
+		})
+	}()
 }
 
 // Config builds the configuration the form describes, or says what is
@@ -235,71 +242,114 @@ func (s *Settings) keys() (storage.Keys, bool, error) {
 	return k, true, k.Validate()
 }
 
-// Save stores the keys in the keyring (and clears the secret from the
-// form), saves the config and reconnects.
-func (s *Settings) Save() error {
+// Save validates the form on the UI thread and takes typed keys out of it
+// at once; storing them in the keyring and reconnecting (I/O) run off the
+// UI thread, and done, if not nil, gets the outcome back on it. A
+// validation error is returned directly.
+func (s *Settings) Save(done func(error)) error {
 	c, err := s.Config()
 	if err != nil {
 		s.errLbl.SetText(err.Error())
 		return err
 	}
-	if k, ok, err := s.keys(); err != nil {
-		s.errLbl.SetText(err.Error())
+	k, store, err := s.takeKeys(c)
+	if err != nil {
 		return err
-	} else if ok && c.Target == app.TargetS3 && c.Credentials == app.CredsKeyring {
-		if err := s.u.core.SaveKeys(k); err != nil {
-			s.errLbl.SetText(err.Error())
-			return err
-		}
-		s.secret.SetText("")
-		s.keyID.SetText("")
-		s.refreshKeyInfo()
 	}
 	s.errLbl.SetText("")
-	err = s.u.core.ApplyConfig(context.Background(), c)
-	s.u.reconnected(err)
-	return err
+	go func() {
+		var err error
+		if store {
+			err = s.u.core.SaveKeys(k)
+		}
+		if err == nil {
+			err = s.u.core.ApplyConfig(context.Background(), c)
+		}
+		s.u.do(func() {
+			if store {
+				s.refreshKeyInfo()
+			}
+			if err != nil {
+				s.errLbl.SetText(err.Error())
+			}
+			s.u.reconnected(err)
+			if done != nil {
+				done(err)
+			}
+		})
+	}()
+	return nil
 }
 
-// ForgetKeys removes the keys from the keyring.
-func (s *Settings) ForgetKeys() {
-	if err := s.u.core.ForgetKeys(); err != nil {
+// takeKeys validates typed keys and empties the fields: from here on the
+// secret lives only in the returned value, then in the keyring. store says
+// whether there are keys to store for this configuration.
+func (s *Settings) takeKeys(c app.Config) (storage.Keys, bool, error) {
+	k, ok, err := s.keys()
+	if err != nil {
 		s.errLbl.SetText(err.Error())
-		return
+		return k, false, err
+	}
+	if !ok || c.Target != app.TargetS3 || c.Credentials != app.CredsKeyring {
+		return k, false, nil
 	}
 	s.secret.SetText("")
 	s.keyID.SetText("")
-	s.refreshKeyInfo()
-	s.report.SetText(lang.L("Keys removed from the OS keyring."))
+	return k, true, nil
 }
 
-// TestConnection checks the form's settings (saving typed keys first, as
-// they can live nowhere else) and reports each item.
+// ForgetKeys removes the keys from the keyring (off the UI thread).
+func (s *Settings) ForgetKeys() {
+	s.secret.SetText("")
+	s.keyID.SetText("")
+	go func() {
+		err := s.u.core.ForgetKeys()
+		s.u.do(func() {
+			if err != nil {
+				s.errLbl.SetText(err.Error())
+				return
+			}
+			s.refreshKeyInfo()
+			s.report.SetText(lang.L("Keys removed from the OS keyring."))
+		})
+	}()
+}
+
+// TestConnection checks the form's settings (storing typed keys first, as
+// they can live nowhere else) and reports each item; the checks run off
+// the UI thread.
 func (s *Settings) TestConnection() {
 	c, err := s.Config()
 	if err != nil {
 		s.errLbl.SetText(err.Error())
 		return
 	}
-	if k, ok, err := s.keys(); err != nil {
-		s.errLbl.SetText(err.Error())
+	k, store, err := s.takeKeys(c)
+	if err != nil {
 		return
-	} else if ok && c.Credentials == app.CredsKeyring && c.Target == app.TargetS3 {
-		if err := s.u.core.SaveKeys(k); err != nil {
-			s.errLbl.SetText(err.Error())
-			return
-		}
-		s.secret.SetText("")
-		s.keyID.SetText("")
-		s.refreshKeyInfo()
 	}
 	s.errLbl.SetText("")
 	s.report.SetText(lang.L("Testing…"))
 	s.test.Disable()
 	go func() {
-		r := s.u.core.TestConnection(context.Background(), c)
+		var r app.CheckReport
+		var err error
+		if store {
+			err = s.u.core.SaveKeys(k)
+		}
+		if err == nil {
+			r = s.u.core.TestConnection(context.Background(), c)
+		}
 		s.u.do(func() {
 			s.test.Enable()
+			if store {
+				s.refreshKeyInfo()
+			}
+			if err != nil {
+				s.errLbl.SetText(err.Error())
+				s.report.SetText("")
+				return
+			}
 			s.report.SetText(FormatReport(r))
 		})
 	}()
@@ -323,7 +373,11 @@ func (u *UI) ShowSettings() {
 	s := NewSettings(u)
 	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), s.Content, func(ok bool) {
 		if ok {
-			if err := s.Save(); err != nil {
+			if err := s.Save(func(err error) {
+				if err != nil {
+					u.showError(err)
+				}
+			}); err != nil {
 				u.showError(err)
 			}
 		}

@@ -192,28 +192,36 @@ func (u *UI) HandleDrop(uris []fyne.URI) {
 	u.AddPaths(paths)
 }
 
-// AddPaths queues files and the images in folders (one level deep and
-// below, sorted), refusing non-images. It returns the refusals.
-func (u *UI) AddPaths(paths []string) []error {
-	files, refused := ExpandPaths(paths)
-	if len(files) > 0 {
-		if _, err := u.core.Add(files...); err != nil {
-			refused = append(refused, err)
+// AddPaths queues files and the images in folders (recursively, sorted),
+// refusing non-images. Walking folders and sniffing files is I/O, so it
+// runs off the UI thread; refusals are reported back on it.
+func (u *UI) AddPaths(paths []string) {
+	go func() {
+		files, refused := ExpandPaths(paths)
+		if len(files) > 0 {
+			if _, err := u.core.Add(files...); err != nil {
+				refused = append(refused, err)
+			}
 		}
+		if len(refused) > 0 {
+			u.do(func() { u.reportRefused(refused) })
+		}
+	}()
+}
+
+// reportRefused names the files that were not added: in the status line
+// and in a dialog (the first eight, and how many more).
+func (u *UI) reportRefused(refused []error) {
+	msgs := make([]string, len(refused))
+	for i, e := range refused {
+		msgs[i] = e.Error()
 	}
-	if len(refused) > 0 {
-		msgs := make([]string, len(refused))
-		for i, e := range refused {
-			msgs[i] = e.Error()
-		}
-		text := strings.Join(msgs, "\n")
-		if len(msgs) > 8 {
-			text = strings.Join(msgs[:8], "\n") + "\n" + fmt.Sprintf(lang.L("and %d more"), len(msgs)-8)
-		}
-		u.setStatus(msgs[0])
-		dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
+	text := strings.Join(msgs, "\n")
+	if len(msgs) > 8 {
+		text = strings.Join(msgs[:8], "\n") + "\n" + fmt.Sprintf(lang.L("and %d more"), len(msgs)-8)
 	}
-	return refused
+	u.setStatus(msgs[0])
+	dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
 }
 
 // ExpandPaths turns dropped paths into image files: folders contribute the
