@@ -89,7 +89,7 @@ func (c *Core) Open(ctx context.Context) error {
 	}
 	svc := NewService(cfg, t, c.hist, ServiceOptions{OnEvent: c.event, Retries: c.Retries})
 	c.mu.Lock()
-	oldSvc, oldT := c.svc, c.target
+	oldSvc, oldT, oldP := c.svc, c.target, c.previews
 	c.svc, c.target = svc, t
 	c.previews = NewPreviews(t.Bucket, filepath.Join(c.Dirs.Data, "cache", "previews"), cfg)
 	c.mu.Unlock()
@@ -98,6 +98,9 @@ func (c *Core) Open(ctx context.Context) error {
 	}
 	if oldT != nil {
 		oldT.Close()
+	}
+	if oldP != nil {
+		oldP.Close()
 	}
 	return nil
 }
@@ -114,10 +117,11 @@ func (c *Core) event(j Job) {
 	}
 }
 
-// Close stops uploads and the local server.
+// Close stops uploads and the local server, and waits for preview loads
+// (which then fail fast) so nothing writes into the data folder afterwards.
 func (c *Core) Close() {
 	c.mu.Lock()
-	svc, t := c.svc, c.target
+	svc, t, p := c.svc, c.target, c.previews
 	c.svc, c.target = nil, nil
 	c.mu.Unlock()
 	if svc != nil {
@@ -125,6 +129,9 @@ func (c *Core) Close() {
 	}
 	if t != nil {
 		t.Close()
+	}
+	if p != nil {
+		p.Close()
 	}
 }
 

@@ -30,11 +30,13 @@ type Previews struct {
 	maxBytes int64
 	timeout  time.Duration
 	sem      chan struct{}
+	inflight sync.WaitGroup
 
-	mu    sync.Mutex
-	lru   *list.List
-	items map[string]*list.Element
-	cap   int
+	mu     sync.Mutex
+	closed bool
+	lru    *list.List
+	items  map[string]*list.Element
+	cap    int
 }
 
 type lruItem struct {
@@ -59,6 +61,28 @@ func (p *Previews) Cached(r Record, original bool) (image.Image, bool) {
 	return nil, false
 }
 
+var errPreviewsClosed = errors.New("previews closed")
+
+// begin registers a load unless Close has begun.
+func (p *Previews) begin() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.inflight.Add(1)
+	return true
+}
+
+// Close refuses new loads and waits for running ones, so nothing writes
+// into the cache afterwards.
+func (p *Previews) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.inflight.Wait()
+}
+
 func cacheKey(r Record, original bool) string {
 	h := sha256.Sum256([]byte(r.Target + "\x00" + r.Key + fmt.Sprint(original)))
 	return hex.EncodeToString(h[:16])
@@ -71,6 +95,10 @@ func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Ima
 	if img, ok := p.Cached(r, original); ok {
 		return img, nil
 	}
+	if !p.begin() {
+		return nil, errPreviewsClosed
+	}
+	defer p.inflight.Done()
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	select {
