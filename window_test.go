@@ -160,16 +160,24 @@ func freshDirs(t *testing.T) app.Dirs {
 // waitWindow returns the X window id of the app's main window.
 func waitWindow(t *testing.T, x *xserver) string {
 	t.Helper()
+	return x.findWindow(t, "^thumbdrop", func() string { return "the thumbdrop window never appeared" })
+}
+
+// findWindow waits up to a minute for a visible window whose title matches
+// the regular expression, and fails with msg() (built then, so it can show
+// output gathered meanwhile) if none appears.
+func (x *xserver) findWindow(t *testing.T, title string, msg func() string) string {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^thumbdrop")
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", title)
 		cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
 		if out, err := cmd.Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
 			return strings.Fields(string(out))[0]
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatal("the thumbdrop window never appeared")
+	t.Fatal(msg())
 	return ""
 }
 
@@ -245,17 +253,7 @@ func TestRealDragAndDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { gtk.Process.Kill(); gtk.Wait() }()
-	for i := 0; ; i++ {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^drag source$")
-		cmd.Env = append(os.Environ(), "DISPLAY="+x.display)
-		if out, err := cmd.Output(); err == nil && len(out) > 0 {
-			break
-		}
-		if i > 200 {
-			t.Fatalf("the GTK drag source did not appear:\n%s", gtkOut.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	x.findWindow(t, "^drag source$", func() string { return "the GTK drag source did not appear:\n" + gtkOut.String() })
 	time.Sleep(500 * time.Millisecond)
 	// Press on the source (at 100,100), move in steps onto the app, release.
 	x.run(t, "xdotool", "mousemove", "100", "100")
