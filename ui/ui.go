@@ -300,8 +300,10 @@ func (u *UI) showOpen() {
 		u.AddPaths([]string{p})
 	}, u.w)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".JPG", ".JPEG", ".PNG"}))
-	d.Resize(fyne.NewSize(720, 520))
+	// Fyne 2.8.1: a FileDialog has no widgets before Show, and Resize
+	// before Show dereferences them (a nil-pointer panic).
 	d.Show()
+	d.Resize(fyne.NewSize(720, 520))
 }
 
 // onJob applies a job event (UI thread).

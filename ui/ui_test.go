@@ -404,3 +404,15 @@ func TestPastePaths(t *testing.T) {
 		t.Errorf("status %q", h.u.status.Text)
 	}
 }
+
+// Add… opens the file dialog (Fyne 2.8.1 panicked when it was
+// resized before it was shown).
+func TestAddOpensFileDialog(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.u.w.Canvas()
+	before := len(c.Overlays().List())
+	h.u.showOpen()
+	if got := len(c.Overlays().List()); got != before+1 {
+		t.Fatalf("overlays: %d, want %d (the open dialog)", got, before+1)
+	}
+}
