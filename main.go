@@ -1,23 +1,64 @@
-// Command thumbdrop gets pictures into posts: with no arguments it opens the
-// desktop app; with a subcommand it runs the command line.
+// Command thumbdrop gets pictures into posts: with no arguments (or with
+// image files) it opens the desktop app; with a subcommand it runs the
+// command line.
 package main
 
 import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/thumbdrop/thumbdrop/cli"
 )
 
+// version is set at release builds (-ldflags "-X main.version=1.2.3").
+var version = ""
+
 func main() {
+	args := os.Args[1:]
+	if len(args) == 0 || !cli.IsCommand(args[0]) {
+		os.Exit(runGUI(args))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if len(os.Args) == 1 {
-		stop()
-		os.Exit(runGUI())
+	exe, _ := os.Executable()
+	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Version: programVersion(), Executable: exe}
+	os.Exit(cli.Run(ctx, env, args))
+}
+
+// programVersion is the release version, or the commit a development build
+// was made from.
+func programVersion() string {
+	if version != "" {
+		return version
 	}
-	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	os.Exit(cli.Run(ctx, env, os.Args[1:]))
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "(development build)"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+changes"
+	}
+	return "development build " + rev
 }

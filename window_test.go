@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -140,6 +141,7 @@ func startApp(t *testing.T, x *xserver, dirs app.Dirs, env ...string) *exec.Cmd 
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		stopAgent(t, dirs)
 		if t.Failed() {
 			t.Logf("app output:\n%s", logs.String())
 		}
@@ -147,10 +149,32 @@ func startApp(t *testing.T, x *xserver, dirs app.Dirs, env ...string) *exec.Cmd 
 	return cmd
 }
 
+// stopAgent stops the agent an app or upload of the test started.
+func stopAgent(t *testing.T, dirs app.Dirs) {
+	stop := exec.Command(buildApp(t), "serve", "--stop")
+	stop.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data)
+	stop.Run()
+}
+
+// history reads the uploads of a data folder, as any front end would.
+func history(t *testing.T, dirs app.Dirs) []app.Record {
+	t.Helper()
+	core, err := app.Open(context.Background(), app.Options{Dirs: dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	recs, err := core.HistoryPage(context.Background(), "", 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 func freshDirs(t *testing.T) app.Dirs {
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	c := app.DefaultConfig()
-	c.LocalAddr = testsrv.FreeAddr(t)
+	c.LocalAddr, c.PicGoServer = testsrv.FreeAddr(t), testsrv.FreeAddr(t)
 	if err := app.SaveConfig(d, c); err != nil {
 		t.Fatal(err)
 	}
@@ -266,9 +290,8 @@ func TestRealDragAndDrop(t *testing.T) {
 
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		h, err := app.OpenHistory(dirs.Data)
-		if err == nil && h.Len() == 1 {
-			r := h.List("")[0]
+		if recs := history(t, dirs); len(recs) == 1 {
+			r := recs[0]
 			if r.Status == app.StatusReady {
 				if !strings.HasSuffix(r.Key, "_dragged photo.jpg") {
 					t.Errorf("key %q", r.Key)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,6 +30,10 @@ const (
 	CredsAWS     = "aws"
 )
 
+// DefaultPicGoServer is PicGo-Server's address, which Typora, Obsidian's
+// Image Auto Upload and VS Code's PicGo extensions call.
+const DefaultPicGoServer = "127.0.0.1:36677"
+
 // Config is everything a user can set. It never holds a secret.
 type Config struct {
 	Target         string   `json:"target"`
@@ -48,6 +53,9 @@ type Config struct {
 	CopyFormat     string   `json:"copy_format"`
 	CustomTemplate string   `json:"custom_template"`
 	ThumbMaxSize   int      `json:"thumb_max_size"`
+	// PicGoServer is where the agent serves the editors' upload API
+	// ("off": not at all).
+	PicGoServer string `json:"picgo_server"`
 }
 
 // Duration is a time.Duration written as "60s" in JSON.
@@ -84,6 +92,7 @@ func DefaultConfig() Config {
 		CopyFormat:     FormatMarkdown,
 		CustomTemplate: "![{name}]({thumb_url})",
 		ThumbMaxSize:   200,
+		PicGoServer:    DefaultPicGoServer,
 	}
 }
 
@@ -142,15 +151,37 @@ func num(p func(*Config) *int, lo, hi int) (func(*Config) string, func(*Config, 
 	}
 }
 
+// checkURL accepts an http(s) URL that carries no secret: no user or
+// password, no query (where presigned credentials would sit). The config
+// is a plain file; keys belong in the OS keyring.
 func checkURL(v string) error {
 	if v == "" {
 		return nil
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http:// or https:// URL", v)
+		return fmt.Errorf("%q is not an http:// or https:// URL", redactURL(v))
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q carries a user, password or query: secrets never go in the config; "+
+			"give the bare URL and store keys with 'thumbdrop login'", redactURL(v))
 	}
 	return nil
+}
+
+// redactURL hides what could be a secret in a URL before it is echoed.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return "(an unreadable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "REDACTED"
+	}
+	return u.String()
 }
 
 func checkPrefix(v string) error {
@@ -166,6 +197,21 @@ func checkBucket(v string) error {
 	}
 	if len(v) < 3 || len(v) > 63 || strings.ToLower(v) != v || strings.ContainsAny(v, " _/") {
 		return fmt.Errorf("%q is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)", v)
+	}
+	return nil
+}
+
+// CheckLoopback accepts a loopback host:port (127.0.0.1:8586,
+// localhost:8586, [::1]:8586): the agent is reachable from this computer
+// only, whatever the config says.
+func CheckLoopback(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q is not a host:port like 127.0.0.1:8586", v)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%q is not a loopback address: the agent listens on this computer only, e.g. 127.0.0.1:%d", v, n)
 	}
 	return nil
 }
@@ -214,13 +260,15 @@ func Fields() []Field {
 	add(f("thumb_timeout", "how long to wait for a thumbnail", g, s))
 	g, s = str(func(c *Config) *string { return &c.Credentials }, func(v string) error { return oneOf(v, CredsKeyring, CredsAWS) })
 	add(f("credentials", "keyring (thumbdrop login) or aws (the AWS CLI's chain: env, shared config, SSO)", g, s))
-	g, s = str(func(c *Config) *string { return &c.LocalAddr }, func(v string) error {
-		if !strings.HasPrefix(v, "127.") && !strings.HasPrefix(v, "localhost:") && !strings.HasPrefix(v, "[::1]:") {
-			return fmt.Errorf("the local server listens on loopback only, e.g. 127.0.0.1:8586")
+	g, s = str(func(c *Config) *string { return &c.LocalAddr }, CheckLoopback)
+	add(f("local_addr", "where the local agent serves local links (loopback only)", g, s))
+	g, s = str(func(c *Config) *string { return &c.PicGoServer }, func(v string) error {
+		if v == "off" {
+			return nil
 		}
-		return nil
+		return CheckLoopback(v)
 	})
-	add(f("local_addr", "address of the local-mode server", g, s))
+	add(f("picgo_server", "where the agent serves the editors' upload API (Typora, Obsidian, VS Code), or off", g, s))
 	g, s = num(func(c *Config) *int { return &c.Concurrency }, 1, 16)
 	add(f("concurrency", "files uploaded at once", g, s))
 	g, s = str(func(c *Config) *string { return &c.CopyFormat }, func(v string) error { return oneOf(v, Formats()...) })
@@ -253,8 +301,23 @@ func (c *Config) Set(key, value string) error {
 		sort.Strings(keys)
 		return fmt.Errorf("unknown setting %q; settings are %s", key, strings.Join(keys, ", "))
 	}
-	if err := f.Set(c, value); err != nil {
+	next := *c
+	if err := f.Set(&next, value); err != nil {
 		return fmt.Errorf("%s: %w", key, err)
+	}
+	if err := next.checkPrefixes(); err != nil {
+		return err
+	}
+	*c = next
+	return nil
+}
+
+// checkPrefixes refuses prefixes that overlap: the resize function would
+// read its own output (endless recursion) or overwrite originals.
+func (c *Config) checkPrefixes() error {
+	if strings.HasPrefix(c.ThumbPrefix, c.OriginalPrefix) || strings.HasPrefix(c.OriginalPrefix, c.ThumbPrefix) {
+		return fmt.Errorf("original_prefix %q and thumb_prefix %q must not overlap: thumbnails would be taken for uploads",
+			c.OriginalPrefix, c.ThumbPrefix)
 	}
 	return nil
 }
@@ -266,8 +329,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s: %w", f.Key, err)
 		}
 	}
-	if strings.HasPrefix(c.ThumbPrefix, c.OriginalPrefix) || strings.HasPrefix(c.OriginalPrefix, c.ThumbPrefix) {
-		return fmt.Errorf("original_prefix %q and thumb_prefix %q must not overlap", c.OriginalPrefix, c.ThumbPrefix)
+	if err := c.checkPrefixes(); err != nil {
+		return err
 	}
 	if c.Target == TargetS3 && c.Bucket == "" {
 		return errors.New("bucket: the s3 target needs a bucket; set it with 'thumbdrop config set bucket NAME'")

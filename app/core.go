@@ -5,282 +5,355 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/app/internal/history"
 	"github.com/thumbdrop/thumbdrop/storage"
-	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
-// Core is what the desktop app drives: the config, the keys, the open
-// target with its upload service, the history and the previews. It has no
-// Fyne in it; the UI calls it and receives Job events.
-type Core struct {
+// Options configure Open. The zero value of each field is a sensible
+// default; Dirs is required.
+type Options struct {
 	Dirs    Dirs
 	Keyring storage.Keyring
 	Log     *slog.Logger
-	// Retries of a transient upload failure (0: the service's default).
+	// Retries of a transient upload failure, with backoff (0: 3;
+	// negative: none).
 	Retries int
-
-	mu       sync.Mutex
-	cfg      Config
-	target   *Target
-	svc      *Service
-	hist     *History
-	previews *Previews
-	onEvent  func(Job)
-	onChange func() // history changed
+	// OpenBucket, if set, replaces the real buckets (the fast tests pass
+	// an apptest.Bucket). It returns the bucket for a configuration.
+	OpenBucket func(ctx context.Context, c Config) (Bucket, error)
+	// StartAgent, if set, is called when a local-mode target opens, so the
+	// links it hands out are served after this process exits (the app and
+	// the CLI pass agent.Ensure; tests leave it nil).
+	StartAgent func(ctx context.Context, c Config) error
+	// PollInterval is how often the history is checked for uploads made
+	// by other processes while someone watches (default 1 s).
+	PollInterval time.Duration
 }
 
-// NewCore loads config and history; Open connects.
-func NewCore(d Dirs, kr storage.Keyring, log *slog.Logger) (*Core, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Core is thumbdrop's one door: every front end (the window, the CLI,
+// the editors' upload API) drives a Core, so they cannot disagree. It owns
+// the configuration, the open target, the upload queue, the history and
+// the previews.
+type Core struct {
+	opt  Options
+	log  *slog.Logger
+	hist *history.DB
+	q    *queue
+
+	mu      sync.Mutex
+	cfg     Config
+	cur     *session // the open target; nil until opened
+	gen     int      // counts configuration changes
+	subs    map[int]*subscriber
+	nextSub int
+	prev    *previews
+	closed  bool
+
+	pollStop chan struct{}
+	pollDone chan struct{}
+}
+
+// session is an open target with the configuration it was opened with.
+// Jobs keep the session they started with: a settings change swaps the
+// core's session underneath them without disturbing them.
+type session struct {
+	cfg Config
+	b   Bucket
+	id  string // the target's identity in the history
+}
+
+// Open loads the configuration and the history. It does not connect:
+// Connect does, or the first operation that needs the target.
+func Open(ctx context.Context, o Options) (*Core, error) {
+	if o.Dirs.Data == "" || o.Dirs.Config == "" {
+		return nil, errors.New("app: no config or data folder")
 	}
-	c, err := LoadConfig(d)
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Retries == 0 {
+		o.Retries = 3
+	} else if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	cfg, err := LoadConfig(o.Dirs)
 	if err != nil {
 		return nil, err
 	}
-	h, err := OpenHistory(d.Data)
+	h, err := history.Open(ctx, o.Dirs.Data)
 	if err != nil {
 		return nil, err
 	}
-	return &Core{Dirs: d, Keyring: kr, Log: log, cfg: c, hist: h}, nil
+	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, subs: map[int]*subscriber{}}
+	c.q = newQueue(c)
+	return c, nil
 }
 
-// SetHandlers sets who hears of job changes and history changes. Both are
-// called from worker goroutines.
-func (c *Core) SetHandlers(onEvent func(Job), onHistory func()) {
-	c.mu.Lock()
-	c.onEvent, c.onChange = onEvent, onHistory
-	c.mu.Unlock()
-}
+// Dirs are the folders the core keeps its files in.
+func (c *Core) Dirs() Dirs { return c.opt.Dirs }
 
-// Config is the current configuration.
+// Config is the configuration in effect.
 func (c *Core) Config() Config {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cfg
 }
 
-// History is the upload history.
-func (c *Core) History() *History { return c.hist }
+// Connect opens the configured target now (the app does so at start to
+// say at once whether it works).
+func (c *Core) Connect(ctx context.Context) error {
+	_, err := c.session(ctx)
+	return err
+}
 
-// TargetID is the open target's identity ("" when not open).
-func (c *Core) TargetID() string {
+// Connected reports whether a target is open.
+func (c *Core) Connected() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.target == nil {
-		return ""
-	}
-	return c.target.ID
+	return c.cur != nil
 }
 
-// Open connects to the configured target and starts the upload service.
-func (c *Core) Open(ctx context.Context) error {
+var errClosed = errors.New("thumbdrop is shutting down")
+
+// session returns the open target, opening the configured one if none is.
+func (c *Core) session(ctx context.Context) (*session, error) {
 	c.mu.Lock()
-	cfg := c.cfg
+	if c.closed {
+		c.mu.Unlock()
+		return nil, errClosed
+	}
+	if s := c.cur; s != nil {
+		c.mu.Unlock()
+		return s, nil
+	}
+	cfg, gen := c.cfg, c.gen
 	c.mu.Unlock()
-	t, err := OpenTarget(ctx, cfg, c.Dirs, OpenOptions{Keyring: c.Keyring, Log: c.Log})
-	if err != nil {
-		return err
-	}
-	svc := NewService(cfg, t, c.hist, ServiceOptions{OnEvent: c.event, Retries: c.Retries})
-	c.mu.Lock()
-	oldSvc, oldT, oldP := c.svc, c.target, c.previews
-	c.svc, c.target = svc, t
-	c.previews = NewPreviews(t.Bucket, filepath.Join(c.Dirs.Data, "cache", "previews"), cfg)
-	c.mu.Unlock()
-	if oldSvc != nil {
-		oldSvc.Close()
-	}
-	if oldT != nil {
-		oldT.Close()
-	}
-	if oldP != nil {
-		oldP.Close()
-	}
-	return nil
-}
-
-func (c *Core) event(j Job) {
-	c.mu.Lock()
-	on, onH := c.onEvent, c.onChange
-	c.mu.Unlock()
-	if on != nil {
-		on(j)
-	}
-	if onH != nil && (j.State == Done || j.State == Waiting) {
-		onH()
-	}
-}
-
-// Close stops uploads and the local server, and waits for preview loads
-// (which then fail fast) so nothing writes into the data folder afterwards.
-func (c *Core) Close() {
-	c.mu.Lock()
-	svc, t, p := c.svc, c.target, c.previews
-	c.svc, c.target = nil, nil
-	c.mu.Unlock()
-	if svc != nil {
-		svc.Close()
-	}
-	if t != nil {
-		t.Close()
-	}
-	if p != nil {
-		p.Close()
-	}
-}
-
-var errNotOpen = errors.New("not connected: check Settings")
-
-func (c *Core) service() (*Service, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.svc == nil {
-		return nil, errNotOpen
-	}
-	return c.svc, nil
-}
-
-// Add queues files; it returns their job IDs.
-func (c *Core) Add(paths ...string) ([]int, error) {
-	s, err := c.service()
+	s, err := c.openSession(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return s.Add(paths...), nil
-}
-
-// Cancel stops a job.
-func (c *Core) Cancel(id int) {
-	if s, err := c.service(); err == nil {
-		s.Cancel(id)
-	}
-}
-
-// Retry queues a failed job again.
-func (c *Core) Retry(id int) bool {
-	s, err := c.service()
-	return err == nil && s.Retry(id)
-}
-
-// Jobs lists the jobs of this session.
-func (c *Core) Jobs() []Job {
-	s, err := c.service()
-	if err != nil {
-		return nil
-	}
-	return s.Jobs()
-}
-
-// Links resolves a record's links (presigned ones are made fresh).
-func (c *Core) Links(ctx context.Context, r Record) (LinkData, error) {
-	s, err := c.service()
-	if err != nil {
-		return LinkData{}, err
-	}
-	return s.LinkData(ctx, r)
-}
-
-// LinksWith resolves links with another link mode or lifetime than the
-// configured one (a fresh private link, say).
-func (c *Core) LinksWith(ctx context.Context, cfg Config, r Record) (LinkData, error) {
-	s, err := c.service()
-	if err != nil {
-		return LinkData{}, err
-	}
-	return ResolveLinks(ctx, cfg, s.target.Bucket, r)
-}
-
-// Delete removes an upload's original and thumbnail from the bucket and
-// from the history.
-func (c *Core) Delete(ctx context.Context, r Record) error {
-	s, err := c.service()
-	if err != nil {
-		return err
-	}
-	if err := s.target.Bucket.Delete(ctx, r.Key, r.ThumbKey); err != nil {
-		return fmt.Errorf("delete %s: %w", r.Name(), err)
-	}
-	if err := c.hist.Remove(r.Target, r.Key); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	onH := c.onChange
-	c.mu.Unlock()
-	if onH != nil {
-		onH()
-	}
-	return nil
-}
-
-// Previews loads preview images.
-func (c *Core) Previews() *Previews {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.previews
+	if c.cur == nil && c.gen == gen {
+		c.cur = s
+		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
+	}
+	if c.cur != nil {
+		return c.cur, nil
+	}
+	return s, nil
 }
 
-// ApplyConfig validates, saves and reconnects with a new configuration.
+func (c *Core) openSession(ctx context.Context, cfg Config) (*session, error) {
+	var b Bucket
+	var err error
+	if c.opt.OpenBucket != nil {
+		if err = cfg.Validate(); err == nil {
+			b, err = c.opt.OpenBucket(ctx, cfg)
+		}
+	} else {
+		b, err = openTarget(ctx, cfg, c.opt.Dirs, c.opt.Keyring, c.log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Target == TargetLocal && c.opt.StartAgent != nil {
+		if err := c.opt.StartAgent(ctx, cfg); err != nil {
+			c.log.Warn("the local agent did not start; local links work only while it runs", "err", err.Error())
+		}
+	}
+	return &session{cfg: cfg, b: b, id: TargetID(cfg)}, nil
+}
+
+// TargetID is the identity of the target of c in the history: "local", or
+// "s3:<endpoint>/<bucket>".
+func TargetID(c Config) string {
+	if c.Target == TargetLocal {
+		return TargetLocal
+	}
+	return "s3:" + c.Endpoint + "/" + c.Bucket
+}
+
+// ApplyConfig switches to a new configuration: the new target is opened
+// first, and only once it is open is the configuration saved and put in
+// effect. If it cannot open, nothing changes and the error says why. The
+// queue, its rows and their IDs live on; jobs already running finish on
+// the target they started with.
 func (c *Core) ApplyConfig(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	if err := SaveConfig(c.Dirs, cfg); err != nil {
+	s, err := c.openSession(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := SaveConfig(c.opt.Dirs, cfg); err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.cfg = cfg
+	c.cfg, c.cur = cfg, s
+	c.gen++
+	old := c.prev
+	c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
 	c.mu.Unlock()
-	return c.Open(ctx)
+	if old != nil {
+		go old.close()
+	}
+	c.q.resize(cfg.Concurrency)
+	c.notifyHistory()
+	return nil
+}
+
+// Set changes one setting, validated against the others, and saves it
+// (`thumbdrop config set`). It takes effect at the next connection.
+func (c *Core) Set(key, value string) error {
+	c.mu.Lock()
+	cfg := c.cfg
+	c.mu.Unlock()
+	if err := cfg.Set(key, value); err != nil {
+		return err
+	}
+	if err := SaveConfig(c.opt.Dirs, cfg); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.cfg, c.cur = cfg, nil
+	c.gen++
+	c.mu.Unlock()
+	return nil
+}
+
+// Reload re-reads config.json and, if another process (the app's
+// Settings, 'thumbdrop config set') changed it, switches to it. The agent
+// calls it before serving each request.
+func (c *Core) Reload(ctx context.Context) error {
+	cfg, err := LoadConfig(c.opt.Dirs)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	same := c.cfg == cfg
+	if !same {
+		c.cfg, c.cur = cfg, nil
+		c.gen++
+	}
+	c.mu.Unlock()
+	if !same {
+		c.q.resize(cfg.Concurrency)
+	}
+	return nil
 }
 
 // SaveKeys stores keys in the OS keyring only.
-func (c *Core) SaveKeys(k storage.Keys) error { return c.Keyring.Save(k) }
+func (c *Core) SaveKeys(k storage.Keys) error { return c.opt.Keyring.Save(k) }
 
 // ForgetKeys removes them.
-func (c *Core) ForgetKeys() error { return c.Keyring.Delete() }
+func (c *Core) ForgetKeys() error { return c.opt.Keyring.Delete() }
 
-// HasKeys reports whether keys are stored (never returns them).
+// HasKeys reports whether keys are stored (it never returns them). It
+// talks to the OS keyring: call it only where the target needs keys.
 func (c *Core) HasKeys() bool {
-	_, err := c.Keyring.Load()
+	_, err := c.opt.Keyring.Load()
 	return err == nil
 }
 
-// TestConnection opens cfg (without saving it) and reports what works.
-func (c *Core) TestConnection(ctx context.Context, cfg Config) CheckReport {
-	t, err := OpenTarget(ctx, cfg, c.Dirs, OpenOptions{Keyring: c.Keyring})
-	if err != nil {
-		item := CheckItem{false, err.Error()}
-		nc := CheckItem{false, "not checked"}
-		if errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring) {
-			return CheckReport{Credentials: item, Bucket: nc, Put: nc, Resize: nc}
-		}
-		return CheckReport{Credentials: nc, Bucket: item, Put: nc, Resize: nc}
+// Close cancels running uploads, waits for the workers and preview loads
+// (nothing writes into the data folder afterwards) and closes the history.
+func (c *Core) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
 	}
-	defer t.Close()
-	return Check(ctx, cfg, t, min(cfg.ThumbTimeout.D(), 20*time.Second))
+	c.closed = true
+	p := c.prev
+	stop, done := c.pollStop, c.pollDone
+	c.pollStop = nil
+	c.mu.Unlock()
+	c.q.close()
+	if p != nil {
+		p.close()
+	}
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	c.hist.Close()
 }
 
-// Sniff reports whether a file is an image thumbdrop uploads, reading its
-// first bytes; the error says why not, naming the file.
-func Sniff(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("%s: cannot open it (%v)", filepath.Base(path), unwrapPath(err))
+// Event is what a watcher hears: a job changed, or the history did (an
+// upload here or in another process, a delete).
+type Event struct {
+	Job     *Job // nil for a history change
+	History bool
+}
+
+type subscriber struct {
+	fn func(Event)
+}
+
+// Watch calls fn for every event until the returned stop is called. fn is
+// called from worker goroutines: a UI hands it to its own thread.
+func (c *Core) Watch(fn func(Event)) (stop func()) {
+	c.mu.Lock()
+	c.nextSub++
+	id := c.nextSub
+	c.subs[id] = &subscriber{fn: fn}
+	if c.pollStop == nil && !c.closed {
+		c.pollStop, c.pollDone = make(chan struct{}), make(chan struct{})
+		go c.pollHistory(c.pollStop, c.pollDone)
 	}
-	defer f.Close()
-	head := make([]byte, 16)
-	n, _ := f.Read(head)
-	if n == 0 {
-		return fmt.Errorf("%s is empty (0 bytes)", filepath.Base(path))
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.subs, id)
+		c.mu.Unlock()
 	}
-	if thumbnail.Sniff(head[:n]) == "" {
-		return fmt.Errorf("%s is not an image (JPEG, PNG, GIF, WebP, BMP or TIFF)", filepath.Base(path))
+}
+
+func (c *Core) emit(e Event) {
+	c.mu.Lock()
+	subs := make([]*subscriber, 0, len(c.subs))
+	for _, s := range c.subs {
+		subs = append(subs, s)
 	}
-	return nil
+	c.mu.Unlock()
+	for _, s := range subs {
+		s.fn(e)
+	}
+}
+
+func (c *Core) notifyHistory() { c.emit(Event{History: true}) }
+
+// pollHistory notices uploads made by other processes (the CLI, the
+// agent): SQLite's data_version changes when anyone commits.
+func (c *Core) pollHistory(stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(c.opt.PollInterval)
+	defer t.Stop()
+	last, _ := c.hist.Version(context.Background())
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			v, err := c.hist.Version(context.Background())
+			if err == nil && v != last {
+				last = v
+				c.notifyHistory()
+			}
+		}
+	}
+}
+
+// errNotOpen wraps why the target is not open.
+func notConnected(err error) error {
+	return fmt.Errorf("not connected (%w); check Settings or 'thumbdrop config show'", err)
 }

@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/thumbdrop/thumbdrop/app/internal/history"
 )
 
 // CleanName is the name part of a key: the file's base name in NFC (macOS
@@ -27,13 +29,26 @@ func CleanName(path string) string {
 	if base == "" || base == "." || base == ".." {
 		return "image"
 	}
-	// Keep keys well under S3's 1024-byte limit.
-	for len(base) > 200 {
-		r := []rune(base)
-		base = string(r[:len(r)-1])
+	// Keep keys well under S3's 1024-byte limit, and the key's last
+	// segment (with the timestamp, and the ".refused" or ".webp" of the
+	// thumbnail's companions) under the 255 bytes of a file name: shorten
+	// the stem, keep the extension.
+	if len(base) > maxNameBytes {
+		ext := filepath.Ext(base)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := []rune(strings.TrimSuffix(base, ext))
+		for len(string(stem))+len(ext) > maxNameBytes {
+			stem = stem[:len(stem)-1]
+		}
+		base = strings.TrimSpace(string(stem)) + ext
 	}
 	return base
 }
+
+// maxNameBytes bounds the name part of a key.
+const maxNameBytes = 200
 
 // OriginalKey is original/<unix-milliseconds>_<name>, the NodeBird
 // convention.
@@ -52,12 +67,4 @@ func ThumbKey(c Config, key string) (string, bool) {
 }
 
 // DisplayName is the name shown for a key: what follows the timestamp.
-func DisplayName(key string) string {
-	base := key[strings.LastIndex(key, "/")+1:]
-	if i := strings.IndexByte(base, '_'); i > 0 {
-		if _, err := strconv.ParseInt(base[:i], 10, 64); err == nil {
-			return base[i+1:]
-		}
-	}
-	return base
-}
+func DisplayName(key string) string { return history.DisplayName(key) }

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Link formats.
@@ -49,6 +51,24 @@ type LinkData struct {
 }
 
 var templateVars = []string{"{url}", "{thumb_url}", "{name}", "{key}", "{width}", "{height}"}
+
+// TemplateVars lists the placeholders of custom templates.
+func TemplateVars() string { return strings.Join(templateVars, " ") }
+
+// CheckFormat accepts a named link format or a custom template (text with
+// at least one placeholder); any other word is refused, so a typo is not
+// printed for every file as if it were a template.
+func CheckFormat(f string) error {
+	for _, n := range Formats() {
+		if f == n {
+			return nil
+		}
+	}
+	if err := checkTemplate(f); err != nil {
+		return fmt.Errorf("%q is neither a format (%s) nor a template using %s", f, strings.Join(Formats(), ", "), TemplateVars())
+	}
+	return nil
+}
 
 func checkTemplate(t string) error {
 	if strings.TrimSpace(t) == "" {
@@ -115,4 +135,80 @@ func HumanSize(n int64) string {
 		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Links resolves a record's links in the configured link mode (presigned
+// ones are made fresh). Where its thumbnail never came, the thumbnail URL
+// is empty and links fall back to the original.
+func (c *Core) Links(ctx context.Context, r Record) (LinkData, error) {
+	return c.linksWith(ctx, r, "", 0)
+}
+
+// PrivateLinks resolves presigned links valid for ttl, whatever the link
+// mode.
+func (c *Core) PrivateLinks(ctx context.Context, r Record, ttl time.Duration) (LinkData, error) {
+	return c.linksWith(ctx, r, LinkPresigned, ttl)
+}
+
+func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Duration) (LinkData, error) {
+	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height}
+	if r.Status != StatusReady && r.Status != StatusDuplicate {
+		d.ThumbURL = ""
+	}
+	if r.Status == StatusFailed || r.Key == "" {
+		d.URL, d.ThumbURL = "", ""
+		return d, nil
+	}
+	cfg := c.Config()
+	if mode == "" {
+		mode, ttl = cfg.LinkMode, cfg.PresignTTL.D()
+	}
+	if mode != LinkPresigned {
+		return d, nil
+	}
+	s, err := c.session(ctx)
+	if err != nil {
+		return d, notConnected(err)
+	}
+	if r.Target != "" && r.Target != s.id {
+		return d, fmt.Errorf("%s was uploaded to another bucket than the one configured; its stored link is %s", r.Name(), r.URL)
+	}
+	if d.URL, err = s.b.Presign(ctx, r.Key, ttl); err != nil {
+		return d, err
+	}
+	if d.ThumbURL != "" {
+		if d.ThumbURL, err = s.b.Presign(ctx, r.ThumbKey, ttl); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// Link renders a record's link in format f (a named format or a custom
+// template; "" is the configured copy format).
+func (c *Core) Link(ctx context.Context, f string, r Record) (string, error) {
+	d, err := c.Links(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	cfg := c.Config()
+	if f == "" {
+		f = cfg.CopyFormat
+	}
+	return Link(f, d, cfg.CustomTemplate), nil
+}
+
+// Output is a record as `--json` prints it: links resolved in the
+// configured mode, none for a failed upload, and the time only for the
+// history (upload output has none).
+func (c *Core) Output(ctx context.Context, r Record, withTime bool) (Record, error) {
+	d, err := c.Links(ctx, r)
+	r.URL, r.ThumbURL = d.URL, d.ThumbURL
+	if !withTime {
+		r.Time = time.Time{}
+	}
+	if r.Variants == nil {
+		r.Variants = []Variant{}
+	}
+	return r, err
 }

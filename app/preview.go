@@ -19,13 +19,12 @@ import (
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
-// Previews fetches small images for the gallery and the detail pane: the
+// previews fetches small images for the gallery and the detail pane: the
 // thumbnail object, or where there is none the original scaled down by the
 // thumbnail pipeline. Encoded previews are cached on disk; decoded ones in
 // a small LRU (160: a few screenfuls of the grid), so 10,000 history
 // entries never sit in memory at once.
-type Previews struct {
-	b        storage.Bucket
+type previews struct {
 	dir      string
 	maxBytes int64
 	timeout  time.Duration
@@ -44,14 +43,14 @@ type lruItem struct {
 	img image.Image
 }
 
-// NewPreviews caches under dir.
-func NewPreviews(b storage.Bucket, dir string, c Config) *Previews {
-	return &Previews{b: b, dir: dir, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
+// newPreviews caches under dir.
+func newPreviews(dir string) *previews {
+	return &previews{dir: dir, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
 		lru: list.New(), items: map[string]*list.Element{}, cap: 160}
 }
 
-// Cached returns a decoded preview already in memory.
-func (p *Previews) Cached(r Record, original bool) (image.Image, bool) {
+// cached returns a decoded preview already in memory.
+func (p *previews) cached(r Record, original bool) (image.Image, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e, ok := p.items[cacheKey(r, original)]; ok {
@@ -64,7 +63,7 @@ func (p *Previews) Cached(r Record, original bool) (image.Image, bool) {
 var errPreviewsClosed = errors.New("previews closed")
 
 // begin registers a load unless Close has begun.
-func (p *Previews) begin() bool {
+func (p *previews) begin() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -74,9 +73,9 @@ func (p *Previews) begin() bool {
 	return true
 }
 
-// Close refuses new loads and waits for running ones, so nothing writes
+// close refuses new loads and waits for running ones, so nothing writes
 // into the cache afterwards.
-func (p *Previews) Close() {
+func (p *previews) close() {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
@@ -88,11 +87,11 @@ func cacheKey(r Record, original bool) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// Load returns a preview of r: its thumbnail (original=false) or a 400 px
+// load returns a preview of r: its thumbnail (original=false) or a 400 px
 // rendering of the original (original=true). It runs at most four fetches
 // at once and gives up after a timeout.
-func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Image, error) {
-	if img, ok := p.Cached(r, original); ok {
+func (p *previews) load(ctx context.Context, b Bucket, r Record, original bool) (image.Image, error) {
+	if img, ok := p.cached(r, original); ok {
 		return img, nil
 	}
 	if !p.begin() {
@@ -111,7 +110,7 @@ func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Ima
 	path := filepath.Join(p.dir, k)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		data, err = p.fetch(ctx, r, original)
+		data, err = p.fetch(ctx, b, r, original)
 		if err != nil {
 			return nil, err
 		}
@@ -136,9 +135,9 @@ func (p *Previews) Load(ctx context.Context, r Record, original bool) (image.Ima
 // fetch gets encoded preview bytes: the thumbnail object if it exists (and
 // the original was not asked for), else a thumbnail made here from the
 // original.
-func (p *Previews) fetch(ctx context.Context, r Record, original bool) ([]byte, error) {
+func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool) ([]byte, error) {
 	if !original && r.ThumbKey != "" {
-		body, info, err := p.b.Get(ctx, r.ThumbKey)
+		body, info, err := b.Get(ctx, r.ThumbKey)
 		if err == nil {
 			defer body.Close()
 			if info.Size > 5<<20 {
@@ -150,7 +149,7 @@ func (p *Previews) fetch(ctx context.Context, r Record, original bool) ([]byte, 
 			return nil, err
 		}
 	}
-	body, info, err := p.b.Get(ctx, r.Key)
+	body, info, err := b.Get(ctx, r.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -167,4 +166,37 @@ func (p *Previews) fetch(ctx context.Context, r Record, original bool) ([]byte, 
 		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
 	}
 	return res.Data, nil
+}
+
+// Preview returns a small image of a past upload for the gallery
+// (original=false: its thumbnail) or the detail pane (original=true: a
+// larger rendering of the original). It fetches off the caller's thread's
+// time: call it from a goroutine.
+func (c *Core) Preview(ctx context.Context, r Record, original bool) (image.Image, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return nil, notConnected(err)
+	}
+	c.mu.Lock()
+	p := c.prev
+	c.mu.Unlock()
+	if p == nil {
+		return nil, errPreviewsClosed
+	}
+	if r.Target != "" && r.Target != s.id {
+		return nil, fmt.Errorf("%s is in another bucket than the one configured", r.Name())
+	}
+	return p.load(ctx, s.b, r, original)
+}
+
+// CachedPreview returns a preview already in memory, without I/O: the UI
+// thread may call it.
+func (c *Core) CachedPreview(r Record, original bool) (image.Image, bool) {
+	c.mu.Lock()
+	p := c.prev
+	c.mu.Unlock()
+	if p == nil {
+		return nil, false
+	}
+	return p.cached(r, original)
 }

@@ -103,6 +103,30 @@ func TestConfigSetAndValidate(t *testing.T) {
 			t.Errorf("error %q does not name the setting", err)
 		}
 	}
+	for k, v := range map[string]string{
+		"endpoint":        "https://AKIA:secret@s3.example.com",
+		"public_base_url": "https://cdn.example.com/?X-Amz-Signature=abc",
+		"thumb_prefix":    "original/small/",
+		"original_prefix": "thumb/big/",
+		"picgo_server":    "0.0.0.0:36677",
+		"local_addr":      "127.evil.example:80",
+	} {
+		c2 := DefaultConfig()
+		err := c2.Set(k, v)
+		if err == nil {
+			t.Errorf("set %s %q accepted", k, v)
+			continue
+		}
+		if strings.Contains(err.Error(), "AKIA:secret") || strings.Contains(err.Error(), "abc") {
+			t.Errorf("the refusal echoes the secret: %v", err)
+		}
+		if c2 != DefaultConfig() {
+			t.Errorf("a refused %s changed the config", k)
+		}
+	}
+	if c2 := DefaultConfig(); c2.Set("picgo_server", "off") != nil || c2.Set("picgo_server", "localhost:36677") != nil {
+		t.Error("picgo_server off / localhost refused")
+	}
 	c3 := DefaultConfig()
 	c3.ThumbPrefix = "original/thumbs/"
 	if err := c3.Validate(); err == nil {
@@ -149,100 +173,4 @@ func TestConfigRoundTripAndDirs(t *testing.T) {
 	if d, _ := ResolveDirs(func(k string) string { return xdg[k] }); d.Data != filepath.Join("/x/data", "thumbdrop") {
 		t.Errorf("XDG_DATA_HOME ignored: %s", d.Data)
 	}
-}
-
-func TestHistoryAtomicAndCrashSafe(t *testing.T) {
-	dir := t.TempDir()
-	h, err := OpenHistory(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < 5; i++ {
-		r := Record{Key: OriginalKey("original/", base.Add(time.Duration(i)*time.Minute), "p.jpg"), SHA256: strings.Repeat(string(rune('a'+i)), 64),
-			Status: StatusReady, Time: base.Add(time.Duration(i) * time.Minute), Target: "local"}
-		if err := h.Put(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A crash during a save leaves a temp file beside the history; the
-	// history itself is the last complete one.
-	os.WriteFile(filepath.Join(dir, ".history.jsonl.123.tmp"), []byte(`{"key":"half`), 0o600)
-	h2, err := OpenHistory(dir)
-	if err != nil || h2.Len() != 5 {
-		t.Fatalf("reopened: %d records, %v", h2.Len(), err)
-	}
-	list := h2.List("")
-	if !list[0].Time.After(list[4].Time) {
-		t.Error("not newest first")
-	}
-	if r, ok := h2.BySHA256("local", strings.Repeat("c", 64)); !ok || r.Time != base.Add(2*time.Minute) {
-		t.Errorf("BySHA256: %v %+v", ok, r)
-	}
-	if _, ok := h2.BySHA256("s3:/other", strings.Repeat("c", 64)); ok {
-		t.Error("a duplicate was found in another bucket")
-	}
-	// Update in place, then remove.
-	r := list[0]
-	r.Status = StatusTimeout
-	h2.Put(r)
-	if got, _ := h2.Find("local", r.Key); got.Status != StatusTimeout || h2.Len() != 5 {
-		t.Errorf("update: %+v, %d records", got, h2.Len())
-	}
-	h2.Remove("local", r.Key)
-	h3, _ := OpenHistory(dir)
-	if h3.Len() != 4 {
-		t.Errorf("after remove: %d", h3.Len())
-	}
-	// A line damaged by hand is skipped; the rest load.
-	f, _ := os.OpenFile(filepath.Join(dir, "history.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString("{not json\n")
-	f.Close()
-	if h4, err := OpenHistory(dir); err != nil || h4.Len() != 4 {
-		t.Errorf("damaged line: %v %d", err, h4.Len())
-	}
-}
-
-// TestHistoryTenThousand: 10,000 entries load, filter and update.
-func TestHistoryTenThousand(t *testing.T) {
-	dir := t.TempDir()
-	h, _ := OpenHistory(dir)
-	base := time.Now().Add(-10000 * time.Minute)
-	for i := 0; i < 10000; i++ {
-		h.add(Record{Key: OriginalKey("original/", base.Add(time.Duration(i)*time.Minute), "photo.jpg"),
-			SHA256: strings.Repeat("0", 58) + time.Duration(i).String()[:1], Status: StatusReady,
-			Time: base.Add(time.Duration(i) * time.Minute), Target: "local", URL: "http://127.0.0.1:8586/thumbdrop/original/x.jpg"})
-	}
-	if err := h.Put(Record{Key: "original/1_last.jpg", Time: time.Now(), Target: "local"}); err != nil {
-		t.Fatal(err)
-	}
-	h2, err := OpenHistory(dir)
-	if err != nil || h2.Len() != 10001 {
-		t.Fatalf("%d %v", h2.Len(), err)
-	}
-	if got := h2.List("last"); len(got) != 1 {
-		t.Fatalf("filter: %d", len(got))
-	}
-	if got := h2.List(""); got[0].Key != "original/1_last.jpg" {
-		t.Fatalf("newest: %s", got[0].Key)
-	}
-}
-
-func BenchmarkHistoryOpen10k(b *testing.B) {
-	dir := b.TempDir()
-	h, _ := OpenHistory(dir)
-	for i := 0; i < 10000; i++ {
-		h.add(Record{Key: OriginalKey("original/", time.UnixMilli(int64(i)), "photo.jpg"), Time: time.UnixMilli(int64(i)), Target: "local"})
-	}
-	h.Put(Record{Key: "original/x", Target: "local"})
-	b.Run("open", func(b *testing.B) {
-		for b.Loop() {
-			OpenHistory(dir)
-		}
-	})
-	b.Run("put", func(b *testing.B) {
-		for b.Loop() {
-			h.Put(Record{Key: "original/y", Target: "local"})
-		}
-	})
 }

@@ -8,25 +8,20 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/thumbdrop/thumbdrop/storage"
-	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
 // ErrNoThumbnail: no thumbnail appeared in time.
 var ErrNoThumbnail = errors.New("no thumbnail appeared")
 
-// WaitThumb polls HEAD on thumbKey with growing intervals (0.2 s up to
+// WaitThumb polls HEAD on thumbKey with growing intervals (0.1 s up to
 // 2 s) until it exists or timeout passes. On timeout it says plainly that
 // no resize function seems to be deployed.
-func WaitThumb(ctx context.Context, b storage.Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
+func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
 	deadline := time.Now().Add(timeout)
-	interval := 200 * time.Millisecond
+	interval := 100 * time.Millisecond
 	for {
 		info, err := b.Head(ctx, thumbKey)
 		if err == nil {
@@ -38,7 +33,7 @@ func WaitThumb(ctx context.Context, b storage.Bucket, thumbKey string, timeout t
 		left := time.Until(deadline)
 		if left <= 0 {
 			return storage.ObjectInfo{}, fmt.Errorf("%w within %s: no resize function seems to be deployed for this bucket "+
-				"(see deploy/README.md); the original's link works: %w", ErrNoThumbnail, timeout, err)
+				"(see deploy/README.md); the original's link works", ErrNoThumbnail, timeout)
 		}
 		select {
 		case <-ctx.Done():
@@ -48,12 +43,6 @@ func WaitThumb(ctx context.Context, b storage.Bucket, thumbKey string, timeout t
 		interval = min(interval*3/2, 2*time.Second)
 	}
 }
-
-func staticLocal() aws.CredentialsProvider {
-	return credentials.NewStaticCredentialsProvider(local.AccessKey, local.SecretKey, "")
-}
-
-func bytesReader(b []byte) io.ReadSeeker { return bytes.NewReader(b) }
 
 // testPNG is a small opaque image for connection tests.
 func testPNG() []byte {
@@ -66,3 +55,5 @@ func testPNG() []byte {
 	png.Encode(&buf, m)
 	return buf.Bytes()
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,5 +1,6 @@
-// Package cli is thumbdrop's command line: every subcommand of the spec,
-// free of Fyne so it builds and tests without a display.
+// Package cli is thumbdrop's command line: one file per subcommand, each a
+// thin adapter over app.Core that returns an error; Run maps errors to
+// exit statuses in one place.
 package cli
 
 import (
@@ -8,15 +9,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/thumbdrop/thumbdrop/agent"
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/storage"
 )
 
-// Env is what a command may touch: its streams, environment and arguments.
+// Env is what a command may touch: its streams, environment and the
+// services the binary provides.
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Version is the program's version (thumbdrop --version).
+	Version string
+	// Executable is the thumbdrop binary, started in the background as
+	// the agent when a local-mode upload needs its links served ("": the
+	// agent is never started, as in the package's tests).
+	Executable string
 }
 
 // Exit statuses from the spec.
@@ -27,30 +40,57 @@ const (
 	programName = "thumbdrop"
 )
 
+// usageError: the command line is wrong; nothing was done (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// errReported: some files failed and each was reported already (exit 1).
+var errReported = errors.New("reported")
+
 type command struct {
 	name, args, help string
-	run              func(ctx context.Context, e Env, args []string) int
+	run              func(ctx context.Context, e Env, args []string) error
 }
 
 func commands() []command {
 	return []command{
-		{"upload", "[--json] [--format F] [--no-wait] [--timeout 60s] FILE...", "upload, wait for thumbnails, print links", runUpload},
-		{"serve", "[--addr 127.0.0.1:8586]", "run the local S3 endpoint + resize trigger in the foreground", runServe},
-		{"thumbnail", "[--max 200] [--json] -o DIR FILE...", "make thumbnails locally with the resize code", runThumbnail},
+		{"upload", "[--json] [--format F] [--no-wait] [--timeout 60s] FILE|DIR...", "upload, wait for thumbnails, print links", runUpload},
+		{"serve", "[--addr 127.0.0.1:8586] [--detach | --stop]", "the local agent: serves local links and the editors' upload API", runServe},
+		{"thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...", "make thumbnails locally with the resize code", runThumbnail},
 		{"login", "", "store an access key id and secret in the OS keyring (prompt, or two lines on stdin)", runLogin},
 		{"logout", "", "remove them from the keyring", runLogout},
 		{"config", "show [--json] | set KEY VALUE", "show or change settings", runConfig},
 		{"history", "[--json] [--format F] [FILTER]", "past uploads, newest first", runHistory},
-		{"delete", "KEY|URL...", "delete an original and its thumbnail from the bucket", runDelete},
+		{"delete", "KEY|URL...", "delete an upload and every copy made from it", runDelete},
 	}
 }
 
 // Usage writes the list of subcommands.
 func Usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: %s [COMMAND] [FLAGS]\n\nWith no command, %s opens the desktop app.\n\nCommands:\n", programName, programName)
+	fmt.Fprintf(w, "usage: %s [FILE...] | %s COMMAND [FLAGS]\n\nWith no command, %s opens the desktop app (with files, it uploads them there).\n\nCommands:\n",
+		programName, programName, programName)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s %s\n      %s\n", c.name, c.args, c.help)
 	}
+	fmt.Fprintf(w, "\n'%s COMMAND --help' describes a command's flags; '%s --version' prints the version.\n", programName, programName)
+}
+
+// IsCommand reports whether arg names a subcommand (or a help or version
+// flag), as opposed to a file for the app.
+func IsCommand(arg string) bool {
+	switch arg {
+	case "help", "-h", "--help", "-help", "--version", "-version", "version":
+		return true
+	}
+	for _, c := range commands() {
+		if c.name == arg {
+			return true
+		}
+	}
+	return false
 }
 
 // Run runs one subcommand and returns the process exit status.
@@ -58,42 +98,78 @@ func Run(ctx context.Context, e Env, args []string) int {
 	if e.Getenv == nil {
 		e.Getenv = os.Getenv
 	}
+	return exitStatus(e, dispatch(ctx, e, args))
+}
+
+func dispatch(ctx context.Context, e Env, args []string) error {
 	if len(args) == 0 {
 		Usage(e.Stderr)
-		return ExitUsage
+		return &usageError{}
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
 		Usage(e.Stdout)
-		return ExitOK
+		return nil
+	case "--version", "-version", "version":
+		fmt.Fprintf(e.Stdout, "%s %s\n", programName, e.Version)
+		return nil
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	fmt.Fprintf(e.Stderr, "%s: unknown command %q; run '%s help' for the list.\n", programName, args[0], programName)
-	return ExitUsage
+	return usagef("unknown command %q; run '%s help' for the list", args[0], programName)
+}
+
+// exitStatus maps what a command returned to the spec's exit status,
+// printing the error as one sentence.
+func exitStatus(e Env, err error) int {
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		if ue.msg != "" {
+			fail(e, "%s", ue.msg)
+		}
+		return ExitUsage
+	case errors.Is(err, errReported):
+		return ExitFailed
+	case errors.Is(err, context.Canceled):
+		fail(e, "interrupted; uploads in progress were canceled")
+		return ExitFailed
+	}
+	fail(e, "%v", err)
+	return ExitFailed
 }
 
 // parseFlags parses flags that may stand before, between or after the
-// positional arguments, as users type them ("upload a.jpg --json").
-func parseFlags(fs *flag.FlagSet, e Env, args []string) ([]string, bool) {
-	fs.SetOutput(e.Stderr)
+// positional arguments, as users type them ("upload a.jpg --json"). -h
+// and --help print the command's usage to stdout (exit 0).
+func parseFlags(fs *flag.FlagSet, e Env, args []string) ([]string, error) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(e.Stdout)
+			fs.Usage()
+			return nil, flag.ErrHelp
+		}
+	}
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, false
-			}
-			return nil, false
+			return nil, usagef("%v; run '%s --help'", err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, true
+			return pos, nil
 		}
 		if args[0] == "--" {
-			return append(pos, args[1:]...), true
+			return append(pos, args[1:]...), nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
@@ -114,4 +190,30 @@ func fail(e Env, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	msg = strings.TrimRight(msg, ".") + "."
 	fmt.Fprintf(e.Stderr, "%s: %s\n", programName, msg)
+}
+
+// note prints a remark that is not a failure to stderr.
+func note(e Env, format string, args ...any) {
+	fmt.Fprintf(e.Stderr, "%s: note: %s\n", programName, fmt.Sprintf(format, args...))
+}
+
+// openCore opens the one core every command drives.
+func openCore(ctx context.Context, e Env) (*app.Core, error) {
+	d, err := app.ResolveDirs(e.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	o := app.Options{Dirs: d, Keyring: keyring(e), Log: log}
+	if exe := e.Executable; exe != "" {
+		o.StartAgent = func(ctx context.Context, c app.Config) error {
+			_, err := agent.Ensure(ctx, d, exe, c.LocalAddr)
+			return err
+		}
+	}
+	return app.Open(ctx, o)
+}
+
+func keyring(e Env) storage.Keyring {
+	return storage.Keyring{Service: e.Getenv("THUMBDROP_KEYRING_SERVICE")}
 }

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/storage"
-	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
 // cliEnv is an isolated thumbdrop: its own config and data dirs, a local
@@ -37,25 +37,33 @@ func newCLI(t *testing.T) *cliEnv {
 		"THUMBDROP_DATA_DIR":        t.TempDir(),
 		"THUMBDROP_KEYRING_SERVICE": "thumbdrop-test-" + strings.ReplaceAll(t.Name(), "/", "-"),
 	}}
-	if code, _, stderr := c.run("", "config", "set", "local_addr", testsrv.FreeAddr(t)); code != 0 {
-		t.Fatal(stderr)
+	for k, v := range map[string]string{"local_addr": testsrv.FreeAddr(t), "picgo_server": "off"} {
+		if code, _, stderr := c.run("", "config", "set", k, v); code != 0 {
+			t.Fatal(stderr)
+		}
 	}
 	return c
 }
 
-// serve starts the local server on the configured address.
-func (c *cliEnv) serve() *local.Server {
+// serve runs the agent in this process, on the configured address, as
+// 'thumbdrop serve' would: the links can be fetched after each command.
+func (c *cliEnv) serve() agent.State {
 	c.t.Helper()
-	s, err := openSession(Env{Getenv: func(k string) string { return c.env[k] }})
-	if err != nil {
-		c.t.Fatal(err)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan agent.State, 1)
+	done := make(chan error, 1)
+	d := app.Dirs{Config: c.env["THUMBDROP_CONFIG_DIR"], Data: c.env["THUMBDROP_DATA_DIR"]}
+	go func() { done <- agent.Run(ctx, agent.Options{Dirs: d, Ready: func(st agent.State) { ready <- st }}) }()
+	c.t.Cleanup(func() { cancel(); <-done })
+	select {
+	case st := <-ready:
+		return st
+	case err := <-done:
+		c.t.Fatalf("agent: %v", err)
+	case <-time.After(10 * time.Second):
+		c.t.Fatal("agent did not start")
 	}
-	srv, err := app.StartLocalServer(s.cfg, s.dirs, nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.t.Cleanup(func() { srv.Close() })
-	return srv
+	return agent.State{}
 }
 
 func (c *cliEnv) run(stdin string, args ...string) (int, string, string) {
@@ -75,7 +83,7 @@ func TestUploadJSONLocalEndToEnd(t *testing.T) {
 	c := newCLI(t)
 	// As 'thumbdrop serve' would: a server that outlives each command, so
 	// the links can be fetched afterwards.
-	srv := c.serve()
+	c.serve()
 	dir := t.TempDir()
 	storm := filepath.Join(dir, "폭풍 (Storm) +1.jpg")
 	b, _ := os.ReadFile(testsrv.Photo(t, "Storm.jpg"))
@@ -85,7 +93,6 @@ func TestUploadJSONLocalEndToEnd(t *testing.T) {
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	_ = srv
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != 3 {
 		t.Fatalf("want 3 lines: %s", stdout)
@@ -95,7 +102,8 @@ func TestUploadJSONLocalEndToEnd(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &r); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"file", "key", "url", "thumb_key", "thumb_url", "content_type", "bytes", "sha256", "status", "error", "elapsed_ms"} {
+		for _, k := range []string{"file", "key", "url", "thumb_key", "thumb_url", "content_type", "bytes", "sha256", "status", "error",
+			"elapsed_ms", "width", "height", "variants"} {
 			if _, ok := r[k]; !ok {
 				t.Errorf("line %d lacks %q", i, k)
 			}

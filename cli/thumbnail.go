@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
@@ -24,44 +25,41 @@ type thumbJSON struct {
 }
 
 // runThumbnail: thumbdrop thumbnail [--max 200] -o DIR FILE...
-// Each output keeps the input's base name, as the resize function does with
-// keys, so what lands in DIR is exactly what the function would write.
-func runThumbnail(ctx context.Context, e Env, args []string) int {
+// Each output keeps the input's base name with the extension of the format
+// written (a WebP becomes name.jpg), and never replaces an input file.
+func runThumbnail(ctx context.Context, e Env, args []string) error {
 	fs := newFlagSet("thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...")
 	maxSize := fs.Int("max", thumbnail.DefaultMaxSize, "fit inside `N`xN pixels")
 	quality := fs.Int("quality", thumbnail.DefaultJPEGQuality, "JPEG quality `1-100`")
 	dir := fs.String("o", "", "write thumbnails into `DIR` (created if missing)")
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
-	files, ok := parseFlags(fs, e, args)
-	if !ok {
-		return ExitUsage
+	files, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
 	}
 	switch {
 	case *dir == "":
-		fail(e, "thumbnail needs -o DIR, the folder to write thumbnails into")
-		return ExitUsage
+		return usagef("thumbnail needs -o DIR, the folder to write thumbnails into")
 	case len(files) == 0:
-		fail(e, "thumbnail needs at least one image file")
-		return ExitUsage
+		return usagef("thumbnail needs at least one image file")
 	case *maxSize < 1 || *quality < 1 || *quality > 100:
-		fail(e, "--max must be at least 1 and --quality from 1 to 100")
-		return ExitUsage
+		return usagef("--max must be at least 1 and --quality from 1 to 100")
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		fail(e, "cannot create %s: %v", *dir, err)
-		return ExitFailed
+		return fmt.Errorf("cannot create %s: %w", *dir, err)
 	}
 	opt := thumbnail.Options{MaxSize: *maxSize, JPEGQuality: *quality}
-	status := ExitOK
+	w := thumbWriter{dir: *dir, inputs: files, written: map[string]bool{}}
+	failed := false
 	enc := json.NewEncoder(e.Stdout)
 	for _, f := range files {
-		if ctx.Err() != nil {
-			return ExitFailed
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		rec := thumbJSON{File: f}
-		out, res, err := thumbnailFile(f, *dir, opt)
+		out, res, err := w.make(f, opt)
 		if err != nil {
-			status = ExitFailed
+			failed = true
 			rec.Error = err.Error()
 			fail(e, "%s", err)
 		} else {
@@ -74,27 +72,72 @@ func runThumbnail(ctx context.Context, e Env, args []string) int {
 			fmt.Fprintf(e.Stdout, "%s -> %s (%dx%d %s, %d bytes)\n", f, out, res.Width, res.Height, res.ContentType, len(res.Data))
 		}
 	}
-	return status
+	if failed {
+		return errReported
+	}
+	return nil
 }
 
-func thumbnailFile(path, dir string, opt thumbnail.Options) (string, *thumbnail.Result, error) {
+// thumbWriter names and writes thumbnails without ever replacing an input
+// or a thumbnail written earlier in the same run.
+type thumbWriter struct {
+	dir     string
+	inputs  []string
+	written map[string]bool
+}
+
+func (w *thumbWriter) make(path string, opt thumbnail.Options) (string, *thumbnail.Result, error) {
+	name := filepath.Base(path)
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return "", nil, fmt.Errorf("%s is not a regular file (a folder, a pipe or a device); nothing written", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: cannot open it (%v)", path, unwrapPath(err))
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return "", nil, fmt.Errorf("%s is a folder; name the image files inside it", path)
-	}
 	res, err := thumbnail.Read(f, opt)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w; nothing written", path, err)
 	}
-	out := filepath.Join(dir, filepath.Base(path))
+	out := filepath.Join(w.dir, withExt(name, res.Format))
+	for i := 2; w.written[out]; i++ { // two inputs with one name (a.png, a.webp)
+		out = filepath.Join(w.dir, withExt(fmt.Sprintf("%s-%d", strings.TrimSuffix(name, filepath.Ext(name)), i), res.Format))
+	}
+	if w.isInput(out) {
+		return "", nil, fmt.Errorf("%s: the thumbnail would replace the input file %s; choose another -o folder", path, out)
+	}
 	if err := app.WriteFileAtomic(out, res.Data, 0o644); err != nil {
 		return "", nil, fmt.Errorf("%s: cannot write %s: %v", path, out, err)
 	}
+	w.written[out] = true
 	return out, res, nil
+}
+
+// isInput reports whether out is (or links to) one of the input files.
+func (w *thumbWriter) isInput(out string) bool {
+	st, err := os.Stat(out)
+	if err != nil {
+		return false
+	}
+	for _, in := range w.inputs {
+		if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+			return true
+		}
+	}
+	return false
+}
+
+// withExt gives name the extension of format f, keeping one that already
+// names it (photo.jpeg stays photo.jpeg).
+func withExt(name string, f thumbnail.Format) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range f.Extensions() {
+		if ext == e {
+			return name
+		}
+	}
+	return strings.TrimSuffix(name, filepath.Ext(name)) + f.Extensions()[0]
 }
 
 func unwrapPath(err error) error {

@@ -27,6 +27,6 @@ func main() {
 		log.Error("no S3 client", "err", err.Error())
 		os.Exit(1)
 	}
-	h := &resize.Handler{S3: client, Config: cfg, Log: log}
+	h := &resize.Handler{Store: resize.S3Store{Client: client}, Config: cfg, Log: log}
 	lambda.Start(h.HandleS3Event)
 }

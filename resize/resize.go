@@ -7,33 +7,21 @@
 package resize
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
 // errGone: the object named in the event no longer exists.
 var errGone = errors.New("object is gone")
-
-// S3API is the part of the S3 client the handler uses.
-type S3API interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-}
 
 // Metadata keys written on every thumbnail (S3 user metadata, lower case).
 const (
@@ -48,7 +36,7 @@ const DefaultCacheControl = "public, max-age=31536000, immutable"
 
 // Handler makes thumbnails for objects in a bucket.
 type Handler struct {
-	S3     S3API
+	Store  Store
 	Config Config
 	Log    *slog.Logger // nil: slog.Default()
 }
@@ -95,16 +83,15 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	out.ThumbKey = thumbKey
 	opt := h.Config.Thumbnail
 
-	obj, err := h.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	body, size, err := h.Store.Get(ctx, bucket, key)
 	if err != nil {
-		var nsk *types.NoSuchKey
-		if errors.As(err, &nsk) || apiCode(err) == "NotFound" {
+		if errors.Is(err, ErrNotFound) {
 			return h.permanent(out, bucket, fmt.Errorf("%w: %w", errGone, err))
 		}
-		return out, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+		return out, err
 	}
-	defer obj.Body.Close()
-	if n := aws.ToInt64(obj.ContentLength); opt.MaxBytes > 0 && n > opt.MaxBytes {
+	defer body.Close()
+	if n := size; opt.MaxBytes > 0 && n > opt.MaxBytes {
 		return h.permanent(out, bucket, &thumbnail.Error{Kind: thumbnail.KindTooLarge,
 			Reason: fmt.Sprintf("%d bytes, limit %d", n, opt.MaxBytes)})
 	}
@@ -112,7 +99,7 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	if limit <= 0 {
 		limit = thumbnail.DefaultMaxBytes
 	}
-	data, err := io.ReadAll(io.LimitReader(obj.Body, limit+1))
+	data, err := readAll(body, limit)
 	if err != nil {
 		return out, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
 	}
@@ -124,13 +111,10 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 		return out, fmt.Errorf("thumbnail %s: %w", key, err)
 	}
 	out.Result = res
-	_, err = h.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        &bucket,
-		Key:           &thumbKey,
-		Body:          bytes.NewReader(res.Data),
-		ContentLength: aws.Int64(int64(len(res.Data))),
-		ContentType:   aws.String(res.ContentType),
-		CacheControl:  aws.String(h.Config.cacheControl()),
+	err = h.Store.Put(ctx, bucket, thumbKey, Object{
+		Body:         res.Data,
+		ContentType:  res.ContentType,
+		CacheControl: h.Config.cacheControl(),
 		Metadata: map[string]string{
 			MetaSourceWidth:  strconv.Itoa(res.SrcWidth),
 			MetaSourceHeight: strconv.Itoa(res.SrcHeight),
@@ -138,7 +122,7 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 		},
 	})
 	if err != nil {
-		return out, fmt.Errorf("put s3://%s/%s: %w", bucket, thumbKey, err)
+		return out, err
 	}
 	h.log().Info("thumbnail written", "bucket", bucket, "key", key, "thumb_key", thumbKey,
 		"source", fmt.Sprintf("%dx%d %s", res.SrcWidth, res.SrcHeight, res.SrcFormat),
@@ -150,14 +134,6 @@ func (h *Handler) permanent(out Outcome, bucket string, err error) (Outcome, err
 	out.Failed = err
 	h.log().Warn("no thumbnail (permanent, not retried)", "bucket", bucket, "key", out.Key, "reason", err.Error())
 	return out, nil
-}
-
-func apiCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
 }
 
 // DecodeEventKey decodes an object key as S3 puts it in event notifications:
@@ -198,3 +174,7 @@ func (h *Handler) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 	}
 	return errors.Join(errs...)
 }
+
+// RefusedSuffix ends the key of the note written beside a thumbnail the
+// handler refused to make: <thumb key>.refused.
+const RefusedSuffix = ".refused"

@@ -109,7 +109,7 @@ func eventJSON(bucketName, rawKey string) []byte {
 }
 
 func handler(c *s3.Client) *Handler {
-	return &Handler{S3: c, Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return &Handler{Store: S3Store{Client: c}, Config: DefaultConfig(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func TestEventKeysRoundTrip(t *testing.T) {

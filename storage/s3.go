@@ -64,8 +64,6 @@ type S3 struct {
 	tm     *transfermanager.Client
 }
 
-var _ Bucket = (*S3)(nil)
-
 // OpenS3 builds the clients; it makes no request.
 func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
 	if c.Bucket == "" {

@@ -42,3 +42,20 @@ func Sniff(head []byte) Format {
 	}
 	return ""
 }
+
+// FormatList names the formats Sniff recognises, for messages.
+const FormatList = "JPEG, PNG, GIF, WebP, BMP or TIFF"
+
+// Extensions are the file name extensions of the format, the usual one
+// first.
+func (f Format) Extensions() []string {
+	switch f {
+	case JPEG:
+		return []string{".jpg", ".jpeg", ".jpe"}
+	case TIFF:
+		return []string{".tif", ".tiff"}
+	case "":
+		return []string{""}
+	}
+	return []string{"." + string(f)}
+}

@@ -141,12 +141,8 @@ func statusText(s string) string {
 }
 
 func (d *detailView) loadPreview(r app.Record, original bool, into *canvas.Image) {
-	p := d.u.core.Previews()
-	if p == nil {
-		return
-	}
 	go func() {
-		img, err := p.Load(context.Background(), r, original)
+		img, err := d.u.core.Preview(context.Background(), r, original)
 		d.u.do(func() {
 			if d.rec.Key != r.Key {
 				return
@@ -192,9 +188,7 @@ func (d *detailView) copyPresigned() {
 	ttl, _ := time.ParseDuration(d.ttl.Selected)
 	r := d.rec
 	go func() {
-		c := d.u.core.Config()
-		c.LinkMode, c.PresignTTL = app.LinkPresigned, app.Duration(ttl)
-		links, err := d.u.core.LinksWith(context.Background(), c, r)
+		links, err := d.u.core.PrivateLinks(context.Background(), r, ttl)
 		d.u.do(func() {
 			if err != nil {
 				d.u.showError(err)
@@ -213,7 +207,7 @@ func (d *detailView) confirmDelete(r app.Record) {
 			return
 		}
 		go func() {
-			err := d.u.core.Delete(context.Background(), r)
+			err := d.u.core.DeleteRecord(context.Background(), r)
 			d.u.do(func() {
 				if err != nil {
 					d.u.showError(err)

@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -55,6 +52,7 @@ type UI struct {
 	tickStop    chan struct{}
 	openErr     error
 	do          func(func())
+	stopWatch   func()
 }
 
 // Options adjust New.
@@ -129,8 +127,15 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 		a.Preferences().SetFloat(prefHeight, float64(sz.Height))
 		u.w.Close()
 	})
-	core.SetHandlers(func(j app.Job) { u.do(func() { u.onJob(j) }) },
-		func() { u.do(u.gallery.reload) })
+	u.stopWatch = core.Watch(func(e app.Event) {
+		if e.Job != nil {
+			j := *e.Job
+			u.do(func() { u.onJob(j) })
+		}
+		if e.History {
+			u.do(u.gallery.reload)
+		}
+	})
 	u.gallery.reload()
 	u.queue.refresh()
 	u.updateDropZone()
@@ -178,6 +183,16 @@ func (u *UI) updateDropZone() {
 	}
 }
 
+// Raise brings the window to the front (a second launch asked for it) and
+// uploads the files it was handed.
+func (u *UI) Raise(files []string) {
+	u.w.Show()
+	u.w.RequestFocus()
+	if len(files) > 0 {
+		u.AddPaths(files)
+	}
+}
+
 // HandleDrop takes dropped URIs: files, and the images inside folders.
 // Non-images are refused with a message naming them; the rest of the batch
 // goes on.
@@ -197,11 +212,9 @@ func (u *UI) HandleDrop(uris []fyne.URI) {
 // runs off the UI thread; refusals are reported back on it.
 func (u *UI) AddPaths(paths []string) {
 	go func() {
-		files, refused := ExpandPaths(paths)
+		files, refused := app.Split(app.ExpandPaths(paths))
 		if len(files) > 0 {
-			if _, err := u.core.Add(files...); err != nil {
-				refused = append(refused, err)
-			}
+			u.core.Add(app.AddOptions{}, files...)
 		}
 		if len(refused) > 0 {
 			u.do(func() { u.reportRefused(refused) })
@@ -222,49 +235,6 @@ func (u *UI) reportRefused(refused []error) {
 	}
 	u.setStatus(msgs[0])
 	dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
-}
-
-// ExpandPaths turns dropped paths into image files: folders contribute the
-// images inside them (recursively, sorted; other files in folders are
-// skipped silently), files that are not images are refused by name.
-func ExpandPaths(paths []string) (files []string, refused []error) {
-	seen := map[string]bool{}
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			files = append(files, p)
-		}
-	}
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			refused = append(refused, fmt.Errorf("%s: %s", filepath.Base(p), lang.L("cannot open it")))
-			continue
-		}
-		if !st.IsDir() {
-			if err := app.Sniff(p); err != nil {
-				refused = append(refused, err)
-				continue
-			}
-			add(p)
-			continue
-		}
-		var inDir []string
-		filepath.WalkDir(p, func(q string, d os.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") && app.Sniff(q) == nil {
-				inDir = append(inDir, q)
-			}
-			return nil
-		})
-		sort.Strings(inDir)
-		if len(inDir) == 0 {
-			refused = append(refused, fmt.Errorf("%s: %s", filepath.Base(p), lang.L("the folder holds no images")))
-		}
-		for _, q := range inDir {
-			add(q)
-		}
-	}
-	return files, refused
 }
 
 // PastePaths adds the file paths (or file:// URIs) found in text, one per
@@ -396,13 +366,13 @@ func (u *UI) copyText(what, text string) {
 // copies format f.
 func (u *UI) copyLink(r app.Record, f string) {
 	go func() {
-		d, err := u.core.Links(context.Background(), r)
+		link, err := u.core.Link(context.Background(), f, r)
 		u.do(func() {
 			if err != nil {
 				u.showError(err)
 				return
 			}
-			u.copyText(app.FormatLabel(f), app.Link(f, d, u.core.Config().CustomTemplate))
+			u.copyText(app.FormatLabel(f), link)
 		})
 	}()
 }

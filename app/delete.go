@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/thumbdrop/thumbdrop/resize"
+	"github.com/thumbdrop/thumbdrop/storage"
+)
+
+// ErrNotOurs: a key or link that names no upload of this bucket.
+var ErrNotOurs = errors.New("not an upload of this bucket")
+
+// ResolveKey turns what a user names — a key, a public, path-style, CDN or
+// presigned link, of the original or of its thumbnail — into the
+// original's key.
+func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return "", notConnected(err)
+	}
+	key, ok := storage.KeyFromURL(ref, s.b.Name())
+	if !ok {
+		return "", fmt.Errorf("%s is not a key or link of bucket %s: %w", ref, s.b.Name(), ErrNotOurs)
+	}
+	if rest, isThumb := strings.CutPrefix(key, s.cfg.ThumbPrefix); isThumb {
+		key = s.cfg.OriginalPrefix + rest // a thumbnail link names the same upload
+	}
+	if _, ok := ThumbKey(s.cfg, key); !ok {
+		return "", fmt.Errorf("%s is not under %s: thumbdrop deletes only its own uploads: %w", key, s.cfg.OriginalPrefix, ErrNotOurs)
+	}
+	return key, nil
+}
+
+// Delete removes an upload — named by key or link — from the bucket, with
+// every copy made from it, and from the history. It returns the record
+// deleted (or what is known of it).
+func (c *Core) Delete(ctx context.Context, ref string) (Record, error) {
+	key, err := c.ResolveKey(ctx, ref)
+	if err != nil {
+		return Record{}, err
+	}
+	s, err := c.session(ctx)
+	if err != nil {
+		return Record{}, notConnected(err)
+	}
+	r, found, _ := c.hist.Find(ctx, s.id, key)
+	if !found {
+		if _, err := s.b.Head(ctx, key); errors.Is(err, storage.ErrNotFound) {
+			return Record{Key: key}, fmt.Errorf("%s does not exist in bucket %s", key, s.b.Name())
+		}
+		r = Record{Key: key, Target: s.id}
+		r.ThumbKey, _ = ThumbKey(s.cfg, key)
+	}
+	return r, c.DeleteRecord(ctx, r)
+}
+
+// DeleteRecord removes a past upload's original and every copy made from
+// it (thumbnail, refusal note, variants) from the bucket, and the record
+// from the history.
+func (c *Core) DeleteRecord(ctx context.Context, r Record) error {
+	s, err := c.session(ctx)
+	if err != nil {
+		return notConnected(err)
+	}
+	if r.Target != "" && r.Target != s.id {
+		return fmt.Errorf("%s was uploaded to another bucket than the one configured; switch to it in Settings to delete it", r.Name())
+	}
+	if err := s.b.Delete(ctx, deleteKeys(s.cfg, r)...); err != nil {
+		return fmt.Errorf("delete %s: %w", r.Name(), err)
+	}
+	if err := c.hist.Remove(ctx, s.id, r.Key); err != nil {
+		return err
+	}
+	c.notifyHistory()
+	return nil
+}
+
+// deleteKeys are the objects of an upload.
+func deleteKeys(cfg Config, r Record) []string {
+	keys := []string{r.Key}
+	tk := r.ThumbKey
+	if tk == "" {
+		tk, _ = ThumbKey(cfg, r.Key)
+	}
+	if tk != "" {
+		keys = append(keys, tk, tk+RefusedSuffix)
+	}
+	for _, v := range r.Variants {
+		keys = append(keys, v.Key)
+	}
+	return keys
+}
+
+// RefusedSuffix ends the key of the note the resize function leaves
+// beside a thumbnail it refused to make.
+const RefusedSuffix = resize.RefusedSuffix

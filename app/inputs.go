@@ -1,0 +1,128 @@
+package app
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+// Input is a file to upload, or a named path refused with the reason.
+type Input struct {
+	Path string
+	Err  error // why it is not uploaded (not an image, a folder without images, ...)
+}
+
+// ExpandPaths turns what a user dropped or named into image files, in
+// order, as every front end does it: folders contribute the images inside
+// them (recursively, sorted; other files in folders, hidden ones and what
+// is not a regular file are skipped silently; symlinks are followed, never
+// into a loop); files that are not images are refused by name.
+func ExpandPaths(paths []string) []Input {
+	var out []Input
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			out = append(out, Input{p, fmt.Errorf("%s: cannot open it (%v)", filepath.Base(p), unwrapPath(err))})
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, Input{p, Sniff(p)})
+			continue
+		}
+		inDir := walkImages(p)
+		if len(inDir) == 0 {
+			out = append(out, Input{p, fmt.Errorf("%s: the folder holds no images", filepath.Base(p))})
+		}
+		for _, q := range inDir {
+			out = append(out, Input{Path: q})
+		}
+	}
+	return out
+}
+
+// Split separates the files to upload from the refusals.
+func Split(in []Input) (files []string, refused []error) {
+	for _, i := range in {
+		if i.Err != nil {
+			refused = append(refused, i.Err)
+		} else {
+			files = append(files, i.Path)
+		}
+	}
+	return files, refused
+}
+
+// walkImages lists the images under dir, following symlinked files and
+// folders but visiting each real folder once.
+func walkImages(dir string) []string {
+	var out []string
+	visited := map[string]bool{}
+	var walk func(d string)
+	walk = func(d string) {
+		real, err := filepath.EvalSymlinks(d)
+		if err != nil || visited[real] {
+			return
+		}
+		visited[real] = true
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			p := filepath.Join(d, e.Name())
+			mode := e.Type()
+			if mode&fs.ModeSymlink != 0 {
+				st, err := os.Stat(p)
+				if err != nil {
+					continue
+				}
+				mode = st.Mode().Type()
+			}
+			switch {
+			case mode.IsDir():
+				walk(p)
+			case mode.IsRegular() && Sniff(p) == nil:
+				out = append(out, p)
+			}
+		}
+	}
+	walk(dir)
+	sort.Strings(out)
+	return out
+}
+
+// Sniff reports whether a file is an image thumbdrop uploads, reading its
+// first bytes; the error says why not, naming the file. A FIFO or device
+// is refused without being opened (opening a FIFO waits for a writer).
+func Sniff(path string) error {
+	name := filepath.Base(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file (a folder, a pipe or a device)", name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	n, _ := f.Read(head)
+	if n == 0 {
+		return fmt.Errorf("%s is empty (0 bytes)", name)
+	}
+	if thumbnail.Sniff(head[:n]) == "" {
+		return fmt.Errorf("%s is not an image (%s)", name, thumbnail.FormatList)
+	}
+	return nil
+}

@@ -1,0 +1,215 @@
+package app_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/storage"
+	"github.com/thumbdrop/thumbdrop/storage/local"
+)
+
+// Local mode for real: the store in a data folder, the resize code run by
+// the uploading process. No server is needed to upload; links are served
+// by the agent (tested in package agent).
+
+func localCore(t *testing.T, d app.Dirs) *app.Core {
+	t.Helper()
+	if d.Data == "" {
+		d = app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	}
+	core, err := app.Open(bg, app.Options{Dirs: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(core.Close)
+	return core
+}
+
+func TestLocalEndToEnd(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	dir := t.TempDir()
+	nfd := norm.NFD.String("한라산 (1)+50% #2.jpg")
+	photo := copyAs(t, corpus("video-001.jpeg"), dir, nfd)
+	png := copyAs(t, corpus("video-001.png"), dir, "diagram.png")
+	ids := core.Add(app.AddOptions{}, photo, png)
+	core.Wait(bg, ids...)
+	store, err := app.OpenLocal(core.Config(), core.Dirs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		j, _ := core.Job(id)
+		r := j.Record
+		if j.State != app.Done || r.Status != app.StatusReady {
+			t.Fatalf("%s: %v %s %v", j.Name, j.State, r.Status, j.Err)
+		}
+		if !norm.NFC.IsNormalString(r.Key) || !strings.HasSuffix(r.Key, "_"+norm.NFC.String(filepath.Base(j.Path))) {
+			t.Errorf("key %q is not original/<ms>_<NFC name>", r.Key)
+		}
+		want := "http://127.0.0.1:8586/thumbdrop/original/"
+		if !strings.HasPrefix(r.URL, want) || strings.ContainsAny(r.URL[len(want):], " +#()%") && !strings.Contains(r.URL, "%") {
+			t.Errorf("url %s", r.URL)
+		}
+		f, info, err := store.Open(r.ThumbKey)
+		if err != nil {
+			t.Fatalf("thumbnail of %s: %v", j.Name, err)
+		}
+		m, _, err := image.Decode(f)
+		f.Close()
+		if err != nil || m.Bounds().Dx() > 200 || info.ContentType != r.ContentType || info.CacheControl == "" {
+			t.Errorf("%s: thumbnail %v %+v", r.ThumbKey, err, info)
+		}
+		orig, _ := os.ReadFile(j.Path)
+		stored, _ := os.ReadFile(filepath.Join(store.Root(), filepath.FromSlash(r.Key)))
+		if !bytes.Equal(orig, stored) {
+			t.Errorf("%s stored differs from the file", r.Key)
+		}
+	}
+}
+
+// TestLocalBigFileProgressAndCancel: a large file streams to disk with
+// progress; a canceled one leaves nothing in sight.
+func TestLocalBigFileProgressAndCancel(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	var log eventLog
+	core.Watch(log.add)
+	data := make([]byte, 60<<20)
+	rand.Read(data)
+	copy(data, []byte{0xFF, 0xD8, 0xFF, 0xE0})
+	big := filepath.Join(t.TempDir(), "big.jpg")
+	os.WriteFile(big, data, 0o644)
+	id := core.Add(app.AddOptions{NoWait: true}, big)[0]
+	core.Wait(bg, id)
+	j, _ := core.Job(id)
+	if j.State != app.Done || j.Record.Status != app.StatusUploaded || j.Sent != int64(len(data)) {
+		t.Fatalf("%v %v sent %d", j.State, j.Err, j.Sent)
+	}
+	var sent int
+	log.mu.Lock()
+	for _, e := range log.all {
+		if e.ID == id && e.State == app.Uploading && e.Sent > 0 {
+			sent++
+		}
+	}
+	log.mu.Unlock()
+	if sent < 1 {
+		t.Errorf("no progress event for 60 MB")
+	}
+
+	data[100] ^= 1 // other bytes: not a duplicate
+	big2 := filepath.Join(t.TempDir(), "big2.jpg")
+	os.WriteFile(big2, data, 0o644)
+	id2 := core.Add(app.AddOptions{}, big2)[0]
+	for {
+		j, _ := core.Job(id2)
+		if j.State == app.Uploading && j.Sent > 0 || j.State.Terminal() {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	core.Cancel(id2)
+	core.Wait(bg, id2)
+	if j, _ := core.Job(id2); j.State != app.Canceled {
+		t.Fatalf("after cancel: %v", j.State)
+	}
+	store, _ := app.OpenLocal(core.Config(), core.Dirs(), nil)
+	var keys []string
+	store.Walk("", func(k string, _ time.Time) error { keys = append(keys, k); return nil })
+	if len(keys) != 1 {
+		t.Errorf("objects after a canceled upload: %v", keys)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(core.Dirs().Data, "objects", ".tmp"))
+	if len(tmp) != 0 {
+		t.Errorf("temporary files left: %d", len(tmp))
+	}
+}
+
+// TestLocalSameNameConcurrently: two cores (two processes, in real use)
+// upload different photos of the same name at the same moment: both are
+// kept, under different keys.
+func TestLocalSameNameConcurrently(t *testing.T) {
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	a, b := localCore(t, d), localCore(t, d)
+	var paths []string
+	for i := 0; i < 10; i++ {
+		data := make([]byte, 200<<10)
+		rand.Read(data)
+		copy(data, []byte{0xFF, 0xD8, 0xFF, 0xE0})
+		p := filepath.Join(t.TempDir(), "IMG_0001.JPG")
+		os.WriteFile(p, data, 0o644)
+		paths = append(paths, p)
+	}
+	var wg sync.WaitGroup
+	for i, c := range []*app.Core{a, b} {
+		wg.Add(1)
+		go func(c *app.Core, ps []string) {
+			defer wg.Done()
+			ids := c.Add(app.AddOptions{NoWait: true}, ps...)
+			c.Wait(bg, ids...)
+		}(c, paths[i*5:(i+1)*5])
+	}
+	wg.Wait()
+	keys := map[string]bool{}
+	for _, c := range []*app.Core{a, b} {
+		for _, j := range c.Jobs() {
+			if j.State != app.Done {
+				t.Fatalf("%v %v", j.State, j.Err)
+			}
+			keys[j.Record.Key] = true
+		}
+	}
+	if len(keys) != 10 {
+		t.Fatalf("%d distinct keys for 10 photos", len(keys))
+	}
+	if n, _ := a.HistoryCount(bg, ""); n != 10 {
+		t.Errorf("history: %d", n)
+	}
+}
+
+// TestLocalLongUTF8Name: a 255-byte file name (85 Hangul syllables) is
+// uploaded, its key shortened to fit a file name with room for the
+// thumbnail's notes.
+func TestLocalLongUTF8Name(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	name := strings.Repeat("가", 83) + ".jpg" // 249+4 = 253 bytes
+	for len(name) < 255 {
+		name = "x" + name
+	}
+	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), name)
+	id := core.Add(app.AddOptions{}, p)[0]
+	core.Wait(bg, id)
+	j, _ := core.Job(id)
+	if j.State != app.Done || j.Record.Status != app.StatusReady {
+		t.Fatalf("255-byte name: %v %v", j.State, j.Err)
+	}
+	if seg := j.Record.Key[strings.LastIndex(j.Record.Key, "/")+1:]; len(seg) > 240 || !strings.HasSuffix(seg, ".jpg") {
+		t.Errorf("key segment %d bytes: %s", len(seg), seg)
+	}
+}
+
+// TestLocalRefusesKeysOutsideTheBucket: the store never writes outside its
+// folder, whatever key it is handed.
+func TestLocalRefusesKeysOutsideTheBucket(t *testing.T) {
+	s, err := local.Open(t.TempDir(), "", local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"../x", "original/../../x", "/etc/passwd", "a//b", "", "original/" + strings.Repeat("x", 256)} {
+		err := s.Upload(bg, k, bytes.NewReader([]byte("x")), 1, storage.PutOptions{})
+		if err == nil {
+			t.Errorf("key %q accepted", k)
+		}
+	}
+}

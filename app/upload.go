@@ -1,0 +1,265 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/thumbdrop/thumbdrop/resize"
+	"github.com/thumbdrop/thumbdrop/storage"
+	"github.com/thumbdrop/thumbdrop/thumbnail"
+)
+
+// noThumbnail: the file was uploaded, but no thumbnail came (in time). The
+// job is done; err says why.
+type noThumbnail struct{ err error }
+
+func (e *noThumbnail) Error() string { return e.err.Error() }
+
+// headSize is how much of a file is read to sniff and size it.
+const headSize = 256 << 10
+
+// run takes one file through hashing, upload and the thumbnail wait.
+func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) {
+	j, _ := c.Job(id)
+	rec := Record{File: j.Path, Time: time.Now().UTC()}
+	if opt.Name != "" {
+		rec.File = opt.Name
+	}
+	started := j.Started
+	elapsed := func() int64 { return time.Since(started).Milliseconds() }
+	defer c.q.skipClaim(id)
+	s, err := c.session(ctx)
+	if err != nil {
+		return rec, notConnected(err)
+	}
+	rec.Target = s.id
+
+	f, st, err := openRegular(j.Path, j.Name)
+	if err != nil {
+		return rec, err
+	}
+	defer f.Close()
+	rec.Bytes = st.Size()
+	c.update(id, false, func(j *Job) { j.Size, j.State = st.Size(), Hashing })
+
+	head := make([]byte, min(headSize, st.Size()))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return rec, fmt.Errorf("%s: cannot read it (%v)", j.Name, err)
+	}
+	format := thumbnail.Sniff(head)
+	if format == "" {
+		return rec, fmt.Errorf("%s is not an image thumbdrop can use (%s); nothing uploaded", j.Name, thumbnail.FormatList)
+	}
+	rec.ContentType = format.ContentType()
+	if info, err := thumbnail.Header(head); err == nil {
+		rec.Width, rec.Height = info.DisplaySize()
+	}
+	sum, err := hashFile(ctx, f)
+	if err != nil {
+		return rec, fmt.Errorf("%s: cannot read it (%v)", j.Name, err)
+	}
+	rec.SHA256 = sum
+
+	// The same bytes: uploading now in another job, or uploaded before.
+	mine, other, err := c.q.claim(ctx, id, s.id, sum)
+	if err != nil {
+		return rec, err
+	}
+	if other != nil {
+		select {
+		case <-other.done:
+		case <-ctx.Done():
+			return rec, ctx.Err()
+		}
+		if other.ok {
+			return duplicateOf(other.rec, rec), nil
+		}
+		if mine, other, err = c.q.claim(ctx, id, s.id, sum); err != nil {
+			return rec, err
+		} else if other != nil {
+			return rec, fmt.Errorf("%s: the same picture is being uploaded in another row", j.Name)
+		}
+	}
+	ok := false
+	defer func() { c.q.land(s.id, sum, mine, rec, ok) }()
+	if old, found, _ := c.hist.BySHA256(ctx, s.id, sum); found {
+		if _, err := s.b.Head(ctx, old.Key); err == nil {
+			ok = true
+			rec = duplicateOf(old, rec)
+			return rec, nil
+		} else if errors.Is(err, storage.ErrNotFound) {
+			c.hist.Remove(ctx, old.Target, old.Key) // deleted elsewhere: upload again
+		}
+	}
+
+	rec.Key, err = c.upload(ctx, id, s, f, st.Size(), rec)
+	if err != nil {
+		return rec, err
+	}
+	rec.URL = s.b.URL(rec.Key)
+	rec.ThumbKey, _ = ThumbKey(s.cfg, rec.Key)
+	rec.ThumbURL = s.b.URL(rec.ThumbKey)
+	rec.Status = StatusUploaded
+	rec.ElapsedMS = elapsed()
+	if err := c.hist.Put(ctx, rec); err != nil {
+		return rec, fmt.Errorf("%s was uploaded as %s but the history could not be saved: %w", j.Name, rec.Key, err)
+	}
+	ok = true
+	c.notifyHistory()
+	if opt.NoWait {
+		return rec, nil
+	}
+	timeout := opt.Timeout
+	if timeout <= 0 {
+		timeout = s.cfg.ThumbTimeout.D()
+	}
+	c.update(id, false, func(j *Job) { j.State, j.WaitStarted, j.Record = Waiting, time.Now(), rec })
+	info, werr := WaitThumb(ctx, s.b, rec.ThumbKey, timeout)
+	var note error
+	switch {
+	case werr == nil:
+		rec.Status = StatusReady
+		fillSize(&rec, info)
+	case ctx.Err() != nil:
+		return rec, ctx.Err()
+	default:
+		rec.Status = StatusTimeout
+		rec.Error = werr.Error()
+		note = fmt.Errorf("%s: %w", j.Name, werr)
+	}
+	rec.ElapsedMS = elapsed()
+	if err := c.hist.Put(context.WithoutCancel(ctx), rec); err != nil {
+		return rec, fmt.Errorf("save history: %w", err)
+	}
+	c.notifyHistory()
+	if note != nil {
+		return rec, &noThumbnail{note}
+	}
+	return rec, nil
+}
+
+// duplicateOf is the answer for bytes uploaded before: their record, as a
+// duplicate of file.
+func duplicateOf(old, now Record) Record {
+	d := old
+	d.File, d.Status, d.Error, d.ElapsedMS = now.File, StatusDuplicate, "", 0
+	if old.Status != StatusReady && old.Status != StatusDuplicate {
+		d.ThumbURL = "" // its thumbnail never came: link the original
+	}
+	return d
+}
+
+// fillSize takes the original's dimensions from the thumbnail's metadata
+// where the header did not give them.
+func fillSize(r *Record, info storage.ObjectInfo) {
+	if r.Width > 0 {
+		return
+	}
+	w, werr := strconv.Atoi(info.Metadata[resize.MetaSourceWidth])
+	h, herr := strconv.Atoi(info.Metadata[resize.MetaSourceHeight])
+	if werr == nil && herr == nil {
+		r.Width, r.Height = w, h
+	}
+}
+
+// openRegular opens a file to upload, refusing folders, FIFOs, devices and
+// empty files with a sentence naming the file.
+func openRegular(path, name string) (*os.File, os.FileInfo, error) {
+	st, err := os.Stat(path) // follows a symlink to what it names
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+	}
+	switch {
+	case st.IsDir():
+		return nil, nil, fmt.Errorf("%s is a folder; drop the images inside it", name)
+	case !st.Mode().IsRegular():
+		return nil, nil, fmt.Errorf("%s is not a regular file (a pipe or a device); nothing uploaded", name)
+	case st.Size() == 0:
+		return nil, nil, fmt.Errorf("%s is empty (0 bytes); nothing uploaded", name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+	}
+	st, err = f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s is not a regular file; nothing uploaded", name)
+	}
+	return f, st, nil
+}
+
+// upload sends the file under a fresh key, retrying transient failures with
+// backoff and moving to the next millisecond if the key is taken.
+func (c *Core) upload(ctx context.Context, id int, s *session, f *os.File, size int64, rec Record) (string, error) {
+	name := CleanName(rec.File)
+	t := time.Now()
+	backoff := time.Second
+	for attempt := 0; ; attempt++ {
+		key := OriginalKey(s.cfg.OriginalPrefix, t, name)
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return "", err
+		}
+		c.update(id, false, func(j *Job) { j.State, j.Sent = Uploading, 0 })
+		err := s.b.Upload(ctx, key, f, size, storage.PutOptions{
+			ContentType: rec.ContentType,
+			Metadata:    map[string]string{"sha256": rec.SHA256},
+			Progress:    func(n int64) { c.update(id, true, func(j *Job) { j.Sent = n }) },
+		})
+		switch {
+		case err == nil:
+			c.update(id, false, func(j *Job) { j.Sent = size })
+			return key, nil
+		case errors.Is(err, storage.ErrExists) && attempt < 50:
+			t = t.Add(time.Millisecond)
+			continue
+		case ctx.Err() != nil:
+			return "", ctx.Err()
+		case storage.Transient(err) && attempt < c.opt.Retries:
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(backoff):
+			}
+			backoff *= 2
+			continue
+		}
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+}
+
+func hashFile(ctx context.Context, f *os.File) (string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/thumbdrop/thumbdrop/app"
+)
+
+// runConfig: config show [--json] | config set KEY VALUE
+func runConfig(ctx context.Context, e Env, args []string) error {
+	const usage = "usage: thumbdrop config show [--json] | config set KEY VALUE"
+	if len(args) == 0 {
+		return usagef(usage)
+	}
+	if args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(e.Stdout, usage)
+		for _, f := range app.Fields() {
+			fmt.Fprintf(e.Stdout, "  %-16s %s\n", f.Key, f.Help)
+		}
+		return nil
+	}
+	switch args[0] {
+	case "show":
+		fs := newFlagSet("config show", "[--json]")
+		asJSON := fs.Bool("json", false, "print JSON")
+		if _, err := parseFlags(fs, e, args[1:]); err != nil {
+			return err
+		}
+		core, err := openCore(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer core.Close()
+		c := core.Config()
+		if *asJSON {
+			enc := json.NewEncoder(e.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(c)
+		}
+		for _, f := range app.Fields() {
+			fmt.Fprintf(e.Stdout, "%-16s %s\n", f.Key, f.Get(&c))
+		}
+		d := core.Dirs()
+		fmt.Fprintf(e.Stdout, "%-16s %s\n%-16s %s\n", "(config file)", d.ConfigFile(), "(data folder)", d.Data)
+		return nil
+	case "set":
+		if len(args) != 3 {
+			return usagef("usage: thumbdrop config set KEY VALUE")
+		}
+		if strings.Contains(strings.ToLower(args[1]), "secret") {
+			return usagef("secrets are never stored in the config; use 'thumbdrop login'")
+		}
+		core, err := openCore(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer core.Close()
+		if err := core.Set(args[1], args[2]); err != nil {
+			return usagef("%v", err)
+		}
+		return nil
+	}
+	return usagef("unknown config action %q: use show or set", args[0])
+}

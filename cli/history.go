@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/thumbdrop/thumbdrop/app"
+)
+
+// runHistory: thumbdrop history [--json] [--format F] [FILTER]
+func runHistory(ctx context.Context, e Env, args []string) error {
+	fs := newFlagSet("history", "[--json] [--format F] [FILTER]")
+	asJSON := fs.Bool("json", false, "print one JSON object per upload, newest first")
+	format := fs.String("format", "", "print one link per upload in this format")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if *asJSON && *format != "" {
+		return usagef("use either --json or --format, not both")
+	}
+	if *format != "" {
+		if err := app.CheckFormat(*format); err != nil {
+			return usagef("--format: %v", err)
+		}
+	}
+	core, err := openCore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	recs, err := core.History(ctx, strings.Join(rest, " "))
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.Stdout)
+	enc.SetEscapeHTML(false)
+	for _, r := range recs {
+		switch {
+		case *asJSON:
+			out, err := core.Output(ctx, r, true)
+			if err != nil {
+				return err
+			}
+			enc.Encode(out)
+		case *format != "":
+			link, err := core.Link(ctx, *format, r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.Stdout, link)
+		default:
+			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, app.HumanSize(r.Bytes), r.URL)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/thumbdrop/thumbdrop/agent"
+	"github.com/thumbdrop/thumbdrop/app"
+)
+
+// runServe: thumbdrop serve [--addr 127.0.0.1:8586] [--detach | --stop]
+func runServe(ctx context.Context, e Env, args []string) error {
+	fs := newFlagSet("serve", "[--addr 127.0.0.1:8586] [--detach | --stop]")
+	addr := fs.String("addr", "", "where to serve local links (default: the local_addr setting, 127.0.0.1:8586); loopback only")
+	detach := fs.Bool("detach", false, "start the agent in the background (if none runs) and return")
+	stop := fs.Bool("stop", false, "stop the running agent")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) > 0:
+		return usagef("serve takes no file arguments")
+	case *detach && *stop:
+		return usagef("use either --detach or --stop, not both")
+	}
+	if *addr != "" {
+		if err := app.CheckLoopback(*addr); err != nil {
+			return usagef("--addr: %v", err)
+		}
+	}
+	d, err := app.ResolveDirs(e.Getenv)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *stop:
+		was, err := agent.Stop(ctx, d)
+		if err != nil {
+			return err
+		}
+		if !was {
+			fmt.Fprintln(e.Stdout, "no agent is running")
+			return nil
+		}
+		fmt.Fprintln(e.Stdout, "agent stopped; local links answer again once the app, an upload or 'thumbdrop serve' starts it")
+		return nil
+	case *detach:
+		if e.Executable == "" {
+			return errors.New("cannot find the thumbdrop binary to start the agent with")
+		}
+		if st, ok := agent.ReadState(d); ok {
+			fmt.Fprintf(e.Stdout, "the agent already runs (pid %d): local links on http://%s\n", st.PID, st.Addr)
+			return nil
+		}
+		var extra []string
+		if *addr != "" {
+			extra = []string{"--addr", *addr}
+		}
+		child, err := agent.Detach(d, e.Executable, extra...)
+		if err != nil {
+			return err
+		}
+		st, err := agent.WaitReady(ctx, d, child)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "agent running (pid %d): local links on http://%s%s\n", st.PID, st.Addr, picgoLine(st))
+		return nil
+	}
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	err = agent.Run(ctx, agent.Options{Dirs: d, Addr: *addr, Version: e.Version, Log: log,
+		Ready: func(st agent.State) {
+			fmt.Fprintf(e.Stdout, "thumbdrop agent (pid %d): local links on http://%s%s; data in %s; stop with Ctrl+C or 'thumbdrop serve --stop'\n",
+				st.PID, st.Addr, picgoLine(st), d.Data)
+		}})
+	if errors.Is(err, agent.ErrRunning) {
+		if e.Getenv("THUMBDROP_AGENT_CHILD") == "1" {
+			return nil // started by Ensure while another won the race: fine
+		}
+		if st, ok := agent.ReadState(d); ok {
+			return fmt.Errorf("an agent already runs (pid %d, http://%s); stop it with 'thumbdrop serve --stop'", st.PID, st.Addr)
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func picgoLine(st agent.State) string {
+	if st.PicGo == "" {
+		return ""
+	}
+	return ", editors' upload API on http://" + st.PicGo
+}

@@ -1,0 +1,61 @@
+// Package flock holds advisory locks on files, released by the kernel when
+// the process ends however it ends (kill -9 included): the one-per-user
+// agent and app, and one-time migrations, rely on that.
+package flock
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ErrHeld: another process holds the lock.
+var ErrHeld = errors.New("lock is held by another process")
+
+// Lock is a held lock.
+type Lock struct{ f *os.File }
+
+// TryLock takes the lock on path without waiting, or returns ErrHeld.
+func TryLock(path string) (*Lock, error) { return lock(path, false) }
+
+// Wait takes the lock on path, waiting for its holder to let go.
+func Wait(path string) (*Lock, error) { return lock(path, true) }
+
+func lock(path string, wait bool) (*Lock, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := lockFile(f, wait); err != nil {
+		f.Close()
+		if errors.Is(err, ErrHeld) {
+			return nil, ErrHeld
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return &Lock{f: f}, nil
+}
+
+// Unlock lets go of the lock.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close() // closing the descriptor releases the lock
+	l.f = nil
+	return err
+}
+
+// Held reports whether some process holds the lock on path now.
+func Held(path string) bool {
+	l, err := TryLock(path)
+	if err != nil {
+		return errors.Is(err, ErrHeld)
+	}
+	l.Unlock()
+	return false
+}
