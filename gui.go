@@ -77,7 +77,7 @@ func runGUI(files []string) int {
 	}
 	defer core.Close()
 	openErr := core.Connect(context.Background())
-	u := ui.New(a, core, openErr)
+	u := ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs}})
 	inst.Serve(func(m single.Message) {
 		fyne.Do(func() { u.Raise(m.Files) })
 	})

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
@@ -328,3 +329,151 @@ w.connect("destroy", Gtk.main_quit)
 w.show_all()
 Gtk.main()
 `
+
+// changed reports the share of coarse-grid pixels that differ between two
+// screenshots.
+func changed(a, b image.Image) float64 {
+	n, diff := 0, 0
+	r := a.Bounds().Intersect(b.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y += 4 {
+		for x := r.Min.X; x < r.Max.X; x += 4 {
+			n++
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if r1>>12 != r2>>12 || g1>>12 != g2>>12 || b1>>12 != b2>>12 {
+				diff++
+			}
+		}
+	}
+	return float64(diff) / float64(max(n, 1))
+}
+
+// exited waits up to d for cmd to end and returns its exit status (-1 if
+// it has not).
+func exited(cmd *exec.Cmd, d time.Duration) int {
+	done := make(chan struct{})
+	go func() { cmd.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+		if cmd.ProcessState != nil {
+			return cmd.ProcessState.ExitCode()
+		}
+		return 0
+	case <-time.After(d):
+		return -1
+	}
+}
+
+// TestRealWindowOpenDialogAndQuit: Ctrl+O and the Add… button open the
+// file dialog and the app lives on; Ctrl+Q then ends the process, while
+// the agent goes on serving local links.
+func TestRealWindowOpenDialogAndQuit(t *testing.T) {
+	x := startX(t, 1024, 768)
+	dirs := freshDirs(t)
+	proc := startApp(t, x, dirs)
+	win := waitWindow(t, x)
+	x.run(t, "xdotool", "windowmove", win, "0", "0")
+	x.run(t, "xdotool", "windowsize", win, "1024", "720")
+	time.Sleep(1500 * time.Millisecond)
+	before := x.screenshot(t, "before-open.png")
+	x.run(t, "xdotool", "windowfocus", "--sync", win)
+	x.run(t, "xdotool", "key", "--window", win, "ctrl+o")
+	time.Sleep(1500 * time.Millisecond)
+	open := x.screenshot(t, "open-dialog-ctrl-o.png")
+	if c := changed(before, open); c < 0.2 {
+		t.Errorf("Ctrl+O changed %.0f%% of the window: no dialog?", c*100)
+	}
+	if exited(proc, 500*time.Millisecond) != -1 {
+		t.Fatal("the app died after Ctrl+O")
+	}
+	x.run(t, "xdotool", "key", "--window", win, "Escape")
+	time.Sleep(time.Second)
+	// The toolbar's Add… button, at the window's top left.
+	x.run(t, "xdotool", "mousemove", "--window", win, "40", "22", "click", "1")
+	time.Sleep(1500 * time.Millisecond)
+	if c := changed(before, x.screenshot(t, "open-dialog-button.png")); c < 0.2 {
+		t.Errorf("Add… changed %.0f%% of the window: no dialog?", c*100)
+	}
+	if exited(proc, 500*time.Millisecond) != -1 {
+		t.Fatal("the app died after Add…")
+	}
+	x.run(t, "xdotool", "key", "--window", win, "Escape")
+	time.Sleep(500 * time.Millisecond)
+	x.run(t, "xdotool", "key", "--window", win, "ctrl+q")
+	if code := exited(proc, 10*time.Second); code != 0 {
+		t.Fatalf("Ctrl+Q: the process is still running or failed (%d)", code)
+	}
+	if _, ok := agent.ReadState(dirs); !ok {
+		t.Error("the agent stopped with the app; local links would die")
+	}
+}
+
+// TestRealWindowCloseQuitsWithoutTray: with no tray host (no
+// StatusNotifierWatcher on the bus, as on stock GNOME), closing the window
+// ends the app rather than leaving an invisible process.
+func TestRealWindowCloseQuitsWithoutTray(t *testing.T) {
+	needTools(t, "/usr/bin/python3")
+	x := startX(t, 1024, 768)
+	proc := startApp(t, x, freshDirs(t))
+	win := waitWindow(t, x)
+	time.Sleep(time.Second)
+	x.run(t, "/usr/bin/python3", "-c", closeWindow, win)
+	if code := exited(proc, 10*time.Second); code != 0 {
+		t.Fatalf("closing the window: the process is still running or failed (%d)", code)
+	}
+}
+
+// closeWindow asks a window to close, as a window manager's close button
+// does (a WM_DELETE_WINDOW client message).
+const closeWindow = `
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XInternAtom.restype = ctypes.c_ulong
+d = x.XOpenDisplay(None)
+win = int(sys.argv[1])
+protocols = x.XInternAtom(ctypes.c_void_p(d), b"WM_PROTOCOLS", 0)
+delete = x.XInternAtom(ctypes.c_void_p(d), b"WM_DELETE_WINDOW", 0)
+class ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+class Event(ctypes.Union):
+    _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+e = Event()
+e.xclient.type = 33  # ClientMessage
+e.xclient.window = win
+e.xclient.message_type = protocols
+e.xclient.format = 32
+e.xclient.data[0] = delete
+e.xclient.data[1] = 0
+x.XSendEvent(ctypes.c_void_p(d), ctypes.c_ulong(win), 0, 0, ctypes.byref(e))
+x.XFlush(ctypes.c_void_p(d))
+`
+
+// TestRealWindowSecondLaunch: 'thumbdrop photo.jpg' while the app is open
+// hands the photo to it and exits; the open app uploads it.
+func TestRealWindowSecondLaunch(t *testing.T) {
+	x := startX(t, 1024, 768)
+	dirs := freshDirs(t)
+	first := startApp(t, x, dirs)
+	waitWindow(t, x)
+	photo := photos(t, 1, "handed over")[0]
+	second := exec.Command(buildApp(t), photo)
+	second.Env = append(os.Environ(), "DISPLAY="+x.display, "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data)
+	out, err := second.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "handed 1 file") {
+		t.Fatalf("second launch: %v %s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if recs := history(t, dirs); len(recs) == 1 && recs[0].Status == app.StatusReady {
+			if exited(first, 0) != -1 {
+				t.Fatal("the first app died")
+			}
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("the handed-over photo was not uploaded")
+}

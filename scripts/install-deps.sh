@@ -10,7 +10,7 @@ what=${1:-test}
 pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev fonts-nanum)
 if [ "$what" = test ]; then
   pkgs+=(xvfb x11-utils xdotool imagemagick gnome-keyring dbus-x11 libjpeg-turbo-progs
-         rclone awscli python3-gi gir1.2-gtk-3.0 zip)
+         rclone awscli python3-gi gir1.2-gtk-3.0 zip chromium)
 fi
 if [ "$what" = bench ] && ! command -v npm >/dev/null; then
   pkgs+=(nodejs npm)

@@ -41,6 +41,11 @@ type Settings struct {
 	form    *widget.Form
 	Content fyne.CanvasObject
 	dlg     dialog.Dialog
+	// keysAsked: the keyring was asked whether keys are stored (only
+	// once the form shows an S3 target with keyring credentials).
+	keysAsked bool
+	agentInfo *widget.Label
+	agentStop *widget.Button
 }
 
 // NewSettings builds the form from the current config.
@@ -95,9 +100,12 @@ func NewSettings(u *UI) *Settings {
 	s.secret = widget.NewPasswordEntry()
 	s.secret.SetPlaceHolder(lang.L("secret access key"))
 	s.keyInfo = widget.NewLabel("")
-	s.keyInfo.Importance = widget.LowImportance
-	s.refreshKeyInfo()
+	s.keyInfo.Wrapping = fyne.TextWrapWord
 	s.forget = widget.NewButton(lang.L("Forget keys"), s.ForgetKeys)
+	s.agentInfo = widget.NewLabel("")
+	s.agentInfo.Wrapping = fyne.TextWrapWord
+	s.agentStop = widget.NewButton(lang.L("Stop agent"), s.StopAgent)
+	s.refreshAgent()
 	s.test = widget.NewButton(lang.L("Test connection"), s.TestConnection)
 	s.report = widget.NewLabel("")
 	s.report.Wrapping = fyne.TextWrapWord
@@ -114,10 +122,48 @@ func NewSettings(u *UI) *Settings {
 		s.target.SetSelected(lang.L(choiceAWS))
 	}
 	s.form = widget.NewForm()
-	s.Content = container.NewVScroll(container.NewVBox(s.form, s.errLbl,
+	s.Content = container.NewVScroll(container.NewVBox(s.errLbl, s.form,
 		container.NewHBox(s.test, s.forget), s.report))
 	s.showFields()
 	return s
+}
+
+// usesKeyring: the form's target needs keys from the OS keyring.
+func (s *Settings) usesKeyring() bool {
+	return s.isS3() && s.selects["credentials"].Selected == app.CredsKeyring
+}
+
+// refreshAgent says whether the agent runs.
+func (s *Settings) refreshAgent() {
+	a := s.u.agent
+	if a == nil {
+		s.agentInfo.SetText(lang.L("No agent in this build."))
+		s.agentStop.Hide()
+		return
+	}
+	if addr, ok := a.Running(); ok {
+		s.agentInfo.SetText(fmt.Sprintf(lang.L("Running: local links are served on %s, and the editors' upload API too."), "http://"+addr))
+		s.agentStop.Show()
+		s.agentStop.Enable()
+		return
+	}
+	s.agentInfo.SetText(lang.L("Not running: local links do not answer until the next upload starts it."))
+	s.agentStop.Hide()
+}
+
+// StopAgent stops the local agent (off the UI thread).
+func (s *Settings) StopAgent() {
+	s.agentStop.Disable()
+	go func() {
+		err := s.u.agent.Stop()
+		s.u.do(func() {
+			if err != nil {
+				s.errLbl.SetText(err.Error())
+			}
+			s.refreshAgent()
+			s.u.setStatus(s.u.targetLine())
+		})
+	}()
 }
 
 func (s *Settings) isS3() bool { return s.target.Selected != lang.L(choiceLocal) }
@@ -145,16 +191,26 @@ func (s *Settings) showFields() {
 			add("", s.checks["path_style"], "")
 		}
 		add("Credentials", s.selects["credentials"], lang.L("keyring: the keys below; aws: the AWS CLI's profiles and SSO"))
-		if s.selects["credentials"].Selected == app.CredsKeyring {
+		if s.usesKeyring() {
 			add("Access key ID", s.keyID, "")
 			add("Secret key", s.secret, lang.L("stored only in the OS keyring"))
 			add("", s.keyInfo, "")
+			if !s.keysAsked {
+				s.keysAsked = true
+				s.refreshKeyInfo()
+			}
 		}
 		add("Public base URL", s.entries["public_base_url"], lang.L("optional: CDN or CloudFront domain"))
 		add("Links", s.selects["link_mode"], lang.L("presigned for private buckets"))
 		add("Link lifetime", s.entries["presign_ttl"], "")
 	} else {
 		add("Local address", s.entries["local_addr"], "")
+		add("Agent", container.NewBorder(nil, nil, nil, s.agentStop, s.agentInfo), "")
+	}
+	if s.usesKeyring() {
+		s.forget.Show()
+	} else {
+		s.forget.Hide()
 	}
 	add("Original prefix", s.entries["original_prefix"], "")
 	add("Thumbnail prefix", s.entries["thumb_prefix"], "")
@@ -270,9 +326,12 @@ func (s *Settings) Save(done func(error)) error {
 				s.refreshKeyInfo()
 			}
 			if err != nil {
-				s.errLbl.SetText(err.Error())
+				// Nothing changed: the settings in effect are the old ones.
+				s.errLbl.SetText(lang.L("Not saved") + ": " + err.Error())
+				s.u.setStatus(lang.L("Settings not saved") + ": " + err.Error())
+			} else {
+				s.u.reconnected(nil)
 			}
-			s.u.reconnected(err)
 			if done != nil {
 				done(err)
 			}
@@ -368,21 +427,35 @@ func FormatReport(r app.CheckReport) string {
 	return strings.TrimSpace(b.String())
 }
 
-// ShowSettings opens the settings dialog.
+// ShowSettings opens the settings dialog. Save keeps it open until the
+// new settings are in effect; if they cannot be, the form stays as typed
+// and says why.
 func (u *UI) ShowSettings() {
+	if u.settingsOpen {
+		return
+	}
 	s := NewSettings(u)
-	d := dialog.NewCustomConfirm(lang.L("Settings"), lang.L("Save"), lang.L("Cancel"), s.Content, func(ok bool) {
-		if ok {
-			if err := s.Save(func(err error) {
-				if err != nil {
-					u.showError(err)
-				}
-			}); err != nil {
-				u.showError(err)
+	var d *dialog.CustomDialog
+	var save *widget.Button
+	cancel := widget.NewButton(lang.L("Cancel"), func() { d.Hide() })
+	save = widget.NewButton(lang.L("Save"), func() {
+		save.Disable()
+		err := s.Save(func(err error) {
+			save.Enable()
+			if err == nil {
+				d.Hide()
 			}
+		})
+		if err != nil {
+			save.Enable()
 		}
-	}, u.w)
+	})
+	save.Importance = widget.HighImportance
+	d = dialog.NewCustomWithoutButtons(lang.L("Settings"), s.Content, u.w)
+	d.SetButtons([]fyne.CanvasObject{cancel, save})
+	d.SetOnClosed(func() { u.settingsOpen = false })
 	s.dlg = d
-	d.Resize(fyne.NewSize(640, 600))
+	u.settingsOpen = true
 	d.Show()
+	d.Resize(fyne.NewSize(680, 620))
 }

@@ -53,6 +53,11 @@ type UI struct {
 	openErr     error
 	do          func(func())
 	stopWatch   func()
+	hasTray     bool
+	agent       Agent
+	// settingsOpen: the Settings dialog shows (Ctrl+, does not stack a
+	// second one).
+	settingsOpen bool
 }
 
 // Options adjust New.
@@ -60,6 +65,21 @@ type Options struct {
 	// Do runs f on the UI thread; fyne.Do by default. Tests pass their own
 	// to run every update on the test goroutine.
 	Do func(f func())
+	// TrayHost reports whether the desktop shows tray icons. Where it
+	// does, closing the window leaves thumbdrop in the tray; where it does
+	// not (stock GNOME), closing the window quits.
+	TrayHost func() bool
+	// Agent is the local agent, which serves local links; nil: none.
+	Agent Agent
+}
+
+// Agent is the per-user background process that serves local links and
+// the editors' upload API.
+type Agent interface {
+	// Running says whether it runs, and where it serves links.
+	Running() (addr string, ok bool)
+	// Stop stops it; links answer again once an upload starts it.
+	Stop() error
 }
 
 // New builds the main window. openErr is the error of core.Open, if any:
@@ -71,9 +91,12 @@ func New(a fyne.App, core *app.Core, openErr error) *UI {
 // NewWithOptions is New with options.
 func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	assets.LoadTranslations()
-	u := &UI{a: a, core: core, openErr: openErr, do: o.Do}
+	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, agent: o.Agent}
 	if u.do == nil {
 		u.do = fyne.Do
+	}
+	if o.TrayHost != nil {
+		u.hasTray = o.TrayHost()
 	}
 	u.w = a.NewWindow(u.title())
 	u.w.SetIcon(assets.Icon)
@@ -122,10 +145,12 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	w, h := a.Preferences().FloatWithFallback(prefWidth, 1024), a.Preferences().FloatWithFallback(prefHeight, 720)
 	u.w.Resize(fyne.NewSize(float32(w), float32(h)))
 	u.w.SetCloseIntercept(func() {
-		sz := u.w.Canvas().Size()
-		a.Preferences().SetFloat(prefWidth, float64(sz.Width))
-		a.Preferences().SetFloat(prefHeight, float64(sz.Height))
-		u.w.Close()
+		u.saveSize()
+		if u.hasTray {
+			u.w.Hide() // the tray's Show brings it back
+			return
+		}
+		u.Quit()
 	})
 	u.stopWatch = core.Watch(func(e app.Event) {
 		if e.Job != nil {
@@ -147,6 +172,24 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	return u
 }
 
+// saveSize remembers the window's size for the next start.
+func (u *UI) saveSize() {
+	sz := u.w.Canvas().Size()
+	u.a.Preferences().SetFloat(prefWidth, float64(sz.Width))
+	u.a.Preferences().SetFloat(prefHeight, float64(sz.Height))
+}
+
+// Quit ends the app (Ctrl+Q, the tray's Quit, closing the window where
+// there is no tray). Uploads in progress are canceled; the agent keeps
+// serving local links.
+func (u *UI) Quit() {
+	u.saveSize()
+	if u.stopWatch != nil {
+		u.stopWatch()
+	}
+	u.a.Quit()
+}
+
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.w }
 
@@ -161,7 +204,14 @@ func (u *UI) title() string {
 func (u *UI) targetLine() string {
 	c := u.core.Config()
 	if c.Target == app.TargetLocal {
-		return lang.L("Local mode: uploads stay on this computer") + " (http://" + c.LocalAddr + ")"
+		line := lang.L("Local mode: uploads stay on this computer")
+		if u.agent == nil {
+			return line
+		}
+		if addr, ok := u.agent.Running(); ok {
+			return line + "; " + fmt.Sprintf(lang.L("links are served by the thumbdrop agent on %s"), "http://"+addr)
+		}
+		return line + "; " + lang.L("the thumbdrop agent that serves links is not running (it starts with the next upload)")
 	}
 	where := c.Endpoint
 	if where == "" {
@@ -402,7 +452,7 @@ func (u *UI) shortcuts() {
 	add(fyne.KeyO, mod, u.showOpen)
 	add(fyne.KeyComma, mod, u.ShowSettings)
 	add(fyne.KeyF, mod, func() { c.Focus(u.filter) })
-	add(fyne.KeyQ, mod, func() { u.w.Close() })
+	add(fyne.KeyQ, mod, u.Quit)
 	add(fyne.KeyC, mod|fyne.KeyModifierShift, func() {
 		if r, ok := u.detail.current(); ok {
 			u.copyLink(r, u.core.Config().CopyFormat)
@@ -442,11 +492,14 @@ func (u *UI) showHelp() {
 		rows.Add(widget.NewLabel(s[1]))
 	}
 	md := u.a.Metadata()
-	about := widget.NewLabel(fmt.Sprintf("thumbdrop %s\n%s", md.Version,
-		lang.L("Drop photos, get links for your post. Thumbnails are made by the same Go code on AWS Lambda and in local mode.")))
+	about := widget.NewLabel(fmt.Sprintf("thumbdrop %s\n%s\n\n%s\n\n%s", md.Version,
+		lang.L("Drop photos, get links for your post. Thumbnails are made by the same Go code on AWS Lambda and in local mode."),
+		lang.L("In local mode, links are served by the thumbdrop agent, a small background program that keeps running after you quit the app so the links in your posts keep working. Stop it in Settings, or with 'thumbdrop serve --stop'."),
+		fmt.Sprintf(lang.L("Typora, Obsidian (Image Auto Upload) and VS Code (PicGo) upload through the agent: choose their PicGo-Server uploader at http://%s."),
+			u.core.Config().PicGoServer)))
 	about.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(lang.L("Help"), lang.L("Close"), container.NewVBox(about, widget.NewSeparator(), rows), u.w)
-	d.Resize(fyne.NewSize(560, 420))
+	d := dialog.NewCustom(lang.L("Help"), lang.L("Close"), container.NewVScroll(container.NewVBox(about, widget.NewSeparator(), rows)), u.w)
+	d.Resize(fyne.NewSize(600, 520))
 	d.Show()
 }
 

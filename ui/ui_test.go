@@ -422,3 +422,84 @@ func TestAddOpensFileDialog(t *testing.T) {
 		t.Fatalf("overlays: %d, want %d (the open dialog)", got, before+1)
 	}
 }
+
+// TestSettingsFailedSaveKeepsForm: settings that cannot take effect keep
+// the dialog and everything typed, say why, and change nothing.
+func TestSettingsFailedSaveKeepsForm(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.ShowSettings()
+	c := h.u.w.Canvas()
+	if len(c.Overlays().List()) != 1 {
+		t.Fatal("no settings dialog")
+	}
+	h.u.ShowSettings() // Ctrl+, again: no second dialog
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Fatalf("%d dialogs after opening Settings twice", n)
+	}
+	s := NewSettings(h.u)
+	s.target.SetSelected(choiceAWS)
+	s.entries["bucket"].SetText("my-photos")
+	s.entries["region"].SetText("ap-northeast-2")
+	s.selects["credentials"].SetSelected(app.CredsKeyring) // and no keys stored: the target cannot open
+	var got error
+	done := false
+	if err := s.Save(func(err error) { got, done = err, true }); err != nil {
+		t.Fatalf("validation refused a valid form: %v", err)
+	}
+	h.pump("save", func() bool { return done })
+	if got == nil {
+		t.Fatal("saved an S3 target without keys")
+	}
+	if !strings.Contains(s.errLbl.Text, "Not saved") || s.entries["bucket"].Text != "my-photos" || s.target.Selected != choiceAWS {
+		t.Errorf("after a failed save: error %q, bucket %q, target %q", s.errLbl.Text, s.entries["bucket"].Text, s.target.Selected)
+	}
+	if cfg, _ := app.LoadConfig(h.dirs); cfg.Target != app.TargetLocal {
+		t.Error("a failed save changed config.json")
+	}
+	if h.core.Config().Target != app.TargetLocal || !strings.HasPrefix(h.u.w.Title(), "thumbdrop — ") || strings.Contains(h.u.status.Text, "Not connected") {
+		t.Errorf("a failed save changed the app: %q %q", h.u.w.Title(), h.u.status.Text)
+	}
+}
+
+// TestSettingsLocalTouchesNoKeyring: in local mode the settings form never
+// asks the OS keyring (which could pop up an unlock prompt) and offers no
+// key buttons.
+func TestSettingsLocalTouchesNoKeyring(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	s.showFields()
+	if s.keysAsked || s.forget.Visible() {
+		t.Errorf("local mode: keyring asked %v, Forget keys shown %v", s.keysAsked, s.forget.Visible())
+	}
+	s.selects["credentials"].SetSelected(app.CredsAWS)
+	s.target.SetSelected(choiceAWS)
+	if s.keysAsked || s.forget.Visible() {
+		t.Errorf("aws credentials: keyring asked %v", s.keysAsked)
+	}
+	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	if !s.keysAsked || !s.forget.Visible() {
+		t.Errorf("keyring credentials: keyring asked %v, Forget keys shown %v", s.keysAsked, s.forget.Visible())
+	}
+}
+
+// TestGallerySeesOtherProcesses: an upload by the CLI (another core on the
+// same data folder) appears in the open app's gallery.
+func TestGallerySeesOtherProcesses(t *testing.T) {
+	h := newHarness(t, nil)
+	other, err := app.Open(context.Background(), app.Options{Dirs: h.dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	id := other.Add(app.AddOptions{}, copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "from the CLI.jpg")))[0]
+	other.Wait(context.Background(), id)
+	h.pump("the CLI's upload in the gallery", func() bool { return h.u.gallery.count == 1 })
+	r, ok := h.u.gallery.record(0)
+	h.pump("its page", func() bool { r, ok = h.u.gallery.record(0); return ok })
+	if r.Name() != "from the CLI.jpg" {
+		t.Errorf("gallery shows %q", r.Name())
+	}
+	if h.u.dropZone.Visible() {
+		t.Error("the drop zone still covers a gallery with an upload")
+	}
+}

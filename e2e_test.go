@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/thumbdrop/thumbdrop/agent"
+	"github.com/thumbdrop/thumbdrop/app"
+)
+
+// Several front ends at once, for real: the built binary, run as the
+// processes users run side by side.
+
+// thumbdrop runs the built binary with dirs, returning its exit status
+// and output.
+func thumbdrop(t *testing.T, dirs app.Dirs, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(buildApp(t), args...)
+	cmd.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// photos writes n distinct small JPEGs (the corpus photo with a different
+// trailing comment each) into a new folder.
+func photos(t *testing.T, n int, prefix string) []string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out []string
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("%s-%02d 사진.jpg", prefix, i))
+		b := append(append([]byte{}, src...), []byte(fmt.Sprintf("%s %d", prefix, i))...)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestConcurrentUploadsNoAgent: four `thumbdrop upload` processes of 25
+// photos each, started at once with no agent running: every upload
+// succeeds, the history keeps all 100, one agent is started, and the links
+// answer after every uploader has exited.
+func TestConcurrentUploadsNoAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	var wg sync.WaitGroup
+	type result struct {
+		code         int
+		stdout, errs string
+	}
+	results := make([]result, 4)
+	for i := range results {
+		files := photos(t, 25, fmt.Sprintf("p%d", i))
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			code, out, errs := thumbdrop(t, dirs, "", append([]string{"upload", "--json"}, files...)...)
+			results[i] = result{code, out, errs}
+		}(i)
+	}
+	wg.Wait()
+	var urls []string
+	for i, r := range results {
+		if r.code != 0 {
+			t.Errorf("uploader %d: exit %d: %s", i, r.code, r.errs)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var rec app.Record
+			if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.Status != app.StatusReady {
+				t.Errorf("uploader %d: %q", i, l)
+				continue
+			}
+			urls = append(urls, rec.URL, rec.ThumbURL)
+		}
+	}
+	if recs := history(t, dirs); len(recs) != 100 {
+		t.Fatalf("4 x 25 uploads: %d history records", len(recs))
+	}
+	for _, u := range urls {
+		if code := get(t, u); code != 200 {
+			t.Errorf("GET %s after the uploaders exited: %d", u, code)
+		}
+	}
+	out, _ := exec.Command("pgrep", "-f", "-c", buildApp(t)+" serve").Output()
+	if n := strings.TrimSpace(string(out)); n != "1" {
+		t.Errorf("%s agents running, want 1", n)
+	}
+}
+
+// TestKilledUploaderLeavesEverythingWhole: an upload process killed with
+// SIGKILL in the middle of a large file leaves a history that opens, no
+// half-written object in sight, and a store the next upload works with.
+func TestKilledUploaderLeavesEverythingWhole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "before")[0]); code != 0 {
+		t.Fatal(errs)
+	}
+	big := filepath.Join(t.TempDir(), "big.jpg")
+	data := make([]byte, 1<<30)
+	rand.Read(data[:1<<20])
+	copy(data, []byte{0xFF, 0xD8, 0xFF, 0xE0})
+	os.WriteFile(big, data, 0o644)
+	data = nil
+	cmd := exec.Command(buildApp(t), "upload", big)
+	cmd.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dirs.Data, "objects", ".tmp")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		entries, _ := os.ReadDir(tmp)
+		var size int64
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil {
+				size += info.Size()
+			}
+		}
+		if size > 50<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the upload never got going")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	recs := history(t, dirs)
+	if len(recs) != 1 {
+		t.Fatalf("history after kill -9: %d records", len(recs))
+	}
+	var objects []string
+	filepath.WalkDir(filepath.Join(dirs.Data, "objects", "thumbdrop"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			objects = append(objects, filepath.Base(p))
+		}
+		return nil
+	})
+	if len(objects) != 2 { // before's original and thumbnail
+		t.Errorf("objects after kill -9: %v", objects)
+	}
+	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "after")[0]); code != 0 {
+		t.Fatalf("upload after the kill: %s", errs)
+	}
+}
+
+// TestAgentDetachAndStop: serve --detach starts one agent, a second
+// --detach finds it, --stop stops it and the links stop answering.
+func TestAgentDetachAndStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	code, out, errs := thumbdrop(t, dirs, "", "serve", "--detach")
+	if code != 0 || !strings.Contains(out, "agent running") {
+		t.Fatalf("serve --detach: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := thumbdrop(t, dirs, "", "serve", "--detach"); code != 0 || !strings.Contains(out, "already runs") {
+		t.Errorf("second --detach: %d %q", code, out)
+	}
+	if code, _, errs := thumbdrop(t, dirs, "", "serve"); code != 1 || !strings.Contains(errs, "already runs") {
+		t.Errorf("serve in the foreground beside it: %d %q", code, errs)
+	}
+	_, out, _ = thumbdrop(t, dirs, "", "upload", photos(t, 1, "x")[0])
+	url := strings.TrimSpace(out)
+	if get(t, url) != 200 {
+		t.Fatalf("GET %s: not served", url)
+	}
+	if code, out, _ := thumbdrop(t, dirs, "", "serve", "--stop"); code != 0 || !strings.Contains(out, "stopped") {
+		t.Fatalf("serve --stop: %d %q", code, out)
+	}
+	if get(t, url) != 0 {
+		t.Error("the link still answers after --stop")
+	}
+	if code, out, _ := thumbdrop(t, dirs, "", "serve", "--stop"); code != 0 || !strings.Contains(out, "no agent") {
+		t.Errorf("second --stop: %d %q", code, out)
+	}
+}
+
+// agentState is the running agent's state.
+func agentState(t *testing.T, dirs app.Dirs) agent.State {
+	t.Helper()
+	st, ok := agent.ReadState(dirs)
+	if !ok {
+		t.Fatal("no agent is running")
+	}
+	return st
+}
