@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-gui bench-upload package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-gui bench-upload bench-local bench-history package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -34,9 +34,14 @@ test: test-deps vet
 
 # An installable desktop package (tar.xz with the binary, .desktop entry and
 # icon, from FyneApp.toml) via the fyne tool.
+# fyne package raises FyneApp.toml's build number after packaging; the
+# working tree is left as it was.
+FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
 package: deps
-	@command -v fyne >/dev/null || test -x $$($(GO) env GOPATH)/bin/fyne || GOFLAGS=-buildvcs=false $(GO) install fyne.io/tools/cmd/fyne@latest
-	PATH=$$($(GO) env GOPATH)/bin:$$PATH fyne package --target linux --tags $(TAGS) --release
+	@test -x $$($(GO) env GOPATH)/bin/fyne || GOFLAGS=-buildvcs=false $(GO) install $(FYNE_TOOLS)
+	@cp FyneApp.toml .FyneApp.toml.keep
+	PATH=$$($(GO) env GOPATH)/bin:$$PATH fyne package --target linux --tags $(TAGS) --release; \
+		status=$$?; mv .FyneApp.toml.keep FyneApp.toml; exit $$status
 
 # The Lambda function: a static arm64 bootstrap for provided.al2023, zipped.
 lambda:
@@ -64,6 +69,14 @@ bench: test-deps bench-node
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps
 	bench/upload.sh 3
+
+# Local mode now vs the earlier gofakes3 server (built from git history).
+bench-local: test-deps
+	bench/local.sh 7
+
+# The history database vs the JSON-lines file it replaced.
+bench-history:
+	$(GO) test ./app/internal/history -run '^$$' -bench History -benchtime 20x -count 5
 
 # Desktop app: time to first frame, and memory scrolling 10,000 history entries.
 bench-gui: test-deps
