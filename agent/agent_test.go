@@ -262,16 +262,18 @@ func TestPicGoContract(t *testing.T) {
 	if !strings.Contains(urls[0].(string), "typora%20image.jpg") {
 		t.Errorf("first url %s", urls[0])
 	}
-	// Obsidian Image Auto Upload: multipart form, field "files".
+	// Obsidian Image Auto Upload in remote-server mode: a multipart form
+	// whose files are in the field "list", named <timestamp>.png (as
+	// src/uploader/picgo.ts sends them).
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
-	fw, _ := mw.CreateFormFile("files", "Pasted image 20261126.png")
+	fw, _ := mw.CreateFormFile("list", "1764150000000.png")
 	pasted, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-005.gray.png"))
 	fw.Write(pasted)
 	mw.Close()
 	code, a = picgoPost(t, e, &form, "Content-Type", mw.FormDataContentType())
 	urls, _ = a.Result.([]any)
-	if code != 200 || !a.Success || len(urls) != 1 || !strings.Contains(urls[0].(string), "Pasted%20image%2020261126.png") {
+	if code != 200 || !a.Success || len(urls) != 1 || !strings.Contains(urls[0].(string), "_1764150000000.png") {
 		t.Fatalf("multipart upload: %d %+v", code, a)
 	}
 	// The history knows every upload, with the names the editors gave.
@@ -281,7 +283,7 @@ func TestPicGoContract(t *testing.T) {
 	if len(recs) != 3 {
 		t.Fatalf("history: %d records", len(recs))
 	}
-	if recs[0].File != "Pasted image 20261126.png" {
+	if recs[0].File != "1764150000000.png" {
 		t.Errorf("multipart record file %q", recs[0].File)
 	}
 

@@ -28,7 +28,7 @@ const (
 // extensions call.
 //
 //	POST /upload  {"list": ["/path/a.png", ...]}   uploads those files
-//	POST /upload  multipart form, field "files"    uploads the files sent
+//	POST /upload  multipart form ("list", "files")   uploads the files sent
 //	POST /upload  (empty body)                     uploads the clipboard image
 //	GET  /heartbeat                                {"success": true, "result": "alive"}
 //
@@ -219,7 +219,9 @@ func saveForm(r *http.Request, dir string) (paths, names []string, err error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("unreadable form: %w", err)
 		}
-		if part.FormName() != "files" && part.FormName() != "file" {
+		// Obsidian's Image Auto Upload (remote mode) names the field
+		// "list"; PicList and others "files" or "file".
+		if n := part.FormName(); n != "list" && n != "files" && n != "file" {
 			part.Close()
 			continue
 		}
@@ -234,7 +236,7 @@ func saveForm(r *http.Request, dir string) (paths, names []string, err error) {
 		paths, names = append(paths, p), append(names, name)
 	}
 	if len(paths) == 0 {
-		return nil, nil, errors.New(`the form has no "files" field`)
+		return nil, nil, errors.New(`the form has no "list" or "files" field with files`)
 	}
 	return paths, names, nil
 }

@@ -333,18 +333,25 @@ func (c *Core) emit(e Event) {
 func (c *Core) notifyHistory() { c.emit(Event{History: true}) }
 
 // pollHistory notices uploads made by other processes (the CLI, the
-// agent): SQLite's data_version changes when anyone commits.
+// agent): SQLite's data_version changes when anyone commits. Every
+// refreshEvery polls it also looks again for thumbnails that came late.
 func (c *Core) pollHistory(stop, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(c.opt.PollInterval)
 	defer t.Stop()
-	last, _ := c.hist.Version(context.Background())
-	for {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-stop; cancel() }()
+	last, _ := c.hist.Version(ctx)
+	for n := 0; ; n++ {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
-			v, err := c.hist.Version(context.Background())
+			if n%refreshEvery == 0 && c.Connected() {
+				c.RefreshUnfinished(ctx)
+			}
+			v, err := c.hist.Version(ctx)
 			if err == nil && v != last {
 				last = v
 				c.notifyHistory()
@@ -352,6 +359,10 @@ func (c *Core) pollHistory(stop, done chan struct{}) {
 		}
 	}
 }
+
+// refreshEvery polls of the history, the thumbnails of unfinished
+// uploads are looked for again (30 s at the default interval).
+const refreshEvery = 30
 
 // errNotOpen wraps why the target is not open.
 func notConnected(err error) error {
