@@ -1,6 +1,6 @@
 # thumbdrop — see README.md. `make run` opens the app, `make test` runs every test.
 GO        ?= go
-TAGS      := migrated_fynedo
+TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
@@ -46,13 +46,13 @@ package: deps
 # The Lambda function: a static arm64 bootstrap for provided.al2023, zipped.
 lambda:
 	mkdir -p dist
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o dist/bootstrap ./lambda
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc,nodynamic -trimpath -ldflags="-s -w" -o dist/bootstrap ./lambda
 	cd dist && rm -f thumbdrop-resize-arm64.zip && zip -q thumbdrop-resize-arm64.zip bootstrap
 	@ls -l dist/bootstrap dist/thumbdrop-resize-arm64.zip
 
 # Called by `sam build` (deploy/template.yaml, BuildMethod: makefile).
 build-ResizeFunction:
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./lambda
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc,nodynamic -trimpath -ldflags="-s -w" -o $(ARTIFACTS_DIR)/bootstrap ./lambda
 
 bench-node:
 	@scripts/install-deps.sh bench

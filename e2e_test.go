@@ -19,6 +19,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
 // Several front ends at once, for real: the built binary, run as the
@@ -234,4 +235,54 @@ func agentState(t *testing.T, dirs app.Dirs) agent.State {
 		t.Fatal("no agent is running")
 	}
 	return st
+}
+
+// peakRSS runs cmd and returns its peak resident memory in MB (GNU time).
+func peakRSS(t *testing.T, cmd *exec.Cmd) (int, string) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		t.Skip("GNU time not installed")
+	}
+	rss := filepath.Join(t.TempDir(), "rss")
+	wrapped := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rss, cmd.Path}, cmd.Args[1:]...)...)
+	wrapped.Env = cmd.Env
+	out, _ := wrapped.CombinedOutput()
+	b, err := os.ReadFile(rss)
+	if err != nil {
+		t.Fatalf("no RSS measured: %v\n%s", err, out)
+	}
+	var kb int
+	f := strings.Fields(string(b)) // "Command exited with non-zero status 1" may come first
+	if len(f) > 0 {
+		fmt.Sscan(f[len(f)-1], &kb)
+	}
+	if kb == 0 {
+		t.Fatalf("unreadable RSS %q", b)
+	}
+	return kb / 1024, string(out)
+}
+
+// TestBombsInThumbnailCommand: each decompression bomb is refused or
+// thumbnailed by 'thumbdrop thumbnail' in under 300 MB of memory.
+func TestBombsInThumbnailCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"tiff16.tif": testsrv.TIFFBomb16(10000, 10000),
+		"huge.png":   testsrv.PNGBomb(10000, 10000),
+		"screen.gif": testsrv.GIFBomb(10000, 10000),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		mb, out := peakRSS(t, exec.Command(buildApp(t), "thumbnail", "-o", filepath.Join(dir, "out"), p))
+		t.Logf("%s (%d bytes): peak %d MB: %s", name, len(data), mb, strings.TrimSpace(out))
+		if mb >= 300 {
+			t.Errorf("%s: peak RSS %d MB", name, mb)
+		}
+		if !strings.Contains(out, "->") && !strings.Contains(out, "too much memory") {
+			t.Errorf("%s: neither thumbnailed nor refused for its memory: %s", name, out)
+		}
+	}
 }

@@ -119,7 +119,7 @@ func buildApp(t *testing.T) string {
 		return builtBinary
 	}
 	bin := filepath.Join(os.TempDir(), fmt.Sprintf("thumbdrop-window-test-%d", os.Getpid()))
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo,nodynamic", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

@@ -3,9 +3,11 @@ package app_test
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	_ "image/jpeg"
-	_ "image/png"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,9 +128,9 @@ func TestLocalBigFileProgressAndCancel(t *testing.T) {
 	}
 	store, _ := app.OpenLocal(core.Config(), core.Dirs(), nil)
 	var keys []string
-	store.Walk("", func(k string, _ time.Time) error { keys = append(keys, k); return nil })
+	store.Walk("original/", func(k string, _ time.Time) error { keys = append(keys, k); return nil })
 	if len(keys) != 1 {
-		t.Errorf("objects after a canceled upload: %v", keys)
+		t.Errorf("originals after a canceled upload: %v", keys)
 	}
 	tmp, _ := os.ReadDir(filepath.Join(core.Dirs().Data, "objects", ".tmp"))
 	if len(tmp) != 0 {
@@ -212,4 +214,57 @@ func TestLocalRefusesKeysOutsideTheBucket(t *testing.T) {
 			t.Errorf("key %q accepted", k)
 		}
 	}
+}
+
+// TestLocalRefusals: a picture the resize code refuses is uploaded, and
+// says why at once: predicted before upload from its header (too many
+// pixels), or told by the function's note (corrupt data) — never after the
+// whole timeout.
+func TestLocalRefusals(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	dir := t.TempDir()
+	jpg, _ := os.ReadFile(corpus("video-001.jpeg"))
+	corrupt := filepath.Join(dir, "cut.jpg")
+	os.WriteFile(corrupt, jpg[:3000], 0o644)
+	huge := filepath.Join(dir, "huge.png")
+	os.WriteFile(huge, pngDeclaring(t, 20000, 20000), 0o644)
+	start := time.Now()
+	ids := core.Add(app.AddOptions{Timeout: time.Minute}, corrupt, huge)
+	core.Wait(bg, ids...)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("refusals took %v", d)
+	}
+	for i, want := range []string{"no thumbnail: corrupt image", "no thumbnail will be made: too many pixels"} {
+		j, _ := core.Job(ids[i])
+		r := j.Record
+		if j.State != app.Done || r.Status != app.StatusUploaded || !strings.HasPrefix(r.Error, want) || j.Err == nil {
+			t.Errorf("%s: %v %s %q %v", j.Name, j.State, r.Status, r.Error, j.Err)
+		}
+		if r.URL == "" {
+			t.Errorf("%s: the original's link is missing", j.Name)
+		}
+		if link, _ := core.Link(bg, app.FormatThumb, r); link != r.URL {
+			t.Errorf("%s: thumb link %s", j.Name, link)
+		}
+	}
+	// The history keeps the reason, and a later look does not turn it ready.
+	recs, _ := core.History(bg, "")
+	for _, r := range recs {
+		if r.Status != app.StatusUploaded || !strings.Contains(r.Error, "no thumbnail") {
+			t.Errorf("history: %s %s %q", r.Name(), r.Status, r.Error)
+		}
+	}
+}
+
+// pngDeclaring is a PNG whose header declares w x h pixels (and whose data
+// is one tiny row): a decompression bomb's header.
+func pngDeclaring(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
+	b := buf.Bytes()
+	binary.BigEndian.PutUint32(b[16:], w)
+	binary.BigEndian.PutUint32(b[20:], h)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
 }

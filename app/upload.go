@@ -61,6 +61,12 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	if info, err := thumbnail.Header(head); err == nil {
 		rec.Width, rec.Height = info.DisplaySize()
 	}
+	// The resize function's own limits, checked now: if it will refuse
+	// the picture, say so at once (the original still uploads).
+	var predicted error
+	if err := thumbnail.Check(head, st.Size(), functionLimits(s.cfg)); thumbnail.IsPermanent(err) {
+		predicted = err
+	}
 	sum, err := hashFile(ctx, f)
 	if err != nil {
 		return rec, fmt.Errorf("%s: cannot read it (%v)", j.Name, err)
@@ -113,6 +119,13 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	}
 	ok = true
 	c.notifyHistory()
+	if predicted != nil {
+		rec.Error = "no thumbnail will be made: " + predicted.Error()
+		if err := c.hist.Put(context.WithoutCancel(ctx), rec); err != nil {
+			return rec, fmt.Errorf("save history: %w", err)
+		}
+		return rec, &noThumbnail{fmt.Errorf("%s: %s", j.Name, rec.Error)}
+	}
 	if opt.NoWait {
 		return rec, nil
 	}
@@ -123,12 +136,18 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	c.update(id, false, func(j *Job) { j.State, j.WaitStarted, j.Record = Waiting, time.Now(), rec })
 	info, werr := WaitThumb(ctx, s.b, rec.ThumbKey, timeout)
 	var note error
+	var refused *RefusedError
 	switch {
 	case werr == nil:
 		rec.Status = StatusReady
 		fillSize(&rec, info)
 	case ctx.Err() != nil:
 		return rec, ctx.Err()
+	case errors.As(werr, &refused):
+		// Uploaded, and the link works; the function said why it makes
+		// no thumbnail.
+		rec.Error = refused.Error()
+		note = fmt.Errorf("%s: %w", j.Name, refused)
 	default:
 		rec.Status = StatusTimeout
 		rec.Error = werr.Error()
@@ -262,4 +281,16 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// functionLimits are the limits the target's resize function applies: local
+// mode's own, or those of a function deployed with the SAM template's
+// defaults (512 MB).
+func functionLimits(c Config) thumbnail.Options {
+	if c.Target == TargetLocal {
+		return LocalResizeConfig(c).Thumbnail
+	}
+	o := resize.DefaultConfig().Thumbnail
+	o.MaxMemory = resize.DecodeBudget(512 << 20)
+	return o
 }

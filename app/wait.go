@@ -3,22 +3,34 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // ErrNoThumbnail: no thumbnail appeared in time.
 var ErrNoThumbnail = errors.New("no thumbnail appeared")
 
+// RefusedError: the resize function will never make this thumbnail, and
+// said why in its note (<thumb key>.refused).
+type RefusedError struct {
+	Kind, Reason string
+}
+
+func (e *RefusedError) Error() string { return "no thumbnail: " + e.Reason }
+
 // WaitThumb polls HEAD on thumbKey with growing intervals (0.1 s up to
-// 2 s) until it exists or timeout passes. On timeout it says plainly that
-// no resize function seems to be deployed.
+// 2 s) until it exists, the resize function's refusal note appears, or
+// timeout passes. On timeout it says plainly that no resize function seems
+// to be deployed.
 func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
 	deadline := time.Now().Add(timeout)
 	interval := 100 * time.Millisecond
@@ -29,6 +41,9 @@ func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Dura
 		}
 		if !errors.Is(err, storage.ErrNotFound) {
 			return storage.ObjectInfo{}, err // 403 and the like: explained by storage
+		}
+		if r, ok := refusal(ctx, b, thumbKey); ok {
+			return storage.ObjectInfo{}, r
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
@@ -57,3 +72,18 @@ func testPNG() []byte {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// refusal reads the resize function's refusal note beside thumbKey, if
+// there is one.
+func refusal(ctx context.Context, b Bucket, thumbKey string) (*RefusedError, bool) {
+	body, _, err := b.Get(ctx, thumbKey+RefusedSuffix)
+	if err != nil {
+		return nil, false
+	}
+	defer body.Close()
+	var r resize.Refusal
+	if err := json.NewDecoder(io.LimitReader(body, 64<<10)).Decode(&r); err != nil || r.Reason == "" {
+		return &RefusedError{Kind: "unknown", Reason: "the resize function refused the picture"}, true
+	}
+	return &RefusedError{Kind: r.Kind, Reason: r.Reason}, true
+}

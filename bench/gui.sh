@@ -12,7 +12,7 @@ work=$(mktemp -d)
 disp=:$((70 + RANDOM % 20))
 cleanup() { kill $xpid ${apid:-} ${spid:-} 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-go build -tags migrated_fynedo -o "$work/thumbdrop" .
+go build -tags migrated_fynedo,nodynamic -o "$work/thumbdrop" .
 Xvfb $disp -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
 sleep 1

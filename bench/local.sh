@@ -25,7 +25,7 @@ trap cleanup EXIT
 photos=${THUMBDROP_PHOTOS:-$HOME/.cache/thumbdrop/photos}
 
 echo "building this thumbdrop and the one of $OLD (gofakes3) into $work"
-go build -tags migrated_fynedo -o "$work/new" .
+go build -tags migrated_fynedo,nodynamic -o "$work/new" .
 git worktree add --detach "$work/oldsrc" "$OLD" >/dev/null 2>&1
 (cd "$work/oldsrc" && go build -tags migrated_fynedo -o "$work/old" .)
 echo "preparing 100 photos, a 1 GiB file and $runs copies of a 12 MP photo"

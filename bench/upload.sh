@@ -15,7 +15,7 @@ export PATH=$(go env GOPATH)/bin:$PATH
 
 echo "preparing 100 photos and a 1 GiB file in $work"
 go run ./bench/photoset -src "$photos/Elephants_5640x3172.jpg" -n 100 -o "$work/set" -big 1024
-go build -o "$work/thumbdrop" .
+go build -tags migrated_fynedo,nodynamic -o "$work/thumbdrop" .
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 mkdir -p "$work/vg/bench" "$work/side"

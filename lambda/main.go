@@ -2,13 +2,15 @@
 // (runtime provided.al2023): a thin adapter that hands S3 events to the
 // shared resize handler.
 //
-// Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap ./lambda
+// Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc,nodynamic -o bootstrap ./lambda
 package main
 
 import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -26,6 +28,11 @@ func main() {
 	if err != nil {
 		log.Error("no S3 client", "err", err.Error())
 		os.Exit(1)
+	}
+	// Let the garbage collector work harder as the function nears its
+	// memory, rather than the runtime kill it.
+	if mb, err := strconv.ParseInt(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), 10, 64); err == nil && mb > 0 {
+		debug.SetMemoryLimit(mb << 20 * 9 / 10)
 	}
 	h := &resize.Handler{Store: resize.S3Store{Client: client}, Config: cfg, Log: log}
 	lambda.Start(h.HandleS3Event)

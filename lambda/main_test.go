@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
 // runtimeAPI is a stand-in for the Lambda Runtime API: it hands out queued
@@ -100,7 +102,7 @@ func event(bucket, rawKey string) string {
 // an S3 server on loopback reached through AWS_ENDPOINT_URL_S3.
 func TestBinaryUnderRuntimeAPI(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, ".")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc,nodynamic", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -186,5 +188,92 @@ func TestBinaryUnderRuntimeAPI(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "original/2_notes.jpg") {
 		t.Errorf("the permanent failure is not logged with its key:\n%s", logs.String())
+	}
+}
+
+// TestBombsUnderMemoryLimit: the function binary, under a 1 GiB address
+// space limit (ulimit -v) and told it has 512 MB, answers each
+// decompression bomb — refused with a note, or thumbnailed — in under
+// 300 MB, names the key in its log, and never asks to be retried.
+func TestBombsUnderMemoryLimit(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc,nodynamic", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	be := s3mem.New()
+	be.CreateBucket("photos")
+	s3srv := httptest.NewServer(gofakes3.New(be).Server())
+	defer s3srv.Close()
+	client := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s3srv.URL), UsePathStyle: true,
+		Credentials:                credentials.NewStaticCredentialsProvider("AKIDLAMBDA", "lambda-secret", ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+	ctx := context.Background()
+	bombs := map[string][]byte{
+		"original/1_tiff16.tif": testsrv.TIFFBomb16(10000, 10000),
+		"original/2_huge.png":   testsrv.PNGBomb(10000, 10000),
+		"original/3_screen.gif": testsrv.GIFBomb(10000, 10000),
+	}
+	api := &runtimeAPI{replies: make(chan reply, len(bombs))}
+	for k, data := range bombs {
+		if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("photos"), Key: aws.String(k), Body: bytes.NewReader(data)}); err != nil {
+			t.Fatal(err)
+		}
+		api.queue = append(api.queue, event("photos", k))
+	}
+	apiSrv := httptest.NewServer(api)
+	defer apiSrv.Close()
+
+	cmd := exec.Command("/bin/sh", "-c", "ulimit -v 1048576 && exec "+bin)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.Env = []string{
+		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(apiSrv.URL, "http://"),
+		"AWS_ENDPOINT_URL_S3=" + s3srv.URL, "S3_USE_PATH_STYLE=true", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=AKIDLAMBDA", "AWS_SECRET_ACCESS_KEY=lambda-secret",
+		"AWS_LAMBDA_FUNCTION_NAME=thumbdrop-resize", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for i := range bombs {
+		select {
+		case r := <-api.replies:
+			if r.kind != "response" {
+				t.Fatalf("bomb %s: the function answered %s (would be retried): %s\nlogs:\n%s", i, r.kind, r.body, logs.String())
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("no answer\nlogs:\n%s", logs.String())
+		}
+	}
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	var hwm int
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			fmt.Sscan(strings.TrimPrefix(l, "VmHWM:"), &hwm)
+		}
+	}
+	t.Logf("peak RSS %d MB", hwm/1024)
+	if hwm == 0 || hwm/1024 >= 300 {
+		t.Errorf("peak RSS %d MB", hwm/1024)
+	}
+	for k := range bombs {
+		if !strings.Contains(logs.String(), k) {
+			t.Errorf("%s is not named in the log", k)
+		}
+	}
+	tk := "thumb/1_tiff16.tif.refused"
+	if _, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String(tk)}); err != nil {
+		t.Errorf("no refusal note %s: %v", tk, err)
+	}
+	for _, k := range []string{"thumb/2_huge.png", "thumb/3_screen.gif"} {
+		if _, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String(k)}); err != nil {
+			t.Errorf("no thumbnail %s: %v", k, err)
+		}
 	}
 }

@@ -46,6 +46,8 @@ func (c Config) cacheControl() string {
 
 // ConfigFromEnv reads THUMB_MAX_SIZE, THUMB_JPEG_QUALITY, ORIGINAL_PREFIX,
 // THUMB_PREFIX, MAX_PIXELS and MAX_BYTES; unset ones keep their defaults.
+// The decode budget follows the function's memory
+// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	ints := []struct {
@@ -86,10 +88,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			*v.dst = s
 		}
 	}
+	if s := getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"); s != "" {
+		if mb, err := strconv.ParseInt(s, 10, 64); err == nil && mb > 0 {
+			c.Thumbnail.MaxMemory = DecodeBudget(mb << 20)
+		}
+	}
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
 	return c, nil
+}
+
+// DecodeBudget is how much of a function's memory one decode may take:
+// three fifths, the rest for the runtime, the original's bytes and the
+// encoder.
+func DecodeBudget(functionMemory int64) int64 {
+	return functionMemory * 3 / 5
 }
 
 // Validate refuses prefixes that would make the function read its own

@@ -8,6 +8,7 @@ package resize
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,13 +87,16 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	body, size, err := h.Store.Get(ctx, bucket, key)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return h.permanent(out, bucket, fmt.Errorf("%w: %w", errGone, err))
+			return h.permanent(ctx, out, bucket, fmt.Errorf("%w: %w", errGone, err))
 		}
 		return out, err
 	}
 	defer body.Close()
+	// Logged before decoding: if the function dies (out of memory, a
+	// timeout), its log still names the key.
+	h.log().Info("making thumbnail", "bucket", bucket, "key", key, "bytes", size)
 	if n := size; opt.MaxBytes > 0 && n > opt.MaxBytes {
-		return h.permanent(out, bucket, &thumbnail.Error{Kind: thumbnail.KindTooLarge,
+		return h.permanent(ctx, out, bucket, &thumbnail.Error{Kind: thumbnail.KindTooLarge,
 			Reason: fmt.Sprintf("%d bytes, limit %d", n, opt.MaxBytes)})
 	}
 	limit := opt.MaxBytes
@@ -106,7 +110,7 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	res, err := thumbnail.Make(data, opt)
 	if err != nil {
 		if thumbnail.IsPermanent(err) {
-			return h.permanent(out, bucket, err)
+			return h.permanent(ctx, out, bucket, err)
 		}
 		return out, fmt.Errorf("thumbnail %s: %w", key, err)
 	}
@@ -130,9 +134,33 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	return out, nil
 }
 
-func (h *Handler) permanent(out Outcome, bucket string, err error) (Outcome, error) {
+// Refusal is the note the handler writes at <thumb key>.refused when it
+// will never make a thumbnail of an original: waiting clients stop at once
+// and say why.
+type Refusal struct {
+	Kind   string `json:"kind"`   // thumbnail.Kind's code: too_many_pixels, corrupt, ...
+	Reason string `json:"reason"` // one sentence fragment
+}
+
+// permanent records a refusal: logged with the key, a note written beside
+// the thumbnail, not retried. Only writing the note can fail (transiently),
+// and then the error is returned so the invocation is retried.
+func (h *Handler) permanent(ctx context.Context, out Outcome, bucket string, err error) (Outcome, error) {
 	out.Failed = err
 	h.log().Warn("no thumbnail (permanent, not retried)", "bucket", bucket, "key", out.Key, "reason", err.Error())
+	if errors.Is(err, errGone) {
+		return out, nil // nothing to explain to: the original is gone
+	}
+	r := Refusal{Kind: "unknown", Reason: err.Error()}
+	var te *thumbnail.Error
+	if errors.As(err, &te) {
+		r.Kind = te.Kind.Code()
+	}
+	body, _ := json.Marshal(r)
+	if perr := h.Store.Put(ctx, bucket, out.ThumbKey+RefusedSuffix, Object{Body: body,
+		ContentType: "application/json", CacheControl: "no-cache"}); perr != nil {
+		return out, fmt.Errorf("write the refusal note of %s: %w", out.Key, perr)
+	}
 	return out, nil
 }
 

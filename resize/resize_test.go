@@ -233,6 +233,8 @@ func TestPermanentFailures(t *testing.T) {
 		"original/3_truncated.jpg": mustRead(t, corpus("video-001.jpeg"))[:200],
 		"original/4_huge.jpg":      big,
 	}
+	kinds := map[string]string{"original/1_notes.jpg": "not_image", "original/2_empty.png": "empty",
+		"original/3_truncated.jpg": "corrupt", "original/4_huge.jpg": "too_large"}
 	for key, data := range cases {
 		put(t, c, key, data)
 		out, err := h.Resize(context.Background(), bucket, key)
@@ -248,11 +250,22 @@ func TestPermanentFailures(t *testing.T) {
 		if !strings.Contains(logs.String(), key) {
 			t.Errorf("%s: not named in the log", key)
 		}
+		// The refusal note says why, for clients waiting on the thumbnail.
+		note, body := get(t, c, out.ThumbKey+RefusedSuffix)
+		var r Refusal
+		if err := json.Unmarshal(body, &r); err != nil || r.Kind != kinds[key] || r.Reason == "" ||
+			aws.ToString(note.ContentType) != "application/json" {
+			t.Errorf("%s: note %q (%v), want kind %s", key, body, err, kinds[key])
+		}
 	}
-	// The object vanished before the function ran: permanent too.
+	// The object vanished before the function ran: permanent too, and
+	// nothing to explain to.
 	out, err := h.Resize(context.Background(), bucket, "original/5_gone.jpg")
 	if err != nil || out.Failed == nil {
 		t.Errorf("gone object: err=%v failed=%v", err, out.Failed)
+	}
+	if exists(c, out.ThumbKey+RefusedSuffix) {
+		t.Error("a note was written for an object that is gone")
 	}
 }
 

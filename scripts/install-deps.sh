@@ -10,7 +10,8 @@ what=${1:-test}
 pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev fonts-nanum)
 if [ "$what" = test ]; then
   pkgs+=(xvfb x11-utils xdotool imagemagick gnome-keyring dbus-x11 libjpeg-turbo-progs
-         rclone awscli python3-gi gir1.2-gtk-3.0 zip chromium)
+         rclone awscli python3-gi gir1.2-gtk-3.0 zip chromium
+         libheif-examples libavif-bin libimage-exiftool-perl xclip weston wl-clipboard)
 fi
 if [ "$what" = bench ] && ! command -v npm >/dev/null; then
   pkgs+=(nodejs npm)

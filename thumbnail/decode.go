@@ -38,6 +38,9 @@ func safeDecodeConfig(f Format, data []byte) (cfg image.Config, err error) {
 		return bmp.DecodeConfig(r)
 	case TIFF:
 		return tiff.DecodeConfig(r)
+	case HEIF, AVIF:
+		cfg, _, _, err := heifInspect(f, data)
+		return cfg, err
 	}
 	return cfg, fmt.Errorf("unknown format %q", f)
 }
@@ -57,7 +60,7 @@ func jpegScale(w, h, tw, th int) int {
 // decode decodes the pixels of an image already checked by Inspect. A JPEG
 // to be thumbnailed to tw x th is decoded straight at a reduced scale where
 // it can be; anything jpegdec does not handle goes to image/jpeg.
-func decode(info Info, data []byte, tw, th int) (m image.Image, err error) {
+func decode(info Info, l layout, data []byte, tw, th int) (m image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, newError(KindCorrupt, fmt.Errorf("decoder panic: %v", r), "damaged %s data", info.Format)
@@ -73,31 +76,52 @@ func decode(info Info, data []byte, tw, th int) (m image.Image, err error) {
 		}
 		m, err = jpeg.Decode(r)
 	case PNG:
+		if k := pngShrink(info.Width, info.Height, tw, th); k >= 2 && !l.interlaced {
+			m, err = decodePNGShrunk(data, k)
+			break
+		}
 		m, err = png.Decode(r)
 	case GIF:
-		m, err = gif.Decode(r) // the first frame
+		m, err = gif.Decode(r) // the first frame: the frame's size, not the screen's
 	case WebP:
 		m, err = webp.Decode(r)
 	case BMP:
 		m, err = bmp.Decode(r)
 	case TIFF:
 		m, err = tiff.Decode(r)
+	case HEIF:
+		m, err = decodeHEIC(data)
+	case AVIF:
+		m, err = decodeAVIF(data)
 	}
 	if err != nil {
 		return nil, newError(KindCorrupt, err, "damaged or truncated %s data", info.Format)
 	}
 	if info.Format == GIF {
-		m = gifCanvas(m, info)
+		m = gifCanvas(m, info, tw, th)
 	}
 	return m, nil
 }
 
 // gifCanvas places a GIF's first frame on its logical screen, as browsers
-// show it, when the frame covers only part of it.
-func gifCanvas(m image.Image, info Info) image.Image {
+// show it, when the frame covers only part of it. A large screen is made
+// at a reduced size (the frame shrunk to match), so a tiny file declaring
+// a 10000 x 10000 screen costs no more than its frame.
+func gifCanvas(m image.Image, info Info, tw, th int) image.Image {
 	screen := image.Rect(0, 0, info.Width, info.Height)
 	if m.Bounds() == screen {
 		return m
+	}
+	if k := pngShrink(info.Width, info.Height, tw, th); k >= 2 {
+		fb := m.Bounds()
+		frame := image.Image(m)
+		if fb.Dx() >= k && fb.Dy() >= k {
+			frame = shrink(m, k)
+		}
+		c := image.NewNRGBA(image.Rect(0, 0, (info.Width+k-1)/k, (info.Height+k-1)/k))
+		at := image.Pt(fb.Min.X/k, fb.Min.Y/k)
+		draw.Draw(c, frame.Bounds().Sub(frame.Bounds().Min).Add(at), frame, frame.Bounds().Min, draw.Over)
+		return c
 	}
 	if p, ok := m.(*image.Paletted); ok {
 		c := image.NewPaletted(screen, p.Palette)

@@ -22,6 +22,11 @@ const (
 	KindCorrupt
 	// KindEmpty: zero bytes.
 	KindEmpty
+	// KindTooMuchMemory: decoding would need more memory than the budget
+	// (Options.MaxMemory) allows: a small file that decodes to a huge
+	// image, at a bit depth or in a format that cannot be decoded
+	// downscaled.
+	KindTooMuchMemory
 )
 
 func (k Kind) String() string {
@@ -36,6 +41,27 @@ func (k Kind) String() string {
 		return "corrupt image"
 	case KindEmpty:
 		return "empty file"
+	case KindTooMuchMemory:
+		return "too much memory to decode"
+	}
+	return "unknown"
+}
+
+// Code is the kind's name in refusal notes (resize's <thumb key>.refused).
+func (k Kind) Code() string {
+	switch k {
+	case KindNotImage:
+		return "not_image"
+	case KindTooLarge:
+		return "too_large"
+	case KindTooManyPixels:
+		return "too_many_pixels"
+	case KindCorrupt:
+		return "corrupt"
+	case KindEmpty:
+		return "empty"
+	case KindTooMuchMemory:
+		return "too_much_memory"
 	}
 	return "unknown"
 }
@@ -74,6 +100,7 @@ var (
 	ErrTooManyPixels = &Error{Kind: KindTooManyPixels}
 	ErrCorrupt       = &Error{Kind: KindCorrupt}
 	ErrEmpty         = &Error{Kind: KindEmpty}
+	ErrTooMuchMemory = &Error{Kind: KindTooMuchMemory}
 )
 
 // IsPermanent reports whether err means "this input can never be thumbnailed":

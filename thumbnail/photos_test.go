@@ -44,7 +44,7 @@ func TestRealPhotos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			small, _, err := render(data, info, Options{}.withDefaults())
+			small, _, err := render(data, info, readLayout(info.Format, data), Options{}.withDefaults())
 			if err != nil {
 				t.Fatal(err)
 			}

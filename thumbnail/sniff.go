@@ -12,6 +12,8 @@ const (
 	WebP Format = "webp"
 	BMP  Format = "bmp"
 	TIFF Format = "tiff"
+	HEIF Format = "heic" // HEIF still images (iPhone photos), HEVC-coded
+	AVIF Format = "avif"
 )
 
 // ContentType is the MIME type of the format.
@@ -23,7 +25,8 @@ func (f Format) ContentType() string {
 }
 
 // Sniff recognises the format from the first bytes of a file (16 are
-// enough). It returns "" for anything that is not an image we read; the file
+// enough, but for HEIF and AVIF files whose brands say only "mif1": their
+// primary item's type tells, from the 'meta' box in the first kilobytes). It returns "" for anything that is not an image we read; the file
 // name plays no part.
 func Sniff(head []byte) Format {
 	switch {
@@ -39,12 +42,14 @@ func Sniff(head []byte) Format {
 		return BMP
 	case bytes.HasPrefix(head, []byte("II*\x00")), bytes.HasPrefix(head, []byte("MM\x00*")):
 		return TIFF
+	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+		return sniffISO(head)
 	}
 	return ""
 }
 
 // FormatList names the formats Sniff recognises, for messages.
-const FormatList = "JPEG, PNG, GIF, WebP, BMP or TIFF"
+const FormatList = "JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"
 
 // Extensions are the file name extensions of the format, the usual one
 // first.
@@ -54,6 +59,8 @@ func (f Format) Extensions() []string {
 		return []string{".jpg", ".jpeg", ".jpe"}
 	case TIFF:
 		return []string{".tif", ".tiff"}
+	case HEIF:
+		return []string{".heic", ".heif", ".hif"}
 	case "":
 		return []string{""}
 	}

@@ -30,6 +30,10 @@ const (
 	DefaultJPEGQuality = 80
 	DefaultMaxPixels   = 100_000_000
 	DefaultMaxBytes    = 50 << 20
+	// DefaultMaxMemory is the decode budget where the caller states none:
+	// enough for any photo a phone or camera takes (JPEGs decode at a
+	// reduced scale, PNGs a row at a time), small beside a 512 MB Lambda.
+	DefaultMaxMemory = 256 << 20
 )
 
 // Options configure Make. Zero fields take the defaults.
@@ -38,6 +42,9 @@ type Options struct {
 	JPEGQuality int   // 1..100
 	MaxPixels   int64 // refuse images declaring more pixels than this
 	MaxBytes    int64 // refuse files larger than this
+	// MaxMemory refuses images whose decode would hold more bytes than
+	// this at once (estimated from the header before decoding).
+	MaxMemory int64
 }
 
 func (o Options) withDefaults() Options {
@@ -52,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = DefaultMaxMemory
 	}
 	return o
 }
@@ -111,7 +121,7 @@ func Header(head []byte) (Info, error) {
 func inspectHeader(data []byte, opt Options) (Info, error) {
 	f := Sniff(data)
 	if f == "" {
-		return Info{}, newError(KindNotImage, nil, "expected JPEG, PNG, GIF, WebP, BMP or TIFF")
+		return Info{}, newError(KindNotImage, nil, "expected "+FormatList)
 	}
 	cfg, err := safeDecodeConfig(f, data)
 	if err != nil {
@@ -120,11 +130,19 @@ func inspectHeader(data []byte, opt Options) (Info, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return Info{}, newError(KindCorrupt, nil, "%s declares %dx%d pixels", f, cfg.Width, cfg.Height)
 	}
+	if f == HEIF && min(cfg.Width, cfg.Height) < minHEICWidth { // stored and shown sizes may swap
+		return Info{}, newError(KindCorrupt, nil, "HEIC images under %d pixels on a side are not decoded correctly here (this one is %dx%d)",
+			minHEICWidth, cfg.Width, cfg.Height)
+	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > opt.MaxPixels {
 		return Info{}, newError(KindTooManyPixels, nil, "declares %dx%d = %.0f MP, limit %.0f MP",
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(opt.MaxPixels)/1e6)
 	}
-	return Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(f, data)}, nil
+	info := Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(f, data)}
+	if f == HEIF || f == AVIF {
+		_, info.Orientation, _, _ = heifInspect(f, data)
+	}
+	return info, nil
 }
 
 // DisplaySize is the size as shown, after EXIF orientation.
@@ -135,6 +153,25 @@ func (i Info) DisplaySize() (w, h int) {
 	return i.Width, i.Height
 }
 
+// Check says, from a file's first bytes and its size, whether Make would
+// refuse it (too large, too many pixels, too much memory to decode), so a
+// client can say at once that no thumbnail will be made, and why. It does
+// not decode; a file it passes may still turn out corrupt.
+func Check(head []byte, size int64, opt Options) error {
+	opt = opt.withDefaults()
+	if size == 0 {
+		return &Error{Kind: KindEmpty}
+	}
+	if size > opt.MaxBytes {
+		return newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
+	}
+	info, err := inspectHeader(head, opt)
+	if err != nil {
+		return err
+	}
+	return checkMemory(info, readLayout(info.Format, head), int(size), opt)
+}
+
 // Make makes the thumbnail of an encoded image.
 func Make(data []byte, opt Options) (*Result, error) {
 	opt = opt.withDefaults()
@@ -142,7 +179,11 @@ func Make(data []byte, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	small, src, err := render(data, info, opt)
+	l := readLayout(info.Format, data)
+	if err := checkMemory(info, l, len(data), opt); err != nil {
+		return nil, err
+	}
+	small, src, err := render(data, info, l, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -164,9 +205,9 @@ func Make(data []byte, opt Options) (*Result, error) {
 
 // render decodes (at a reduced scale where the format allows), resizes and
 // orients: the thumbnail's pixels before encoding. src is the decoded image.
-func render(data []byte, info Info, opt Options) (small *image.NRGBA, src image.Image, err error) {
+func render(data []byte, info Info, l layout, opt Options) (small *image.NRGBA, src image.Image, err error) {
 	tw, th := fitSize(info.Width, info.Height, opt.MaxSize)
-	src, err = decode(info, data, tw, th)
+	src, err = decode(info, l, data, tw, th)
 	if err != nil {
 		return nil, nil, err
 	}

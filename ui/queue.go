@@ -112,6 +112,13 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		case app.StatusTimeout:
 			r.state.SetText(lang.L("Uploaded; no thumbnail came (is the resize function deployed?)"))
 			r.state.Importance = widget.WarningImportance
+		case app.StatusUploaded:
+			if j.Record.Error != "" { // refused by the resize function: why
+				r.state.SetText(lang.L("Uploaded") + "; " + j.Record.Error)
+				r.state.Importance = widget.WarningImportance
+				break
+			}
+			r.state.SetText(lang.L("Uploaded"))
 		default:
 			r.state.SetText(lang.L("Done"))
 			r.state.Importance = widget.SuccessImportance

@@ -294,10 +294,10 @@ func (d *DB) Page(ctx context.Context, filter string, offset, limit int) ([]Reco
 }
 
 // Unfinished returns target's records still waiting for a thumbnail
-// (status uploaded or timeout), newest first: a thumbnail that came late
-// makes them ready.
+// (status timeout, or uploaded with no refusal noted), newest first: a
+// thumbnail that came late makes them ready.
 func (d *DB) Unfinished(ctx context.Context, target string, limit int) ([]Record, error) {
-	return d.query(ctx, `SELECT `+columns+` FROM uploads WHERE target = ? AND status IN ('uploaded', 'timeout')
+	return d.query(ctx, `SELECT `+columns+` FROM uploads WHERE target = ? AND (status = 'timeout' OR status = 'uploaded' AND error = '')
 		ORDER BY time_ms DESC, id DESC LIMIT ?`, target, limit)
 }
 
