@@ -15,6 +15,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 	"github.com/thumbdrop/thumbdrop/internal/single"
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/ui"
@@ -77,7 +78,8 @@ func runGUI(files []string) int {
 	}
 	defer core.Close()
 	openErr := core.Connect(context.Background())
-	u := ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs}})
+	u := ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs},
+		ClipboardImage: func(ctx context.Context) ([]byte, error) { return clipimage.Read(ctx, os.Getenv) }})
 	inst.Serve(func(m single.Message) {
 		fyne.Do(func() { u.Raise(m.Files) })
 	})

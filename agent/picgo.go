@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 )
 
 // Limits of the editors' API.
@@ -105,7 +106,9 @@ func (p *picgo) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if strings.TrimSpace(string(body)) == "" {
-			reply(w, http.StatusBadRequest, picgoAnswer{Message: "the clipboard holds no image thumbdrop can read"})
+			// No list, no files: PicGo uploads the clipboard's image
+			// (Typora and Obsidian's paste).
+			p.clipboard(w, r)
 			return
 		}
 		var req struct {
@@ -141,6 +144,27 @@ func (p *picgo) upload(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, picgoAnswer{Success: true, Result: urls})
 }
 
+// clipboard uploads the image on the clipboard of the agent's desktop
+// session.
+func (p *picgo) clipboard(w http.ResponseWriter, r *http.Request) {
+	data, err := clipimage.Read(r.Context(), os.Getenv)
+	if err != nil {
+		reply(w, http.StatusBadRequest, picgoAnswer{Message: err.Error()})
+		return
+	}
+	id, err := p.core.AddBytes(data, "", app.AddOptions{})
+	if err != nil {
+		reply(w, http.StatusBadRequest, picgoAnswer{Message: err.Error()})
+		return
+	}
+	urls, errs := p.wait(r.Context(), []int{id})
+	if len(errs) > 0 {
+		reply(w, http.StatusOK, picgoAnswer{Message: strings.Join(errs, "; "), Errors: errs})
+		return
+	}
+	reply(w, http.StatusOK, picgoAnswer{Success: true, Result: urls})
+}
+
 // run uploads the files through the core and answers as soon as every
 // file is uploaded (its link is known); waiting for thumbnails goes on in
 // the background and updates the history.
@@ -163,6 +187,25 @@ func (p *picgo) run(ctx context.Context, paths, names []string) ([]string, []str
 		}
 		ids[i] = p.core.Add(opt, pth)[0]
 	}
+	return p.waitIDs(ctx, ids, ready)
+}
+
+// wait answers once jobs ids are uploaded (see run).
+func (p *picgo) wait(ctx context.Context, ids []int) ([]string, []string) {
+	ready := make(chan struct{}, 1)
+	stop := p.core.Watch(func(e app.Event) {
+		if e.Job != nil {
+			select {
+			case ready <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer stop()
+	return p.waitIDs(ctx, ids, ready)
+}
+
+func (p *picgo) waitIDs(ctx context.Context, ids []int, ready chan struct{}) ([]string, []string) {
 	uploaded := func(j app.Job) bool { return j.State.Terminal() || j.State == app.Waiting }
 	for {
 		done := true

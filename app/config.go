@@ -56,6 +56,8 @@ type Config struct {
 	// PicGoServer is where the agent serves the editors' upload API
 	// ("off": not at all).
 	PicGoServer string `json:"picgo_server"`
+	// StripLocation removes GPS tags from originals before upload.
+	StripLocation bool `json:"strip_location"`
 }
 
 // Duration is a time.Duration written as "60s" in JSON.
@@ -93,6 +95,7 @@ func DefaultConfig() Config {
 		CustomTemplate: "![{name}]({thumb_url})",
 		ThumbMaxSize:   200,
 		PicGoServer:    DefaultPicGoServer,
+		StripLocation:  true,
 	}
 }
 
@@ -136,6 +139,17 @@ func dur(p func(*Config) *Duration, lo, hi time.Duration) (func(*Config) string,
 			return fmt.Errorf("must be between %s and %s", lo, hi)
 		}
 		*p(c) = Duration(d)
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return strconv.FormatBool(*p(c)) }, func(c *Config, v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p(c) = b
 		return nil
 	}
 }
@@ -236,16 +250,8 @@ func Fields() []Field {
 	add(f("region", "bucket region, e.g. ap-northeast-2 (corrected automatically if wrong)", g, s))
 	g, s = str(func(c *Config) *string { return &c.Endpoint }, checkURL)
 	add(f("endpoint", "S3-compatible endpoint URL; empty for AWS", g, s))
-	add(f("path_style", "true to address the bucket as endpoint/bucket (most S3-compatible servers)",
-		func(c *Config) string { return strconv.FormatBool(c.PathStyle) },
-		func(c *Config, v string) error {
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("%q is not true or false", v)
-			}
-			c.PathStyle = b
-			return nil
-		}))
+	g, s = boolean(func(c *Config) *bool { return &c.PathStyle })
+	add(f("path_style", "true to address the bucket as endpoint/bucket (most S3-compatible servers)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PublicBaseURL }, checkURL)
 	add(f("public_base_url", "base of public links, e.g. https://cdn.example.com (CloudFront, CDN)", g, s))
 	g, s = str(func(c *Config) *string { return &c.LinkMode }, func(v string) error { return oneOf(v, LinkPublic, LinkPresigned) })
@@ -269,6 +275,8 @@ func Fields() []Field {
 		return CheckLoopback(v)
 	})
 	add(f("picgo_server", "where the agent serves the editors' upload API (Typora, Obsidian, VS Code), or off", g, s))
+	g, s = boolean(func(c *Config) *bool { return &c.StripLocation })
+	add(f("strip_location", "true to remove GPS location from photos before they are uploaded (pixels untouched)", g, s))
 	g, s = num(func(c *Config) *int { return &c.Concurrency }, 1, 16)
 	add(f("concurrency", "files uploaded at once", g, s))
 	g, s = str(func(c *Config) *string { return &c.CopyFormat }, func(v string) error { return oneOf(v, Formats()...) })

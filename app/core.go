@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type Core struct {
 	nextSub int
 	prev    *previews
 	closed  bool
+	tmp     string // AddBytes' files
 
 	pollStop chan struct{}
 	pollDone chan struct{}
@@ -286,6 +288,9 @@ func (c *Core) Close() {
 		<-done
 	}
 	c.hist.Close()
+	if c.tmp != "" {
+		os.RemoveAll(c.tmp)
+	}
 }
 
 // Event is what a watcher hears: a job changed, or the history did (an

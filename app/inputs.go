@@ -1,12 +1,14 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
@@ -125,4 +127,48 @@ func Sniff(path string) error {
 		return fmt.Errorf("%s is not an image (%s)", name, thumbnail.FormatList)
 	}
 	return nil
+}
+
+// AddBytes queues an image held in memory (a clipboard screenshot, a file
+// sent to the editors' API) under name, as Add queues files: the bytes go
+// to a temporary file of the core's, removed when it closes. An empty
+// name gets clipboard-YYYYMMDD-HHMMSS with the extension of the format.
+func (c *Core) AddBytes(data []byte, name string, opt AddOptions) (int, error) {
+	f := thumbnail.Sniff(data)
+	if f == "" {
+		return 0, fmt.Errorf("the clipboard holds no image thumbdrop can use (%s)", thumbnail.FormatList)
+	}
+	if name == "" {
+		name = "clipboard-" + time.Now().Format("20060102-150405") + f.Extensions()[0]
+	}
+	dir, err := c.tempDir()
+	if err != nil {
+		return 0, err
+	}
+	p, err := os.CreateTemp(dir, "in-*"+f.Extensions()[0])
+	if err != nil {
+		return 0, err
+	}
+	_, werr := p.Write(data)
+	if err := errors.Join(werr, p.Close()); err != nil {
+		os.Remove(p.Name())
+		return 0, fmt.Errorf("keep %s for upload: %w", name, err)
+	}
+	opt.Name = name
+	return c.Add(opt, p.Name())[0], nil
+}
+
+// tempDir is the core's folder for images held in memory, made on first
+// use and removed by Close.
+func (c *Core) tempDir() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tmp == "" {
+		d, err := os.MkdirTemp("", "thumbdrop-*")
+		if err != nil {
+			return "", err
+		}
+		c.tmp = d
+	}
+	return c.tmp, nil
 }

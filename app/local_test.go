@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -267,4 +268,62 @@ func pngDeclaring(t *testing.T, w, h uint32) []byte {
 	binary.BigEndian.PutUint32(b[20:], h)
 	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
 	return b
+}
+
+// TestLocalLocationRemoved: a phone photo with a location is stored
+// without it (checked with exiftool), with its pixels; the same photo
+// again is recognised as a duplicate; with strip_location off it keeps it.
+func TestLocalLocationRemoved(t *testing.T) {
+	for _, tool := range []string{"exiftool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
+				t.Fatal(tool + " not installed")
+			}
+			t.Skip(tool + " not installed")
+		}
+	}
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	core := localCore(t, d)
+	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "beach.jpg")
+	if out, err := exec.Command("exiftool", "-q", "-overwrite_original", "-GPSLatitude=33.45", "-GPSLatitudeRef=N",
+		"-GPSLongitude=126.57", "-GPSLongitudeRef=E", "-Make=PhoneCam", p).CombinedOutput(); err != nil {
+		t.Fatalf("exiftool: %v %s", err, out)
+	}
+	id := core.Add(app.AddOptions{}, p)[0]
+	core.Wait(bg, id)
+	j, _ := core.Job(id)
+	if j.State != app.Done || !j.Record.LocationRemoved || j.Record.Status != app.StatusReady {
+		t.Fatalf("%v %+v %v", j.State, j.Record, j.Err)
+	}
+	store, _ := app.OpenLocal(core.Config(), d, nil)
+	stored := filepath.Join(store.Root(), filepath.FromSlash(j.Record.Key))
+	out, _ := exec.Command("exiftool", "-a", "-GPS:all", "-Make", stored).CombinedOutput()
+	if strings.Contains(string(out), "GPS") || !strings.Contains(string(out), "PhoneCam") {
+		t.Errorf("stored original's metadata:\n%s", out)
+	}
+	a, _ := os.ReadFile(p)
+	b, _ := os.ReadFile(stored)
+	ma, _, _ := image.Decode(bytes.NewReader(a))
+	mb, _, _ := image.Decode(bytes.NewReader(b))
+	if len(a) != len(b) || !bytes.Equal(ma.(*image.YCbCr).Y, mb.(*image.YCbCr).Y) {
+		t.Error("the stored original's size or pixels differ")
+	}
+	again := core.Add(app.AddOptions{}, copyAs(t, p, t.TempDir(), "beach again.jpg"))[0]
+	core.Wait(bg, again)
+	if j2, _ := core.Job(again); j2.Record.Status != app.StatusDuplicate || j2.Record.Key != j.Record.Key {
+		t.Errorf("the same photo again: %s %s", j2.Record.Status, j2.Record.Key)
+	}
+	// Turned off: the location goes up as it is.
+	if err := core.Set("strip_location", "false"); err != nil {
+		t.Fatal(err)
+	}
+	q := copyAs(t, p, t.TempDir(), "kept.jpg")
+	exec.Command("exiftool", "-q", "-overwrite_original", "-Model=Other", q).Run() // other bytes: not a duplicate
+	id3 := core.Add(app.AddOptions{}, q)[0]
+	core.Wait(bg, id3)
+	j3, _ := core.Job(id3)
+	out, _ = exec.Command("exiftool", "-GPS:GPSLatitude", filepath.Join(store.Root(), filepath.FromSlash(j3.Record.Key))).CombinedOutput()
+	if j3.Record.LocationRemoved || !strings.Contains(string(out), "GPS Latitude") {
+		t.Errorf("strip_location false: removed=%v, %s", j3.Record.LocationRemoved, out)
+	}
 }

@@ -105,7 +105,20 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 		}
 	}
 
-	rec.Key, err = c.upload(ctx, id, s, f, st.Size(), rec)
+	// What goes up: the file, with its location tags blanked if asked
+	// (same size, same pixels; the duplicate check above used the file's
+	// own bytes, so the same photo is still recognised).
+	var body io.ReadSeeker = f
+	if s.cfg.StripLocation {
+		patches, err := thumbnail.LocationPatches(f, st.Size())
+		if err != nil {
+			return rec, fmt.Errorf("%s: cannot read its metadata (%v)", j.Name, err)
+		}
+		if len(patches) > 0 {
+			body, rec.LocationRemoved = thumbnail.NewPatched(f, st.Size(), patches), true
+		}
+	}
+	rec.Key, err = c.upload(ctx, id, s, body, st.Size(), rec)
 	if err != nil {
 		return rec, err
 	}
@@ -217,7 +230,7 @@ func openRegular(path, name string) (*os.File, os.FileInfo, error) {
 
 // upload sends the file under a fresh key, retrying transient failures with
 // backoff and moving to the next millisecond if the key is taken.
-func (c *Core) upload(ctx context.Context, id int, s *session, f *os.File, size int64, rec Record) (string, error) {
+func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, size int64, rec Record) (string, error) {
 	name := CleanName(rec.File)
 	t := time.Now()
 	backoff := time.Second

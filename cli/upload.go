@@ -7,14 +7,16 @@ import (
 	"fmt"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 )
 
 // runUpload: thumbdrop upload [flags] FILE|DIR...
 func runUpload(ctx context.Context, e Env, args []string) error {
-	fs := newFlagSet("upload", "[--json] [--format F] [--no-wait] [--timeout 60s] FILE|DIR...")
+	fs := newFlagSet("upload", "[--json] [--format F] [--no-wait] [--timeout 60s] [--clipboard] FILE|DIR...")
 	asJSON := fs.Bool("json", false, "print one JSON object per file per line")
 	format := fs.String("format", "", "url | thumb | markdown | html | bbcode | a template with "+app.TemplateVars())
 	noWait := fs.Bool("no-wait", false, "do not wait for thumbnails")
+	fromClipboard := fs.Bool("clipboard", false, "upload the image on the clipboard (a screenshot), as clipboard-YYYYMMDD-HHMMSS.png")
 	timeout := fs.Duration("timeout", 0, "how long to wait for each thumbnail (default: the thumb_timeout setting, 60s)")
 	paths, err := parseFlags(fs, e, args)
 	if err != nil {
@@ -26,8 +28,8 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 		formatSet = formatSet || f.Name == "format"
 	})
 	switch {
-	case len(paths) == 0:
-		return usagef("upload needs at least one image file or folder")
+	case len(paths) == 0 && !*fromClipboard:
+		return usagef("upload needs at least one image file or folder, or --clipboard")
 	case *asJSON && *format != "":
 		return usagef("use either --json or --format, not both")
 	case timeoutSet && *timeout <= 0:
@@ -47,15 +49,31 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 	}
 	defer core.Close()
 
+	opt := app.AddOptions{NoWait: *noWait, Timeout: *timeout}
+	var ids []int
+	if *fromClipboard {
+		data, err := clipimage.Read(ctx, e.Getenv)
+		if err != nil {
+			return err
+		}
+		id, err := core.AddBytes(data, "", opt)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
 	inputs := app.ExpandPaths(paths)
 	files, _ := app.Split(inputs)
-	ids := core.Add(app.AddOptions{NoWait: *noWait, Timeout: *timeout}, files...)
+	ids = append(ids, core.Add(opt, files...)...)
 	waitErr := core.Wait(ctx, ids...)
 
 	failed := 0
 	enc := json.NewEncoder(e.Stdout)
 	enc.SetEscapeHTML(false)
 	next := 0
+	if *fromClipboard {
+		inputs = append([]app.Input{{Path: "(clipboard)"}}, inputs...)
+	}
 	for _, in := range inputs {
 		if in.Err != nil { // refused before upload, reported in its place
 			failed++

@@ -119,7 +119,14 @@ func (d *detailView) show(r app.Record) {
 	}
 	d.values["Dimensions"].SetText(dims)
 	d.values["Uploaded"].SetText(r.Time.Local().Format("2006-01-02 15:04"))
-	d.values["Status"].SetText(statusText(r.Status))
+	status := statusText(r.Status)
+	if r.Error != "" && r.Status != app.StatusReady {
+		status += "\n" + r.Error
+	}
+	if r.LocationRemoved {
+		status += "\n" + lang.L("Location removed before upload")
+	}
+	d.values["Status"].SetText(status)
 	d.presign.Hidden = false
 	setPlaceholder(d.thumb)
 	setPlaceholder(d.original)

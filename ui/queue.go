@@ -123,6 +123,9 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 			r.state.SetText(lang.L("Done"))
 			r.state.Importance = widget.SuccessImportance
 		}
+		if j.Record.LocationRemoved {
+			r.state.SetText(r.state.Text + " · " + lang.L("location removed"))
+		}
 		r.copy.Show()
 	case app.Failed:
 		r.state.SetText(j.Err.Error())

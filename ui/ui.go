@@ -55,6 +55,7 @@ type UI struct {
 	stopWatch   func()
 	hasTray     bool
 	agent       Agent
+	clipImage   func(ctx context.Context) ([]byte, error)
 	// settingsOpen: the Settings dialog shows (Ctrl+, does not stack a
 	// second one).
 	settingsOpen bool
@@ -71,6 +72,9 @@ type Options struct {
 	TrayHost func() bool
 	// Agent is the local agent, which serves local links; nil: none.
 	Agent Agent
+	// ClipboardImage reads an image from the clipboard (Fyne's clipboard
+	// holds text only); nil: pasting takes file paths only.
+	ClipboardImage func(ctx context.Context) ([]byte, error)
 }
 
 // Agent is the per-user background process that serves local links and
@@ -91,7 +95,7 @@ func New(a fyne.App, core *app.Core, openErr error) *UI {
 // NewWithOptions is New with options.
 func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	assets.LoadTranslations()
-	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, agent: o.Agent}
+	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, agent: o.Agent, clipImage: o.ClipboardImage}
 	if u.do == nil {
 		u.do = fyne.Do
 	}
@@ -287,6 +291,33 @@ func (u *UI) reportRefused(refused []error) {
 	dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
 }
 
+// Paste uploads what is on the clipboard (Ctrl+V, the tray): an image (a
+// screenshot), as clipboard-YYYYMMDD-HHMMSS.png, or else the files whose
+// paths or file:// URIs it holds. Reading the image is I/O: it runs off
+// the UI thread.
+func (u *UI) Paste() {
+	text := u.a.Clipboard().Content()
+	if u.clipImage == nil {
+		u.PastePaths(text)
+		return
+	}
+	go func() {
+		data, err := u.clipImage(context.Background())
+		if err == nil {
+			_, err = u.core.AddBytes(data, "", app.AddOptions{})
+		}
+		u.do(func() {
+			switch {
+			case err == nil:
+			case strings.TrimSpace(text) != "":
+				u.PastePaths(text)
+			default:
+				u.setStatus(lang.L("The clipboard holds no image and no file paths"))
+			}
+		})
+	}()
+}
+
 // PastePaths adds the file paths (or file:// URIs) found in text, one per
 // line, as copied from a file manager.
 func (u *UI) PastePaths(text string) {
@@ -458,7 +489,7 @@ func (u *UI) shortcuts() {
 			u.copyLink(r, u.core.Config().CopyFormat)
 		}
 	})
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.PastePaths(u.a.Clipboard().Content()) })
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.Paste() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
 		case fyne.KeyF1:
@@ -475,7 +506,7 @@ func (u *UI) shortcuts() {
 func Shortcuts() [][2]string {
 	return [][2]string{
 		{"Ctrl+O", lang.L("Add images…")},
-		{"Ctrl+V", lang.L("Add the files whose paths are on the clipboard")},
+		{"Ctrl+V", lang.L("Upload the screenshot on the clipboard, or the files whose paths are there")},
 		{"Ctrl+Shift+C", lang.L("Copy the selected upload's link in the default format")},
 		{"Ctrl+F", lang.L("Filter uploads")},
 		{"Delete", lang.L("Delete the selected upload (asks first)")},
@@ -510,7 +541,8 @@ func (u *UI) systemTray() {
 	}
 	show := fyne.NewMenuItem(lang.L("Show thumbdrop"), func() { u.w.Show(); u.w.RequestFocus() })
 	add := fyne.NewMenuItem(lang.L("Add images…"), func() { u.w.Show(); u.showOpen() })
-	desk.SetSystemTrayMenu(fyne.NewMenu("thumbdrop", show, add))
+	paste := fyne.NewMenuItem(lang.L("Upload the screenshot on the clipboard"), u.Paste)
+	desk.SetSystemTrayMenu(fyne.NewMenu("thumbdrop", show, add, paste))
 	desk.SetSystemTrayIcon(assets.Icon)
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -501,5 +502,27 @@ func TestGallerySeesOtherProcesses(t *testing.T) {
 	}
 	if h.u.dropZone.Visible() {
 		t.Error("the drop zone still covers a gallery with an upload")
+	}
+}
+
+// TestPasteScreenshot: Ctrl+V with an image on the clipboard uploads it as
+// clipboard-YYYYMMDD-HHMMSS.png; with none, the text's file paths.
+func TestPasteScreenshot(t *testing.T) {
+	h := newHarness(t, nil)
+	png, _ := os.ReadFile(corpus("video-001.png"))
+	h.u.clipImage = func(context.Context) ([]byte, error) { return png, nil }
+	h.u.Paste()
+	h.pump("screenshot upload", func() bool { return h.allDone() })
+	j := h.u.queue.jobs[0]
+	if j.State != app.Done || !strings.HasPrefix(j.Name, "clipboard-") || !strings.HasSuffix(j.Name, ".png") || len(j.Name) != len("clipboard-20261126-184839.png") {
+		t.Fatalf("pasted %q: %v %v", j.Name, j.State, j.Err)
+	}
+	h.u.clipImage = func(context.Context) ([]byte, error) { return nil, errors.New("the clipboard holds no image") }
+	p := copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "path.jpg"))
+	h.a.Clipboard().SetContent(p)
+	h.u.Paste()
+	h.pump("path upload", func() bool { return len(h.u.queue.jobs) == 2 && h.allDone() })
+	if h.u.queue.jobs[1].Name != "path.jpg" {
+		t.Errorf("second paste: %q", h.u.queue.jobs[1].Name)
 	}
 }
