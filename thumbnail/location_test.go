@@ -22,9 +22,9 @@ func TestLocationStripped(t *testing.T) {
 	dir := t.TempDir()
 	pngPath, jpgPath := marked(t, dir)
 	files := map[string]func(string){
-		"photo.jpg": func(p string) { run(t, "cp", jpgPath, p) },
-		"shot.png":  func(p string) { run(t, "cp", pngPath, p) },
-		"pic.webp":  func(p string) { run(t, "convert", pngPath, "-quality", "90", p) },
+		"photo.jpg":  func(p string) { run(t, "cp", jpgPath, p) },
+		"shot.png":   func(p string) { run(t, "cp", pngPath, p) },
+		"pic.webp":   func(p string) { run(t, "convert", pngPath, "-quality", "90", p) },
 		"phone.heic": func(p string) { run(t, "heif-enc", "-q", "90", pngPath, "-o", p) },
 		"phone.avif": func(p string) { run(t, "avifenc", pngPath, p) },
 	}
