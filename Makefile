@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-gui bench-upload bench-local bench-history package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-gui bench-upload bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -73,6 +73,11 @@ bench-upload: test-deps
 # Local mode now vs the earlier gofakes3 server (built from git history).
 bench-local: test-deps
 	bench/local.sh 7
+
+# HEIC and AVIF: cold and warm beside heif-convert; the Lambda's size and
+# cold start before and after.
+bench-heif: test-deps
+	bench/heif.sh 7
 
 # The history database vs the JSON-lines file it replaced.
 bench-history:

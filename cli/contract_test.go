@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func corpusFile(name string) string {
@@ -177,5 +179,44 @@ func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "scan.TIFF")); len(b) == 0 {
 		t.Error("the TIFF input was touched")
+	}
+}
+
+// A FIFO given as a file is refused at once (opening it would wait for a
+// writer forever), by upload and by thumbnail; a folder's symlinks to
+// images are followed, a symlink loop is not.
+func TestFIFOAndSymlinks(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.jpg")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if code, _, stderr := c.run("", "upload", fifo); code != 1 || !strings.Contains(stderr, "pipe.jpg is not a regular file") {
+			t.Errorf("upload a FIFO: %d %q", code, stderr)
+		}
+		if code, _, stderr := c.run("", "thumbnail", "-o", t.TempDir(), fifo); code != 1 || !strings.Contains(stderr, "not a regular file") {
+			t.Errorf("thumbnail a FIFO: %d %q", code, stderr)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a FIFO hangs the command")
+	}
+
+	album := filepath.Join(dir, "album")
+	os.MkdirAll(album, 0o755)
+	real := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(dir, "elsewhere", "real.jpg"))
+	os.Symlink(real, filepath.Join(album, "linked.jpg"))
+	os.Symlink(album, filepath.Join(album, "loop")) // a loop
+	os.Symlink(filepath.Join(dir, "missing.jpg"), filepath.Join(album, "dangling.jpg"))
+	os.Symlink(fifo, filepath.Join(album, "pipe.jpg")) // a FIFO through a link
+	code, stdout, stderr := c.run("", "upload", "--json", "--no-wait", album)
+	if code != 0 || strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, `linked.jpg"`) {
+		t.Fatalf("folder with links: %d %q %q", code, stdout, stderr)
 	}
 }

@@ -318,3 +318,24 @@ func TestHEICIrot(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFile thumbnails the file named by THUMBDROP_BENCH_FILE (for
+// bench/heif.sh: warm, the decoder compiled before the timer starts).
+func BenchmarkFile(b *testing.B) {
+	p := os.Getenv("THUMBDROP_BENCH_FILE")
+	if p == "" {
+		b.Skip("THUMBDROP_BENCH_FILE not set")
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := Make(data, Options{}); err != nil { // compiles the decoder
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Make(data, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
