@@ -60,31 +60,65 @@ func runGUI(files []string) int {
 	a := fyneapp.NewWithID("io.github.thumbdrop.thumbdrop")
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	exe, _ := os.Executable()
-	core, err := app.Open(context.Background(), app.Options{
-		Dirs:    dirs,
-		Keyring: storage.Keyring{Service: os.Getenv("THUMBDROP_KEYRING_SERVICE")},
-		Log:     log,
-		StartAgent: func(ctx context.Context, c app.Config) error {
-			if os.Getenv("THUMBDROP_NO_AGENT") == "1" {
+	var core *app.Core
+	defer func() {
+		if core != nil {
+			core.Close()
+		}
+	}()
+	var u *ui.UI
+	// open opens the core and the main window.
+	open := func() error {
+		c, err := app.Open(context.Background(), app.Options{
+			Dirs:    dirs,
+			Keyring: storage.Keyring{Service: os.Getenv("THUMBDROP_KEYRING_SERVICE")},
+			Log:     log,
+			// The agent starts beside the window, not before it: the
+			// status line says so once it answers.
+			StartAgent: func(ctx context.Context, c app.Config) error {
+				go func() {
+					if _, err := agent.Ensure(context.Background(), dirs, exe, c.LocalAddr); err != nil {
+						log.Warn("the agent did not start", "err", err.Error())
+					}
+					fyne.Do(func() {
+						if u != nil {
+							u.AgentChanged()
+						}
+					})
+				}()
 				return nil
-			}
-			_, err := agent.Ensure(ctx, dirs, exe, c.LocalAddr)
+			},
+		})
+		if err != nil {
 			return err
-		},
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "thumbdrop:", err)
-		return 1
+		}
+		core = c
+		openErr := core.Connect(context.Background())
+		u = ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs},
+			ClipboardImage: func(ctx context.Context) ([]byte, error) { return clipimage.Read(ctx, os.Getenv) }})
+		inst.Serve(func(m single.Message) {
+			fyne.Do(func() { u.Raise(m.Files) })
+		})
+		if len(files) > 0 {
+			u.AddPaths(files)
+		}
+		watchDragOver(u.Window(), u.SetDragOver)
+		u.Window().Show()
+		return nil
 	}
-	defer core.Close()
-	openErr := core.Connect(context.Background())
-	u := ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs},
-		ClipboardImage: func(ctx context.Context) ([]byte, error) { return clipimage.Read(ctx, os.Getenv) }})
-	inst.Serve(func(m single.Message) {
-		fyne.Do(func() { u.Raise(m.Files) })
-	})
-	if len(files) > 0 {
-		u.AddPaths(files)
+	if err := open(); err != nil {
+		var ce *app.ConfigError
+		if !errors.As(err, &ce) {
+			fmt.Fprintln(os.Stderr, "thumbdrop:", err)
+			return 1
+		}
+		// A damaged config.json: say so in a window, and offer a reset.
+		ui.ConfigRecovery(a, ce.Path, ce.Err, func() error {
+			if _, err := app.ResetConfig(dirs); err != nil {
+				return err
+			}
+			return open()
+		}).Show()
 	}
 	if os.Getenv("THUMBDROP_TRACE_STARTUP") != "" {
 		// For the startup benchmark: the moment the first frame is shown.
@@ -92,6 +126,6 @@ func runGUI(files []string) int {
 			fmt.Fprintf(os.Stderr, "first-frame-ms %d\n", time.Since(start).Milliseconds())
 		})
 	}
-	u.Window().ShowAndRun()
+	a.Run()
 	return 0
 }

@@ -63,7 +63,34 @@ type Config struct {
 // Duration is a time.Duration written as "60s" in JSON.
 type Duration time.Duration
 
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// String writes the duration as people do and time.ParseDuration reads
+// it: 60s, 10m, 168h, 1h30m (not Go's 1m0s or 168h0m0s).
+func (d Duration) String() string {
+	t := time.Duration(d)
+	if t <= 0 || t%time.Second != 0 {
+		return t.String()
+	}
+	h, m, s := t/time.Hour, t%time.Hour/time.Minute, t%time.Minute/time.Second
+	var out string
+	if h > 0 {
+		out += fmt.Sprintf("%dh", h)
+	}
+	if m > 0 {
+		out += fmt.Sprintf("%dm", m)
+	}
+	if s > 0 || out == "" {
+		if h == 0 && m > 0 && m < 2 { // 90s reads better than 1m30s
+			return fmt.Sprintf("%ds", t/time.Second)
+		}
+		out += fmt.Sprintf("%ds", s)
+	}
+	if h == 0 && m == 1 && s == 0 {
+		return "60s"
+	}
+	return out
+}
 
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
@@ -130,13 +157,13 @@ func str(p func(*Config) *string, check func(string) error) (func(*Config) strin
 }
 
 func dur(p func(*Config) *Duration, lo, hi time.Duration) (func(*Config) string, func(*Config, string) error) {
-	return func(c *Config) string { return p(c).D().String() }, func(c *Config, v string) error {
+	return func(c *Config) string { return p(c).String() }, func(c *Config, v string) error {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil {
 			return fmt.Errorf("%q is not a duration like 90s, 10m or 168h", v)
 		}
 		if d < lo || d > hi {
-			return fmt.Errorf("must be between %s and %s", lo, hi)
+			return fmt.Errorf("must be between %s and %s", Duration(lo), Duration(hi))
 		}
 		*p(c) = Duration(d)
 		return nil
@@ -408,9 +435,33 @@ func LoadConfig(d Dirs) (Config, error) {
 		return c, fmt.Errorf("read config %s: %w", d.ConfigFile(), err)
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
-		return DefaultConfig(), fmt.Errorf("config %s is damaged (%v); fix or delete it", d.ConfigFile(), err)
+		return DefaultConfig(), &ConfigError{Path: d.ConfigFile(), Err: err}
 	}
 	return c, nil
+}
+
+// ConfigError: config.json cannot be read as a configuration (edited by
+// hand, cut short). The app offers to reset it; the CLI says where it is.
+type ConfigError struct {
+	Path string
+	Err  error
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config %s is damaged (%v); fix it, or reset it with 'thumbdrop config reset'", e.Path, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ResetConfig sets a damaged config aside (config.json.damaged-<time>,
+// kept for the user to look at) and writes the defaults in its place. It
+// returns where the old file went.
+func ResetConfig(d Dirs) (string, error) {
+	aside := d.ConfigFile() + ".damaged-" + time.Now().Format("20060102-150405")
+	if err := os.Rename(d.ConfigFile(), aside); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("set the damaged config aside: %w", err)
+	}
+	return aside, SaveConfig(d, DefaultConfig())
 }
 
 // SaveConfig writes the config atomically.

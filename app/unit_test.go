@@ -159,7 +159,7 @@ func TestConfigRoundTripAndDirs(t *testing.T) {
 		t.Fatalf("round trip: %+v %v", c2, err)
 	}
 	b, _ := os.ReadFile(d.ConfigFile())
-	if !strings.Contains(string(b), `"thumb_timeout": "2m0s"`) {
+	if !strings.Contains(string(b), `"thumb_timeout": "2m"`) {
 		t.Errorf("config file: %s", b)
 	}
 	if st, _ := os.Stat(d.ConfigFile()); st.Mode().Perm() != 0o600 {

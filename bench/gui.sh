@@ -10,7 +10,11 @@ set -euo pipefail
 runs=${1:-7}
 work=$(mktemp -d)
 disp=:$((70 + RANDOM % 20))
-cleanup() { kill $xpid ${apid:-} ${spid:-} 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  kill $xpid ${apid:-} 2>/dev/null || true
+  [ -n "${THUMBDROP_DATA_DIR:-}" ] && "$work/thumbdrop" serve --stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 go build -tags migrated_fynedo,nodynamic -o "$work/thumbdrop" .
 Xvfb $disp -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
@@ -33,6 +37,7 @@ for i in $(seq "$runs"); do
   for _ in $(seq 50); do grep -q first-frame-ms "$work/log$i" && break; sleep 0.1; done
   frames+=($(awk '/first-frame-ms/{print $2}' "$work/log$i"))
   kill $apid; wait $apid 2>/dev/null || true; apid=
+  "$work/thumbdrop" serve --stop >/dev/null
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 echo "  window mapped: median $(med "${maps[@]}") ms (all: ${maps[*]})"
@@ -42,24 +47,21 @@ echo "memory with 10,000 history entries:"
 export THUMBDROP_CONFIG_DIR=$work/cg THUMBDROP_DATA_DIR=$work/dg
 "$work/thumbdrop" config set local_addr 127.0.0.1:$port
 go run ./bench/photoset -src "${THUMBDROP_PHOTOS:-$HOME/.cache/thumbdrop/photos}/Elephants_3840x2160.jpg" -n 100 -o "$work/set" >/dev/null
-"$work/thumbdrop" serve >/dev/null 2>&1 &
-spid=$!
-sleep 1
 "$work/thumbdrop" upload --json "$work/set/"*.jpg | grep -c '"status":"ready"' | sed 's/^/  uploaded with thumbnails: /'
-kill $spid; wait $spid 2>/dev/null || true; spid=
-python3 - "$THUMBDROP_DATA_DIR/history.jsonl" <<'PY'
-import json, sys
-p = sys.argv[1]
-recs = [json.loads(l) for l in open(p)]
-out = []
+# The 100 records, repeated under 10,000 keys in the history database (each
+# a distinct record and preview cache entry; the objects are the 100's).
+python3 - "$THUMBDROP_DATA_DIR/history.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(uploads)") if r[1] != "id"]
+rows = [dict(zip(cols, r)) for r in db.execute("SELECT " + ",".join(cols) + " FROM uploads")]
+db.execute("DELETE FROM uploads")
 for i in range(10000):
-    r = dict(recs[i % len(recs)])
-    stamp = 1700000000000 + i
-    name = r["key"].split("_", 1)[1]
-    r["key"] = f"original/{stamp}_{i:05d} {name}"   # a distinct record (and preview cache entry)
-    r["time"] = f"2026-01-01T00:00:{i % 60:02d}Z"
-    out.append(json.dumps(r, ensure_ascii=False))
-open(p, "w").write("\n".join(out) + "\n")
+    r = dict(rows[i % len(rows)])
+    r["key"] = r["key"].replace("original/", "original/%05d-" % i, 1)
+    r["time_ms"] = 1700000000000 + i
+    db.execute("INSERT INTO uploads (" + ",".join(cols) + ") VALUES (" + ",".join("?" * len(cols)) + ")", [r[c] for c in cols])
+db.commit()
 PY
 "$work/thumbdrop" &
 apid=$!

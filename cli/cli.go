@@ -62,7 +62,7 @@ func commands() []command {
 		{"thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...", "make thumbnails locally with the resize code", runThumbnail},
 		{"login", "", "store an access key id and secret in the OS keyring (prompt, or two lines on stdin)", runLogin},
 		{"logout", "", "remove them from the keyring", runLogout},
-		{"config", "show [--json] | set KEY VALUE", "show or change settings", runConfig},
+		{"config", "show [--json] | set KEY VALUE | reset", "show, change or reset settings", runConfig},
 		{"history", "[--json] [--format F] [FILTER]", "past uploads, newest first", runHistory},
 		{"delete", "KEY|URL...", "delete an upload and every copy made from it", runDelete},
 	}

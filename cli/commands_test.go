@@ -205,7 +205,7 @@ func TestConfigCommands(t *testing.T) {
 	}
 	code, stdout, _ := c.run("", "config", "show", "--json")
 	var cfg map[string]any
-	if code != 0 || json.Unmarshal([]byte(stdout), &cfg) != nil || cfg["bucket"] != "my-photos" || cfg["presign_ttl"] != "1h0m0s" {
+	if code != 0 || json.Unmarshal([]byte(stdout), &cfg) != nil || cfg["bucket"] != "my-photos" || cfg["presign_ttl"] != "1h" {
 		t.Fatalf("show: %s", stdout)
 	}
 	if code, stdout, _ := c.run("", "config", "show"); code != 0 || !strings.Contains(stdout, "region           ap-northeast-2") {

@@ -11,7 +11,7 @@ import (
 
 // runConfig: config show [--json] | config set KEY VALUE
 func runConfig(ctx context.Context, e Env, args []string) error {
-	const usage = "usage: thumbdrop config show [--json] | config set KEY VALUE"
+	const usage = "usage: thumbdrop config show [--json] | config set KEY VALUE | config reset"
 	if len(args) == 0 {
 		return usagef(usage)
 	}
@@ -23,6 +23,17 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 		return nil
 	}
 	switch args[0] {
+	case "reset":
+		d, err := app.ResolveDirs(e.Getenv)
+		if err != nil {
+			return err
+		}
+		aside, err := app.ResetConfig(d)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "settings reset to the defaults; the old file is %s\n", aside)
+		return nil
 	case "show":
 		fs := newFlagSet("config show", "[--json]")
 		asJSON := fs.Bool("json", false, "print JSON")
@@ -63,5 +74,5 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 		}
 		return nil
 	}
-	return usagef("unknown config action %q: use show or set", args[0])
+	return usagef("unknown config action %q: use show, set or reset", args[0])
 }

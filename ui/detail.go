@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,14 +18,17 @@ import (
 	"github.com/thumbdrop/thumbdrop/app"
 )
 
-// detailView is the selected upload: previews, facts and the buttons that
-// copy its links.
+// detailView is the selected upload: a large preview of the original, its
+// actions right under it (so they show without scrolling at the default
+// size), the links to copy, then the facts.
 type detailView struct {
 	u        *UI
 	rec      app.Record
 	has      bool
-	thumb    *canvas.Image
-	original *canvas.Image
+	preview  *canvas.Image // the original, rendered at 400 px
+	noPrev   *widget.Label // why there is no preview, in its place
+	thumb    *canvas.Image // the thumbnail, at its own size
+	thumbLbl *widget.Label
 	facts    *widget.Form
 	name     *widget.Label
 	copied   *widget.Label
@@ -34,6 +38,7 @@ type detailView struct {
 	presign  *widget.Button
 	ttl      *widget.Select
 	box      *fyne.Container
+	scroll   *container.Scroll
 	body     *fyne.Container
 	empty    *widget.Label
 	values   map[string]*widget.Label
@@ -41,12 +46,18 @@ type detailView struct {
 
 func newDetailView(u *UI) *detailView {
 	d := &detailView{u: u, copyBtns: map[string]*widget.Button{}, values: map[string]*widget.Label{}}
+	d.preview = canvas.NewImageFromResource(theme.FileImageIcon())
+	d.preview.FillMode = canvas.ImageFillContain
+	d.preview.SetMinSize(fyne.NewSize(240, 220))
+	d.noPrev = widget.NewLabel("")
+	d.noPrev.Wrapping = fyne.TextWrapWord
+	d.noPrev.Importance = widget.WarningImportance
+	d.noPrev.Hide()
 	d.thumb = canvas.NewImageFromResource(theme.FileImageIcon())
 	d.thumb.FillMode = canvas.ImageFillContain
-	d.thumb.SetMinSize(fyne.NewSize(200, 160))
-	d.original = canvas.NewImageFromResource(theme.FileImageIcon())
-	d.original.FillMode = canvas.ImageFillContain
-	d.original.SetMinSize(fyne.NewSize(200, 160))
+	d.thumb.SetMinSize(fyne.NewSize(64, 48))
+	d.thumbLbl = widget.NewLabel("")
+	d.thumbLbl.Wrapping = fyne.TextWrapWord
 	d.name = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.name.Wrapping = fyne.TextWrapBreak
 	d.copied = widget.NewLabel("")
@@ -65,33 +76,33 @@ func newDetailView(u *UI) *detailView {
 		d.copyBtns[f] = b
 		grid.Add(b)
 	}
-	d.open = widget.NewButtonWithIcon(lang.L("Open in browser"), theme.ComputerIcon(), func() {
-		go func() {
-			links, err := u.core.Links(context.Background(), d.rec)
-			d.u.do(func() {
-				if err != nil {
-					u.showError(err)
-					return
-				}
-				u.openURL(links.URL)
-			})
-		}()
-	})
+	d.open = widget.NewButtonWithIcon(lang.L("Open in browser"), theme.ComputerIcon(), d.openInBrowser)
 	d.del = widget.NewButtonWithIcon(lang.L("Delete…"), theme.DeleteIcon(), func() { d.confirmDelete(d.rec) })
 	d.del.Importance = widget.DangerImportance
 	d.ttl = widget.NewSelect([]string{"1h", "24h", "168h"}, nil)
 	d.ttl.SetSelected("24h")
 	d.presign = widget.NewButtonWithIcon(lang.L("Copy private link"), theme.ContentCopyIcon(), d.copyPresigned)
-	previews := container.NewGridWithColumns(2,
-		container.NewBorder(nil, widget.NewLabelWithStyle(lang.L("Thumbnail"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}), nil, nil, d.thumb),
-		container.NewBorder(nil, widget.NewLabelWithStyle(lang.L("Original"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}), nil, nil, d.original))
-	d.body = container.NewVBox(previews, d.name, d.facts, widget.NewSeparator(),
-		widget.NewLabelWithStyle(lang.L("Copy link"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), grid, d.copied,
+	thumbRow := container.NewBorder(nil, nil, container.NewCenter(d.thumb), nil, d.thumbLbl)
+	d.body = container.NewVBox(
+		d.preview,
+		d.noPrev,
+		d.name,
+		container.NewHBox(d.open, layout.NewSpacer(), d.del),
+		widget.NewLabelWithStyle(lang.L("Copy link"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		grid,
 		container.NewBorder(nil, nil, nil, d.ttl, d.presign),
-		container.NewHBox(d.open, layout.NewSpacer(), d.del))
+		d.copied,
+		widget.NewSeparator(),
+		thumbRow,
+		d.facts,
+	)
 	d.empty = widget.NewLabelWithStyle(lang.L("Select an upload to see its links"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
 	d.body.Hide()
-	d.box = container.NewStack(container.NewCenter(d.empty), container.NewVScroll(d.body))
+	// The scroll bar overlays the content's right edge: keep a gutter.
+	gutter := canvas.NewRectangle(nil)
+	gutter.SetMinSize(fyne.NewSize(theme.ScrollBarSize()+theme.Padding(), 1))
+	d.scroll = container.NewVScroll(container.NewBorder(nil, nil, nil, gutter, d.body))
+	d.box = container.NewStack(container.NewCenter(d.empty), d.scroll)
 	return d
 }
 
@@ -104,7 +115,7 @@ func (d *detailView) showIfNone(r app.Record) {
 	}
 }
 
-// show displays r (UI thread).
+// show displays r (UI thread), scrolled to its top.
 func (d *detailView) show(r app.Record) {
 	d.rec, d.has = r, true
 	d.empty.Hide()
@@ -121,17 +132,26 @@ func (d *detailView) show(r app.Record) {
 	d.values["Uploaded"].SetText(r.Time.Local().Format("2006-01-02 15:04"))
 	status := statusText(r.Status)
 	if r.Error != "" && r.Status != app.StatusReady {
-		status += "\n" + r.Error
+		status += "\n" + localizeError(r.Error)
 	}
 	if r.LocationRemoved {
 		status += "\n" + lang.L("Location removed before upload")
 	}
 	d.values["Status"].SetText(status)
-	d.presign.Hidden = false
+	d.thumbLbl.SetText(lang.L("Thumbnail"))
+	d.noPrev.Hide()
+	d.preview.Show()
+	d.preview.SetMinSize(fyne.NewSize(240, 220))
+	setPlaceholder(d.preview)
 	setPlaceholder(d.thumb)
-	setPlaceholder(d.original)
-	d.loadPreview(r, false, d.thumb)
-	d.loadPreview(r, true, d.original)
+	d.loadPreview(r, true, d.preview)
+	if r.Status == app.StatusReady || r.Status == app.StatusDuplicate {
+		d.loadPreview(r, false, d.thumb)
+	} else {
+		d.thumb.Hide()
+		d.thumbLbl.SetText(lang.L("No thumbnail"))
+	}
+	d.scroll.ScrollToTop()
 	d.box.Refresh()
 }
 
@@ -147,6 +167,8 @@ func statusText(s string) string {
 	return s
 }
 
+// loadPreview fetches a preview off the UI thread. The thumbnail is shown
+// at its own size (up to the box), the original as large as the pane.
 func (d *detailView) loadPreview(r app.Record, original bool, into *canvas.Image) {
 	go func() {
 		img, err := d.u.core.Preview(context.Background(), r, original)
@@ -155,11 +177,53 @@ func (d *detailView) loadPreview(r app.Record, original bool, into *canvas.Image
 				return
 			}
 			if err != nil {
+				if original { // say why, in the preview's place, not a huge broken icon
+					into.Hide()
+					d.noPrev.SetText(lang.L("No preview") + ": " + localizeError(err.Error()))
+					d.noPrev.Show()
+					return
+				}
 				into.Image, into.Resource = nil, theme.BrokenImageIcon()
 				into.Refresh()
+				d.thumbLbl.SetText(lang.L("No preview") + ": " + localizeError(err.Error()))
 				return
 			}
 			setImage(into, img)
+			if !original {
+				b := img.Bounds()
+				into.SetMinSize(fyne.NewSize(float32(min(b.Dx(), 200)), float32(min(b.Dy(), 200))))
+				into.Show()
+				d.thumbLbl.SetText(fmt.Sprintf("%s %d × %d", lang.L("Thumbnail"), b.Dx(), b.Dy()))
+			} else {
+				fitPreview(into, img)
+			}
+		})
+	}()
+}
+
+// fitPreview sizes the large preview to the image's shape, so a tall photo
+// is not squeezed into a short box and a wide one leaves no gap above.
+func fitPreview(ci *canvas.Image, img image.Image) {
+	b := img.Bounds()
+	if b.Dx() <= 0 {
+		return
+	}
+	w := float32(320)
+	h := min(w*float32(b.Dy())/float32(b.Dx()), 320)
+	ci.SetMinSize(fyne.NewSize(w, h))
+	ci.Refresh()
+}
+
+func (d *detailView) openInBrowser() {
+	r := d.rec
+	go func() {
+		links, err := d.u.core.Links(context.Background(), r)
+		d.u.do(func() {
+			if err != nil {
+				d.u.showError(err)
+				return
+			}
+			d.u.openURL(links.URL)
 		})
 	}()
 }
@@ -168,11 +232,11 @@ func (d *detailView) copy(f string) {
 	if !d.has {
 		return
 	}
-	d.u.copyLink(d.rec, f)
-	d.flash(fmt.Sprintf(lang.L("Copied %s"), lang.L(app.FormatLabel(f))))
+	d.u.copyLinkThen(d.rec, f, func() { d.flash(fmt.Sprintf(lang.L("Copied %s"), lang.L(app.FormatLabel(f)))) })
 }
 
-// flash shows a short confirmation that fades after two seconds.
+// flash shows a short confirmation that fades after two seconds: the one
+// place copying from this pane says so.
 func (d *detailView) flash(s string) {
 	d.copied.SetText(s)
 	key := d.rec.Key
@@ -201,7 +265,7 @@ func (d *detailView) copyPresigned() {
 				d.u.showError(err)
 				return
 			}
-			d.u.copyText(lang.L("private link"), links.URL)
+			d.u.a.Clipboard().SetContent(links.URL)
 			d.flash(fmt.Sprintf(lang.L("Copied a link valid for %s"), d.ttl.Selected))
 		})
 	}()
@@ -209,7 +273,7 @@ func (d *detailView) copyPresigned() {
 
 func (d *detailView) confirmDelete(r app.Record) {
 	msg := fmt.Sprintf(lang.L("Delete %s and its thumbnail from the bucket? Links to it in your posts will stop working."), r.Name())
-	dialog.ShowConfirm(lang.L("Delete upload"), msg, func(ok bool) {
+	c := dialog.NewConfirm(lang.L("Delete upload"), msg, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -229,4 +293,8 @@ func (d *detailView) confirmDelete(r app.Record) {
 			})
 		}()
 	}, d.u.w)
+	c.SetConfirmText(lang.L("Delete"))
+	c.SetDismissText(lang.L("Cancel"))
+	c.SetConfirmImportance(widget.DangerImportance)
+	d.u.showDialog(c, fyne.NewSize(460, 200))
 }

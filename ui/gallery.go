@@ -7,7 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,7 +27,9 @@ type galleryView struct {
 	pages   map[int][]app.Record
 	loading map[int]bool
 	grid    *widget.GridWrap
-	shows   map[*card]string // which record key each card shows now
+	shows   map[*card]string  // which record key each card shows now
+	reasons map[string]string // why a record has no preview
+	restore string            // the status line before a hover
 }
 
 // pageSize records are read at once; maxPages pages are kept.
@@ -35,17 +38,25 @@ const (
 	maxPages = 16
 )
 
+// card is one upload in the grid: its preview in a fixed box, aligned to
+// the box's top whatever its shape, and its name under it. Hovering shows
+// the whole name (and why there is no preview) in the status line.
 type card struct {
 	widget.BaseWidget
 	img   *canvas.Image
 	label *widget.Label
 	tap   func()
+	hover func(in bool)
 }
+
+// Card geometry: every cell the same size, so rows line up.
+const (
+	cardW, cardImgH = 150, 112
+)
 
 func newCard() *card {
 	c := &card{img: canvas.NewImageFromResource(theme.FileImageIcon()), label: widget.NewLabel("")}
 	c.img.FillMode = canvas.ImageFillContain
-	c.img.SetMinSize(fyne.NewSize(140, 110))
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.label.Alignment = fyne.TextAlignCenter
 	c.ExtendBaseWidget(c)
@@ -53,8 +64,42 @@ func newCard() *card {
 }
 
 func (c *card) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, c.label, nil, nil, c.img))
+	return &cardRenderer{c: c, objs: []fyne.CanvasObject{c.img, c.label}}
 }
+
+type cardRenderer struct {
+	c    *card
+	objs []fyne.CanvasObject
+}
+
+// Layout puts the image at the top of its box, as tall as its shape asks
+// (never taller than the box), the label right under the box.
+func (r *cardRenderer) Layout(size fyne.Size) {
+	w, h := size.Width, float32(cardImgH)
+	iw, ih := w, h
+	if m := r.c.img.Image; m != nil && m.Bounds().Dx() > 0 && m.Bounds().Dy() > 0 {
+		b := m.Bounds()
+		ih = min(h, w*float32(b.Dy())/float32(b.Dx()))
+		iw = min(w, ih*float32(b.Dx())/float32(b.Dy()))
+	}
+	r.c.img.Move(fyne.NewPos((w-iw)/2, 0))
+	r.c.img.Resize(fyne.NewSize(iw, ih))
+	lh := r.c.label.MinSize().Height
+	r.c.label.Move(fyne.NewPos(0, h))
+	r.c.label.Resize(fyne.NewSize(w, lh))
+}
+
+func (r *cardRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(cardW, cardImgH+r.c.label.MinSize().Height)
+}
+
+func (r *cardRenderer) Refresh() {
+	r.Layout(r.c.Size())
+	canvas.Refresh(r.c)
+}
+
+func (r *cardRenderer) Objects() []fyne.CanvasObject { return r.objs }
+func (r *cardRenderer) Destroy()                     {}
 
 func (c *card) Tapped(*fyne.PointEvent) {
 	if c.tap != nil {
@@ -62,8 +107,23 @@ func (c *card) Tapped(*fyne.PointEvent) {
 	}
 }
 
+// MouseIn, MouseMoved and MouseOut make a card desktop.Hoverable.
+func (c *card) MouseIn(*desktop.MouseEvent) {
+	if c.hover != nil {
+		c.hover(true)
+	}
+}
+
+func (c *card) MouseMoved(*desktop.MouseEvent) {}
+
+func (c *card) MouseOut() {
+	if c.hover != nil {
+		c.hover(false)
+	}
+}
+
 func newGalleryView(u *UI) *galleryView {
-	g := &galleryView{u: u, shows: map[*card]string{}, pages: map[int][]app.Record{}, loading: map[int]bool{}}
+	g := &galleryView{u: u, shows: map[*card]string{}, pages: map[int][]app.Record{}, loading: map[int]bool{}, reasons: map[string]string{}}
 	g.grid = widget.NewGridWrap(func() int { return g.count },
 		func() fyne.CanvasObject { return newCard() }, g.update)
 	return g
@@ -152,15 +212,18 @@ func (g *galleryView) update(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	}
 	c.label.SetText(r.Name())
 	c.tap = func() { g.u.detail.show(r) }
+	c.hover = func(in bool) { g.hover(r, in) }
 	if g.shows[c] == r.Key {
 		return // already shows it (a page refresh)
 	}
 	g.shows[c] = r.Key
 	if img, ok := g.u.core.CachedPreview(r, false); ok {
 		setImage(c.img, img)
+		c.Refresh()
 		return
 	}
 	setPlaceholder(c.img)
+	c.Refresh()
 	go func() {
 		img, err := g.u.core.Preview(context.Background(), r, false)
 		g.u.do(func() {
@@ -170,11 +233,37 @@ func (g *galleryView) update(id widget.GridWrapItemID, o fyne.CanvasObject) {
 			if err != nil {
 				c.img.Resource, c.img.Image = theme.BrokenImageIcon(), nil
 				c.img.Refresh()
+				g.reasons[r.Key] = localizeError(err.Error())
+				c.label.SetText("⚠ " + r.Name())
+				c.Refresh()
 				return
 			}
 			setImage(c.img, img)
+			c.Refresh()
 		})
 	}()
+}
+
+// hover says, in the status line, the whole name of the upload under the
+// pointer, its status, and why it has no preview if it has none.
+func (g *galleryView) hover(r app.Record, in bool) {
+	if !in {
+		if g.restore != "" {
+			g.u.status.SetText(g.restore)
+			g.restore = ""
+		}
+		return
+	}
+	if g.restore == "" {
+		g.restore = g.u.status.Text
+	}
+	line := r.Name() + " · " + statusText(r.Status)
+	if why := g.reasons[r.Key]; why != "" {
+		line += " · " + lang.L("No preview") + ": " + why
+	} else if r.Error != "" && r.Status != app.StatusReady {
+		line += " · " + localizeError(r.Error)
+	}
+	g.u.status.SetText(line)
 }
 
 func setImage(ci *canvas.Image, img image.Image) {

@@ -6,15 +6,22 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thumbdrop/thumbdrop/app"
 )
 
-// queueView is this session's uploads: a row per file with its progress,
-// state and Cancel / Retry / Copy.
+// queueRows is how many rows the queue pane shows whole before it
+// scrolls.
+const queueRows = 3
+
+// queueView is this session's uploads: a row per file with its name and
+// size, its state or progress, and its actions in one column on the right
+// (Cancel, Retry, Why, Copy).
 type queueView struct {
 	u     *UI
 	jobs  []app.Job
@@ -22,43 +29,90 @@ type queueView struct {
 	list  *widget.List
 	box   *fyne.Container
 	title *widget.Label
-	split *container.Split
+	clear *widget.Button
+	rowH  float32
 }
 
 type queueRow struct {
 	name, size, state *widget.Label
-	bar               *widget.ProgressBar
+	bar               *meter
 	cancel, retry     *widget.Button
-	copy              *widget.Button
+	why, copy         *widget.Button
 }
 
 func newQueueView(u *UI) *queueView {
 	q := &queueView{u: u, index: map[int]int{}}
 	q.title = widget.NewLabelWithStyle(lang.L("Uploads"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	q.clear = widget.NewButtonWithIcon(lang.L("Clear finished"), theme.ContentClearIcon(), q.clearFinished)
+	q.clear.Importance = widget.LowImportance
 	q.list = widget.NewList(func() int { return len(q.jobs) }, q.create, q.update)
-	q.box = container.NewBorder(q.title, nil, nil, nil, q.list)
+	q.rowH = q.create().MinSize().Height + theme.Padding()
+	header := container.NewBorder(nil, nil, nil, q.clear, q.title)
+	q.box = container.NewBorder(header, nil, nil, nil, container.New(&rowsLayout{q: q}, q.list))
 	return q
 }
 
+// rowsLayout gives the list room for whole rows: up to queueRows, never a
+// row cut in half.
+type rowsLayout struct{ q *queueView }
+
+func (l *rowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (l *rowsLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	n := min(max(len(l.q.jobs), 1), queueRows)
+	return fyne.NewSize(200, float32(n)*l.q.rowH)
+}
+
 func (q *queueView) create() fyne.CanvasObject {
+	icon := func(res fyne.Resource) *widget.Button {
+		b := widget.NewButtonWithIcon("", res, nil)
+		b.Importance = widget.LowImportance
+		return b
+	}
 	r := &queueRow{
 		name:   widget.NewLabel(""),
 		size:   widget.NewLabel(""),
 		state:  widget.NewLabel(""),
-		bar:    widget.NewProgressBar(),
-		cancel: widget.NewButtonWithIcon("", theme.CancelIcon(), nil),
+		bar:    newMeter(),
+		cancel: icon(theme.CancelIcon()),
 		retry:  widget.NewButtonWithIcon(lang.L("Retry"), theme.ViewRefreshIcon(), nil),
-		copy:   widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil),
+		why:    icon(theme.InfoIcon()),
+		copy:   icon(theme.ContentCopyIcon()),
 	}
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.state.Truncation = fyne.TextTruncateEllipsis
-	r.state.Importance = widget.LowImportance
-	buttons := container.NewHBox(r.cancel, r.retry, r.copy)
+	r.size.Importance = widget.LowImportance
+	// One column of actions, right-aligned, of a fixed width: rows line up
+	// whatever their state.
+	actions := container.NewHBox(layout.NewSpacer(), r.retry, r.why, r.cancel, r.copy)
 	top := container.NewBorder(nil, nil, nil, r.size, r.name)
 	mid := container.NewStack(r.bar, r.state)
-	o := container.NewBorder(nil, nil, nil, buttons, container.NewVBox(top, mid))
+	o := container.NewBorder(nil, nil, nil, container.New(&fixedWidth{w: 190}, actions), container.NewVBox(top, mid))
 	o.Objects = append(o.Objects, &rowRef{r: r})
 	return o
+}
+
+// fixedWidth lays out its one object at a fixed minimum width.
+type fixedWidth struct{ w float32 }
+
+func (f *fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (f *fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(f.w, h)
 }
 
 // rowRef rides along in the row container to find the row's widgets.
@@ -84,12 +138,12 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 	r := rowOf(o)
 	r.name.SetText(j.Name)
 	r.size.SetText(app.HumanSize(j.Size))
+	for _, b := range []*widget.Button{r.cancel, r.retry, r.why, r.copy} {
+		b.Hide()
+	}
 	r.bar.Hide()
-	r.cancel.Hide()
-	r.retry.Hide()
-	r.copy.Hide()
 	r.state.Show()
-	r.state.Importance = widget.LowImportance
+	r.state.Importance = widget.MediumImportance
 	switch j.State {
 	case app.Queued:
 		r.state.SetText(lang.L("Queued"))
@@ -109,16 +163,18 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		switch j.Record.Status {
 		case app.StatusDuplicate:
 			r.state.SetText(lang.L("Already uploaded: its links are ready"))
+			r.state.Importance = widget.SuccessImportance
 		case app.StatusTimeout:
 			r.state.SetText(lang.L("Uploaded; no thumbnail came (is the resize function deployed?)"))
 			r.state.Importance = widget.WarningImportance
+			r.why.Show()
 		case app.StatusUploaded:
-			if j.Record.Error != "" { // refused by the resize function: why
-				r.state.SetText(lang.L("Uploaded") + "; " + j.Record.Error)
-				r.state.Importance = widget.WarningImportance
-				break
-			}
 			r.state.SetText(lang.L("Uploaded"))
+			if j.Record.Error != "" { // refused by the resize function: why
+				r.state.SetText(lang.L("Uploaded") + "; " + localizeError(j.Record.Error))
+				r.state.Importance = widget.WarningImportance
+				r.why.Show()
+			}
 		default:
 			r.state.SetText(lang.L("Done"))
 			r.state.Importance = widget.SuccessImportance
@@ -128,19 +184,38 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 		r.copy.Show()
 	case app.Failed:
-		r.state.SetText(j.Err.Error())
+		r.state.SetText(localizeError(j.Err.Error()))
 		r.state.Importance = widget.DangerImportance
 		r.retry.Show()
+		r.why.Show()
 	case app.Canceled:
 		r.state.SetText(lang.L("Canceled"))
 		r.retry.Show()
 	}
 	r.state.Refresh()
-	id2 := j.ID
+	id2, name := j.ID, j.Name
 	rec := j.Record
+	why := r.state.Text
+	if j.State == app.Failed && j.Err != nil {
+		why = localizeError(j.Err.Error())
+	} else if rec.Error != "" {
+		why = localizeError(rec.Error)
+	}
 	r.cancel.OnTapped = func() { q.u.core.Cancel(id2) }
 	r.retry.OnTapped = func() { q.u.core.Retry(id2) }
 	r.copy.OnTapped = func() { q.u.copyLink(rec, q.u.core.Config().CopyFormat) }
+	r.why.OnTapped = func() { q.u.showReason(name, why) }
+}
+
+// showReason shows a row's whole reason, which the row cuts short, with a
+// button to copy it.
+func (u *UI) showReason(name, reason string) {
+	text := widget.NewLabel(reason)
+	text.Wrapping = fyne.TextWrapWord
+	text.Selectable = true
+	copyBtn := widget.NewButtonWithIcon(lang.L("Copy"), theme.ContentCopyIcon(), func() { u.copyText(lang.L("the message"), reason) })
+	d := dialog.NewCustom(name, lang.L("Close"), container.NewBorder(nil, container.NewHBox(copyBtn), nil, nil, text), u.w)
+	u.showDialog(d, fyne.NewSize(520, 260))
 }
 
 // apply records a job's new state (UI thread).
@@ -155,20 +230,43 @@ func (q *queueView) apply(j app.Job) {
 	}
 }
 
+// clearFinished forgets the rows that are done, failed or canceled.
+func (q *queueView) clearFinished() {
+	q.u.core.ClearFinished()
+	keep := q.jobs[:0]
+	for _, j := range q.jobs {
+		if !j.State.Terminal() {
+			keep = append(keep, j)
+		}
+	}
+	q.jobs = keep
+	q.index = map[int]int{}
+	for i, j := range q.jobs {
+		q.index[j.ID] = i
+	}
+	q.refresh()
+	q.u.updateOverall()
+	q.u.updateDropZone()
+}
+
 func (q *queueView) refresh() {
 	q.title.SetText(fmt.Sprintf("%s (%d)", lang.L("Uploads"), len(q.jobs)))
 	// The queue pane appears with this session's first upload; until then
 	// the gallery has the whole column.
 	if len(q.jobs) == 0 {
 		q.box.Hide()
-	} else if !q.box.Visible() {
+	} else {
 		q.box.Show()
-		if q.split != nil {
-			q.split.Offset = 0.4
-		}
 	}
-	if q.split != nil {
-		q.split.Refresh()
+	finished := false
+	for _, j := range q.jobs {
+		finished = finished || j.State.Terminal()
+	}
+	if finished {
+		q.clear.Enable()
+	} else {
+		q.clear.Disable()
 	}
 	q.list.Refresh()
+	q.box.Refresh()
 }

@@ -88,6 +88,8 @@ func NewSettings(u *UI) *Settings {
 	}
 	s.checks["path_style"] = widget.NewCheck(lang.L("Path-style addressing (endpoint/bucket)"), nil)
 	s.checks["path_style"].SetChecked(c.PathStyle)
+	s.checks["strip_location"] = widget.NewCheck(lang.L("Remove the location (GPS) from photos before uploading"), nil)
+	s.checks["strip_location"].SetChecked(c.StripLocation)
 	s.selects["link_mode"] = widget.NewSelect([]string{app.LinkPublic, app.LinkPresigned}, nil)
 	s.selects["link_mode"].SetSelected(c.LinkMode)
 	s.selects["copy_format"] = widget.NewSelect(app.Formats(), nil)
@@ -112,6 +114,7 @@ func NewSettings(u *UI) *Settings {
 	s.errLbl = widget.NewLabel("")
 	s.errLbl.Importance = widget.DangerImportance
 	s.errLbl.Wrapping = fyne.TextWrapWord
+	s.errLbl.Hide() // shown with a message only: no blank line atop the form
 
 	switch {
 	case c.Target == app.TargetLocal:
@@ -158,7 +161,7 @@ func (s *Settings) StopAgent() {
 		err := s.u.agent.Stop()
 		s.u.do(func() {
 			if err != nil {
-				s.errLbl.SetText(err.Error())
+				s.setError(err.Error())
 			}
 			s.refreshAgent()
 			s.u.setStatus(s.u.targetLine())
@@ -218,6 +221,7 @@ func (s *Settings) showFields() {
 	add("Files at once", s.entries["concurrency"], "")
 	add("Copy format", s.selects["copy_format"], "")
 	add("Custom template", s.entries["custom_template"], "{url} {thumb_url} {name} {key} {width} {height}")
+	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
 	s.form.Refresh()
 }
 
@@ -266,6 +270,7 @@ func (s *Settings) Config() (app.Config, error) {
 	} else {
 		c.PathStyle = s.checks["path_style"].Checked
 	}
+	c.StripLocation = s.checks["strip_location"].Checked
 	set("link_mode", s.selects["link_mode"].Selected)
 	set("copy_format", s.selects["copy_format"].Selected)
 	set("credentials", s.selects["credentials"].Selected)
@@ -305,14 +310,14 @@ func (s *Settings) keys() (storage.Keys, bool, error) {
 func (s *Settings) Save(done func(error)) error {
 	c, err := s.Config()
 	if err != nil {
-		s.errLbl.SetText(err.Error())
+		s.setError(err.Error())
 		return err
 	}
 	k, store, err := s.takeKeys(c)
 	if err != nil {
 		return err
 	}
-	s.errLbl.SetText("")
+	s.setError("")
 	go func() {
 		var err error
 		if store {
@@ -327,7 +332,7 @@ func (s *Settings) Save(done func(error)) error {
 			}
 			if err != nil {
 				// Nothing changed: the settings in effect are the old ones.
-				s.errLbl.SetText(lang.L("Not saved") + ": " + err.Error())
+				s.setError(lang.L("Not saved") + ": " + err.Error())
 				s.u.setStatus(lang.L("Settings not saved") + ": " + err.Error())
 			} else {
 				s.u.reconnected(nil)
@@ -346,7 +351,7 @@ func (s *Settings) Save(done func(error)) error {
 func (s *Settings) takeKeys(c app.Config) (storage.Keys, bool, error) {
 	k, ok, err := s.keys()
 	if err != nil {
-		s.errLbl.SetText(err.Error())
+		s.setError(err.Error())
 		return k, false, err
 	}
 	if !ok || c.Target != app.TargetS3 || c.Credentials != app.CredsKeyring {
@@ -365,7 +370,7 @@ func (s *Settings) ForgetKeys() {
 		err := s.u.core.ForgetKeys()
 		s.u.do(func() {
 			if err != nil {
-				s.errLbl.SetText(err.Error())
+				s.setError(err.Error())
 				return
 			}
 			s.refreshKeyInfo()
@@ -380,14 +385,14 @@ func (s *Settings) ForgetKeys() {
 func (s *Settings) TestConnection() {
 	c, err := s.Config()
 	if err != nil {
-		s.errLbl.SetText(err.Error())
+		s.setError(err.Error())
 		return
 	}
 	k, store, err := s.takeKeys(c)
 	if err != nil {
 		return
 	}
-	s.errLbl.SetText("")
+	s.setError("")
 	s.report.SetText(lang.L("Testing…"))
 	s.test.Disable()
 	go func() {
@@ -405,7 +410,7 @@ func (s *Settings) TestConnection() {
 				s.refreshKeyInfo()
 			}
 			if err != nil {
-				s.errLbl.SetText(err.Error())
+				s.setError(err.Error())
 				s.report.SetText("")
 				return
 			}
@@ -431,8 +436,8 @@ func FormatReport(r app.CheckReport) string {
 // new settings are in effect; if they cannot be, the form stays as typed
 // and says why.
 func (u *UI) ShowSettings() {
-	if u.settingsOpen {
-		return
+	if _, ok := u.dialog.(*dialog.CustomDialog); ok && u.settingsOpen {
+		return // already open: Ctrl+, again does not stack a second one
 	}
 	s := NewSettings(u)
 	var d *dialog.CustomDialog
@@ -453,9 +458,24 @@ func (u *UI) ShowSettings() {
 	save.Importance = widget.HighImportance
 	d = dialog.NewCustomWithoutButtons(lang.L("Settings"), s.Content, u.w)
 	d.SetButtons([]fyne.CanvasObject{cancel, save})
-	d.SetOnClosed(func() { u.settingsOpen = false })
 	s.dlg = d
+	u.showDialog(d, fyne.NewSize(680, 620))
 	u.settingsOpen = true
-	d.Show()
-	d.Resize(fyne.NewSize(680, 620))
+	prev := u.dialog
+	d.SetOnClosed(func() {
+		u.settingsOpen = false
+		if u.dialog == prev {
+			u.dialog = nil
+		}
+	})
+}
+
+// setError shows msg at the top of the form ("" hides the line).
+func (s *Settings) setError(msg string) {
+	s.errLbl.SetText(msg)
+	if msg == "" {
+		s.errLbl.Hide()
+	} else {
+		s.errLbl.Show()
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/url"
 	"strings"
 	"time"
@@ -42,11 +43,20 @@ type UI struct {
 	gallery *galleryView
 	detail  *detailView
 
-	dropZone *fyne.Container
-	main     *fyne.Container
-	status   *widget.Label
-	overall  *widget.ProgressBar
-	filter   *widget.Entry
+	dropZone    *fyne.Container
+	dropOverlay *fyne.Container
+	main        *fyne.Container
+	status      *widget.Label
+	overall     *meter
+	overallText *widget.Label
+	overallBox  *fyne.Container
+	filter      *widget.Entry
+	// batch is the IDs of the jobs of the batch under way: the overall bar
+	// counts them only.
+	batch map[int]bool
+	// dialog is the dialog on screen (Help, Settings, a confirmation):
+	// Escape closes it, and opening another replaces it.
+	dialog dialog.Dialog
 
 	batchActive bool
 	tickStop    chan struct{}
@@ -95,6 +105,9 @@ func New(a fyne.App, core *app.Core, openErr error) *UI {
 // NewWithOptions is New with options.
 func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	assets.LoadTranslations()
+	if t, ok := koreanFonts(theme.DefaultTheme()); ok {
+		a.Settings().SetTheme(t)
+	}
 	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, agent: o.Agent, clipImage: o.ClipboardImage}
 	if u.do == nil {
 		u.do = fyne.Do
@@ -109,14 +122,25 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	u.detail = newDetailView(u)
 	u.status = widget.NewLabel("")
 	u.status.Truncation = fyne.TextTruncateEllipsis
-	u.overall = widget.NewProgressBar()
-	u.overall.Hide()
+	u.overall = newMeter()
+	u.overallText = widget.NewLabel("")
+	u.overallBox = container.NewBorder(nil, nil, nil, u.overallText, u.overall)
+	u.overallBox.Hide()
 	u.filter = widget.NewEntry()
 	u.filter.SetPlaceHolder(lang.L("Filter uploads…"))
 	u.filter.OnChanged = func(string) { u.gallery.reload() }
 
 	addBtn := widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)
 	addBtn.Importance = widget.HighImportance
+	pasteBtn := widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), u.Paste)
+	toolbar := container.NewHBox(addBtn, pasteBtn,
+		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
+		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp),
+		layout.NewSpacer())
+
+	// The empty screen: one big drop target (the toolbar's Add… is the
+	// only button). Once there are uploads, a one-line hint says the
+	// window still takes drops, and an overlay shows while a drag is over it.
 	big := canvas.NewImageFromResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
 	big.SetMinSize(fyne.NewSize(96, 96))
 	big.FillMode = canvas.ImageFillContain
@@ -127,20 +151,25 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	u.dropZone = container.NewPadded(container.NewStack(panel, container.NewCenter(container.NewVBox(
 		container.NewCenter(big),
 		widget.NewLabelWithStyle(lang.L("Drop images here"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle(lang.L("or paste file paths with Ctrl+V"), fyne.TextAlignCenter, fyne.TextStyle{Italic: true}),
-		container.NewCenter(widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)),
+		widget.NewLabelWithStyle(lang.L("or press Add… (Ctrl+O), or paste a screenshot with Ctrl+V"), fyne.TextAlignCenter, fyne.TextStyle{}),
 	))))
+	hint := widget.NewLabelWithStyle(lang.L("Drop photos anywhere in this window · Ctrl+V pastes a screenshot"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	hint.Importance = widget.LowImportance
+	hint.Truncation = fyne.TextTruncateEllipsis
+	overlayBg := canvas.NewRectangle(withAlpha(theme.Color(theme.ColorNamePrimary), 0x40))
+	overlayBg.StrokeColor = theme.Color(theme.ColorNamePrimary)
+	overlayBg.StrokeWidth = 3
+	overlayBg.CornerRadius = 16
+	u.dropOverlay = container.NewPadded(container.NewStack(overlayBg, container.NewCenter(
+		widget.NewLabelWithStyle(lang.L("Drop to upload"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}))))
+	u.dropOverlay.Hide()
 
-	toolbar := container.NewHBox(addBtn,
-		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
-		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp),
-		layout.NewSpacer())
-	left := container.NewBorder(container.NewBorder(nil, nil, nil, nil, u.filter), nil, nil, nil, u.gallery.grid)
-	split := container.NewHSplit(container.NewVSplit(u.queue.box, left), u.detail.box)
-	split.Offset = 0.62
-	u.queue.split = split.Leading.(*container.Split)
-	u.main = container.NewStack(split, u.dropZone)
-	bottom := container.NewBorder(nil, nil, nil, nil, container.NewVBox(u.overall, u.status))
+	galleryArea := container.NewBorder(container.NewVBox(u.filter, hint), nil, nil, nil, u.gallery.grid)
+	left := container.NewBorder(u.queue.box, nil, nil, nil, galleryArea)
+	split := container.NewHSplit(left, u.detail.box)
+	split.Offset = 0.6
+	u.main = container.NewStack(split, u.dropZone, u.dropOverlay)
+	bottom := container.NewVBox(u.overallBox, u.status)
 	u.w.SetContent(container.NewBorder(toolbar, bottom, nil, nil, u.main))
 
 	u.w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { u.HandleDrop(uris) })
@@ -174,6 +203,14 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 		u.setStatus(u.targetLine())
 	}
 	return u
+}
+
+// AgentChanged refreshes what the window says of the agent (it started,
+// or stopped).
+func (u *UI) AgentChanged() {
+	if u.openErr == nil && !u.batchActive {
+		u.setStatus(u.targetLine())
+	}
 }
 
 // saveSize remembers the window's size for the next start.
@@ -237,6 +274,25 @@ func (u *UI) updateDropZone() {
 	}
 }
 
+// SetDragOver shows or hides the "Drop to upload" overlay (main watches
+// the X11 drag-and-drop selection while the pointer is over the window:
+// Fyne has no drag-enter event).
+func (u *UI) SetDragOver(over bool) {
+	if over == u.dropOverlay.Visible() {
+		return
+	}
+	if over {
+		u.dropOverlay.Show()
+	} else {
+		u.dropOverlay.Hide()
+	}
+}
+
+func withAlpha(c color.Color, a uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), a}
+}
+
 // Raise brings the window to the front (a second launch asked for it) and
 // uploads the files it was handed.
 func (u *UI) Raise(files []string) {
@@ -281,7 +337,7 @@ func (u *UI) AddPaths(paths []string) {
 func (u *UI) reportRefused(refused []error) {
 	msgs := make([]string, len(refused))
 	for i, e := range refused {
-		msgs[i] = e.Error()
+		msgs[i] = localizeError(e.Error())
 	}
 	text := strings.Join(msgs, "\n")
 	if len(msgs) > 8 {
@@ -360,40 +416,18 @@ func (u *UI) showOpen() {
 // onJob applies a job event (UI thread).
 func (u *UI) onJob(j app.Job) {
 	u.queue.apply(j)
-	active, done, total := 0, 0, 0
-	var sent, size int64
-	for _, q := range u.queue.jobs {
-		total++
-		if q.State.Terminal() {
-			done++
-		} else {
-			active++
+	if !u.batch[j.ID] {
+		if !u.batchActive { // a new batch: the last one had ended
+			u.batch = map[int]bool{}
 		}
-		size += q.Size
-		switch {
-		case q.State.Terminal() || q.State == app.Waiting:
-			sent += q.Size
-		case q.State == app.Uploading:
-			sent += q.Sent
-		}
+		u.batch[j.ID] = true
 	}
+	active, _, total, failed := u.updateOverall()
 	if active > 0 {
 		u.batchActive = true
-		u.overall.Show()
-		if size > 0 {
-			u.overall.SetValue(float64(sent) / float64(size))
-		}
-		u.setStatus(fmt.Sprintf(lang.L("%d of %d files done"), done, total))
 		u.startTicker()
 	} else if u.batchActive {
 		u.batchActive = false
-		u.overall.Hide()
-		failed := 0
-		for _, q := range u.queue.jobs {
-			if q.State == app.Failed {
-				failed++
-			}
-		}
 		msg := lang.L("1 upload finished")
 		if total != 1 {
 			msg = fmt.Sprintf(lang.L("%d uploads finished"), total)
@@ -408,6 +442,49 @@ func (u *UI) onJob(j app.Job) {
 		u.detail.showIfNone(j.Record)
 	}
 	u.updateDropZone()
+}
+
+// updateOverall sets the overall bar from the batch under way: finished
+// files count whole, a running one by where it is (checked, uploading by
+// its bytes, waiting for its thumbnail), so the bar reaches its end with
+// the last file, never before, and agrees with "k of n files done".
+func (u *UI) updateOverall() (active, done, total, failed int) {
+	var progress float64
+	for _, q := range u.queue.jobs {
+		if !u.batch[q.ID] {
+			continue
+		}
+		total++
+		switch q.State {
+		case app.Queued:
+			active++
+		case app.Hashing:
+			active++
+			progress += 0.02
+		case app.Uploading:
+			active++
+			progress += 0.05 + 0.85*q.Progress()
+		case app.Waiting:
+			active++
+			progress += 0.95
+		case app.Failed:
+			failed++
+			done++
+			progress++
+		default:
+			done++
+			progress++
+		}
+	}
+	if active == 0 || total == 0 {
+		u.overallBox.Hide()
+		return
+	}
+	u.overall.SetValue(progress / float64(total))
+	u.overallText.SetText(fmt.Sprintf(lang.L("%d of %d files done"), done, total))
+	u.overallBox.Show()
+	u.setStatus(fmt.Sprintf(lang.L("%d of %d files done"), done, total))
+	return
 }
 
 // startTicker refreshes elapsed times while a batch runs.
@@ -443,9 +520,15 @@ func (u *UI) copyText(what, text string) {
 	u.setStatus(fmt.Sprintf(lang.L("Copied %s"), what))
 }
 
-// copyLink resolves r's links (presigned ones fresh) off the UI thread and
-// copies format f.
+// copyLink resolves r's links (presigned ones fresh) off the UI thread,
+// copies format f and says so in the status line.
 func (u *UI) copyLink(r app.Record, f string) {
+	u.copyLinkThen(r, f, nil)
+}
+
+// copyLinkThen copies like copyLink; done, if set, confirms instead of the
+// status line (one confirmation, where the user looks).
+func (u *UI) copyLinkThen(r app.Record, f string, done func()) {
 	go func() {
 		link, err := u.core.Link(context.Background(), f, r)
 		u.do(func() {
@@ -453,7 +536,12 @@ func (u *UI) copyLink(r app.Record, f string) {
 				u.showError(err)
 				return
 			}
-			u.copyText(app.FormatLabel(f), link)
+			if done != nil {
+				u.a.Clipboard().SetContent(link)
+				done()
+				return
+			}
+			u.copyText(lang.L(app.FormatLabel(f)), link)
 		})
 	}()
 }
@@ -470,8 +558,9 @@ func (u *UI) showError(err error) {
 	if err == nil {
 		return
 	}
-	u.setStatus(err.Error())
-	dialog.ShowError(err, u.w)
+	msg := localizeError(err.Error())
+	u.setStatus(msg)
+	u.showDialog(dialog.NewError(errors.New(msg), u.w), fyne.NewSize(480, 200))
 }
 
 func (u *UI) shortcuts() {
@@ -492,6 +581,8 @@ func (u *UI) shortcuts() {
 	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.Paste() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		switch e.Name {
+		case fyne.KeyEscape:
+			u.closeDialog()
 		case fyne.KeyF1:
 			u.showHelp()
 		case fyne.KeyDelete:
@@ -530,8 +621,34 @@ func (u *UI) showHelp() {
 			u.core.Config().PicGoServer)))
 	about.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustom(lang.L("Help"), lang.L("Close"), container.NewVScroll(container.NewVBox(about, widget.NewSeparator(), rows)), u.w)
-	d.Resize(fyne.NewSize(600, 520))
+	u.showDialog(d, fyne.NewSize(620, 540))
+}
+
+// showDialog shows d as the one dialog on screen: one already there (Help
+// when Ctrl+, asks for Settings) is closed first, and Escape closes it.
+func (u *UI) showDialog(d dialog.Dialog, size fyne.Size) {
+	if u.dialog != nil {
+		u.dialog.Hide()
+	}
+	u.dialog = d
+	d.SetOnClosed(func() {
+		if u.dialog == d {
+			u.dialog = nil
+		}
+	})
 	d.Show()
+	d.Resize(size)
+}
+
+// closeDialog closes the dialog on screen (Escape); it reports whether
+// there was one.
+func (u *UI) closeDialog() bool {
+	if u.dialog == nil {
+		return false
+	}
+	u.dialog.Hide()
+	u.dialog = nil
+	return true
 }
 
 func (u *UI) systemTray() {

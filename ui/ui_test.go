@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	fynecontainer "fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thumbdrop/thumbdrop/app"
@@ -171,8 +173,8 @@ func TestQueueRowsShowStates(t *testing.T) {
 	}
 	j.State, j.Sent = app.Uploading, 1<<20
 	show(j)
-	if !r.bar.Visible() || r.bar.Value < 0.33 || r.bar.Value > 0.34 {
-		t.Errorf("uploading: bar %v %v", r.bar.Visible(), r.bar.Value)
+	if !r.bar.Visible() || r.bar.value < 0.33 || r.bar.value > 0.34 {
+		t.Errorf("uploading: bar %v %v", r.bar.Visible(), r.bar.value)
 	}
 	j.State, j.WaitStarted = app.Waiting, time.Now().Add(-3*time.Second)
 	show(j)
@@ -524,5 +526,95 @@ func TestPasteScreenshot(t *testing.T) {
 	h.pump("path upload", func() bool { return len(h.u.queue.jobs) == 2 && h.allDone() })
 	if h.u.queue.jobs[1].Name != "path.jpg" {
 		t.Errorf("second paste: %q", h.u.queue.jobs[1].Name)
+	}
+}
+
+// TestDialogsEscapeAndOneAtATime: Escape closes Help and Settings; Ctrl+,
+// over Help replaces it rather than stacking; the delete confirmation's
+// button is a red "Delete".
+func TestDialogsEscapeAndOneAtATime(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.u.w.Canvas()
+	escape := func() { c.(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) }
+	h.u.showHelp()
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Fatalf("help: %d overlays", n)
+	}
+	escape()
+	if n := len(c.Overlays().List()); n != 0 {
+		t.Fatalf("Escape left %d overlays over Help", n)
+	}
+	h.u.showHelp()
+	h.u.ShowSettings()
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Fatalf("Settings over Help: %d overlays, want 1", n)
+	}
+	escape()
+	if n := len(c.Overlays().List()); n != 0 {
+		t.Fatalf("Escape left %d overlays over Settings", n)
+	}
+	h.u.detail.confirmDelete(app.Record{Key: "original/1_a.jpg"})
+	var del *widget.Button
+	for _, o := range test.LaidOutObjects(c.Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" {
+			del = b
+		}
+	}
+	if del == nil || del.Importance != widget.DangerImportance {
+		t.Fatalf("delete confirmation: %+v", del)
+	}
+	escape()
+}
+
+// TestMeterEmptyAtZero: a 0 % bar is an empty track, not a full bar.
+func TestMeterEmptyAtZero(t *testing.T) {
+	test.NewTempApp(t)
+	primary := theme.Color(theme.ColorNamePrimary)
+	for _, v := range []float64{0, 0.5} {
+		m := newMeter()
+		m.SetValue(v)
+		w := test.NewWindow(m)
+		w.Resize(fyne.NewSize(200, 20))
+		img := w.Canvas().Capture()
+		n := 0
+		b := img.Bounds()
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if sameColor(img.At(x, b.Dy()/2), primary) {
+				n++
+			}
+		}
+		w.Close()
+		if v == 0 && n > 0 || v == 0.5 && (n < b.Dx()/4 || n > b.Dx()*3/4) {
+			t.Errorf("value %v: %d of %d pixels in the primary colour", v, n, b.Dx())
+		}
+	}
+}
+
+func sameColor(a, b color.Color) bool {
+	r1, g1, b1, _ := a.RGBA()
+	r2, g2, b2, _ := b.RGBA()
+	return r1>>8 == r2>>8 && g1>>8 == g2>>8 && b1>>8 == b2>>8
+}
+
+// TestOverallAgreesWithCounts: the overall bar never says done while a
+// file is still on its way, and counts only the batch under way.
+func TestOverallAgreesWithCounts(t *testing.T) {
+	h := newHarness(t, nil)
+	// An earlier batch, finished.
+	h.u.onJob(app.Job{ID: 1, Name: "old.jpg", Size: 100, State: app.Done})
+	// A new one of two files: one done, one waiting for its thumbnail.
+	h.u.onJob(app.Job{ID: 2, Name: "a.jpg", Size: 100, State: app.Queued})
+	h.u.onJob(app.Job{ID: 3, Name: "b.jpg", Size: 100, State: app.Queued})
+	h.u.onJob(app.Job{ID: 2, Name: "a.jpg", Size: 100, State: app.Done})
+	h.u.onJob(app.Job{ID: 3, Name: "b.jpg", Size: 100, State: app.Waiting, WaitStarted: time.Now()})
+	if !h.u.overallBox.Visible() || h.u.overallText.Text != "1 of 2 files done" {
+		t.Fatalf("overall: visible %v %q", h.u.overallBox.Visible(), h.u.overallText.Text)
+	}
+	if v := h.u.overall.value; v >= 1 || v < 0.5 {
+		t.Errorf("bar at %.2f with one of two files done", v)
+	}
+	h.u.onJob(app.Job{ID: 3, Name: "b.jpg", Size: 100, State: app.Done})
+	if h.u.overallBox.Visible() || !strings.Contains(h.u.status.Text, "2 uploads finished") {
+		t.Errorf("after the batch: visible %v, status %q", h.u.overallBox.Visible(), h.u.status.Text)
 	}
 }
