@@ -53,4 +53,3 @@ func (t *koreanTheme) Font(s fyne.TextStyle) fyne.Resource {
 	}
 	return t.regular
 }
-

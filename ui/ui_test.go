@@ -2,9 +2,9 @@ package ui
 
 import (
 	"context"
-	"image/color"
 	"errors"
 	"fmt"
+	"image/color"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -535,7 +535,9 @@ func TestPasteScreenshot(t *testing.T) {
 func TestDialogsEscapeAndOneAtATime(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.u.w.Canvas()
-	escape := func() { c.(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) }
+	escape := func() {
+		c.(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	}
 	h.u.showHelp()
 	if n := len(c.Overlays().List()); n != 1 {
 		t.Fatalf("help: %d overlays", n)
