@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-gui bench-upload bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-set bench-gui bench-upload bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -67,6 +67,9 @@ bench: test-deps bench-node
 		$(PHOTOS)/Phone_48MP.jpg $(PHOTOS)/Storm.jpg
 
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
+bench-set: test-deps bench-node
+	$(GO) run -tags $(TAGS) ./bench/setcompare -runs 7 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Storm.jpg $(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg
+
 bench-upload: test-deps
 	bench/upload.sh 3
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -78,11 +80,44 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	}
 	r.Put = CheckItem{true, "can upload under " + s.cfg.OriginalPrefix}
 	thumbKey, _ := ThumbKey(s.cfg, key)
-	if _, err := WaitThumb(ctx, s.b, thumbKey, wait); err == nil {
-		r.Resize = CheckItem{true, "made a thumbnail under " + s.cfg.ThumbPrefix}
+	if info, err := WaitThumb(ctx, s.b, thumbKey, wait); err == nil {
+		r.Resize = functionReport(s.cfg, info.Metadata)
 	} else {
 		r.Resize = CheckItem{false, err.Error()}
 	}
-	s.b.Delete(context.WithoutCancel(ctx), key, thumbKey, thumbKey+RefusedSuffix)
+	keys := append([]string{key, thumbKey, thumbKey + RefusedSuffix, thumbKey + resize.WebPSuffix}, expectedKeys(s.cfg, thumbKey)...)
+	s.b.Delete(context.WithoutCancel(ctx), keys...)
 	return r
+}
+
+// functionReport says what the resize function makes, as its thumbnail's
+// metadata tells, and whether that is what the settings expect: copies at
+// extra_widths, WebP twins.
+func functionReport(cfg Config, md map[string]string) CheckItem {
+	makes := "made a thumbnail under " + cfg.ThumbPrefix
+	if size, known := md[resize.MetaMaxSize]; known {
+		makes += fmt.Sprintf("; the function makes thumbnails within %s px", size)
+	} else {
+		// A function from before copies existed says nothing of them.
+		makes += " (the function does not say what else it makes: an older version?)"
+	}
+	widths, webp := md[resize.MetaWidths], md[resize.MetaWebP] == "true"
+	if widths != "" {
+		makes += ", copies " + strings.ReplaceAll(widths, ",", ", ") + " px wide (never wider than the original)"
+	}
+	if webp {
+		makes += " and a WebP twin of each"
+	}
+	var fixes []string
+	if widths != cfg.ExtraWidths {
+		fixes = append(fixes, fmt.Sprintf("it makes copies at %q but extra_widths is %q", widths, cfg.ExtraWidths))
+	}
+	if webp != cfg.WebP {
+		fixes = append(fixes, fmt.Sprintf("its WEBP is %t but webp is %t", webp, cfg.WebP))
+	}
+	if len(fixes) == 0 {
+		return CheckItem{true, makes}
+	}
+	return CheckItem{false, makes + "; but " + strings.Join(fixes, " and ") + ": redeploy with " +
+		fmt.Sprintf("--parameter-overrides ExtraWidths=%q WebP=%t", cfg.ExtraWidths, cfg.WebP) + ", or change the settings to match"}
 }

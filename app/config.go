@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // Targets and other enumerations of the config.
@@ -58,7 +60,18 @@ type Config struct {
 	PicGoServer string `json:"picgo_server"`
 	// StripLocation removes GPS tags from originals before upload.
 	StripLocation bool `json:"strip_location"`
+	// ExtraWidths are the widths of the srcset copies the resize function
+	// makes (local mode makes them; a deployed function is told with
+	// EXTRA_WIDTHS), and WebP whether it adds .webp twins.
+	ExtraWidths string `json:"extra_widths"` // "640,1280"
+	WebP        bool   `json:"webp"`
+	// Sizes is the sizes attribute of srcset and picture links.
+	Sizes string `json:"sizes"`
 }
+
+// DefaultSizes: a picture as wide as a phone's screen, or as a post's
+// column (768 px) on anything wider.
+const DefaultSizes = "(max-width: 768px) 100vw, 768px"
 
 // Duration is a time.Duration written as "60s" in JSON.
 type Duration time.Duration
@@ -123,6 +136,7 @@ func DefaultConfig() Config {
 		ThumbMaxSize:   200,
 		PicGoServer:    DefaultPicGoServer,
 		StripLocation:  true,
+		Sizes:          DefaultSizes,
 	}
 }
 
@@ -312,6 +326,25 @@ func Fields() []Field {
 	add(f("custom_template", "custom link: {url} {thumb_url} {name} {key} {width} {height}", g, s))
 	g, s = num(func(c *Config) *int { return &c.ThumbMaxSize }, 16, 2000)
 	add(f("thumb_max_size", "thumbnail box in local mode, pixels", g, s))
+	add(f("extra_widths", "widths of srcset copies besides the thumbnail, like 640,1280 (empty: none); "+
+		"a deployed function needs the same EXTRA_WIDTHS", func(c *Config) string { return c.ExtraWidths },
+		func(c *Config, v string) error {
+			w, err := resize.ParseWidths(v)
+			if err != nil {
+				return err
+			}
+			c.ExtraWidths = joinInts(w)
+			return nil
+		}))
+	g, s = boolean(func(c *Config) *bool { return &c.WebP })
+	add(f("webp", "true to make a .webp twin of the thumbnail and of each copy (a deployed function needs WEBP=true)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Sizes }, func(v string) error {
+		if v == "" || strings.ContainsAny(v, "\"<>") {
+			return fmt.Errorf("%q is not a sizes attribute like %s", v, DefaultSizes)
+		}
+		return nil
+	})
+	add(f("sizes", "the sizes attribute of srcset and picture links", g, s))
 	return fs
 }
 
@@ -371,6 +404,13 @@ func (c *Config) Validate() error {
 		return errors.New("bucket: the s3 target needs a bucket; set it with 'thumbdrop config set bucket NAME'")
 	}
 	return nil
+}
+
+// Widths are the extra widths as numbers (none where the setting does
+// not read).
+func (c Config) Widths() []int {
+	w, _ := resize.ParseWidths(c.ExtraWidths)
+	return w
 }
 
 // Dirs are where thumbdrop keeps its files.
@@ -510,4 +550,12 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 		dir.Close()
 	}
 	return nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }

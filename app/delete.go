@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/thumbdrop/thumbdrop/resize"
@@ -26,7 +27,7 @@ func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("%s is not a key or link of bucket %s: %w", ref, s.b.Name(), ErrNotOurs)
 	}
 	if rest, isThumb := strings.CutPrefix(key, s.cfg.ThumbPrefix); isThumb {
-		key = s.cfg.OriginalPrefix + rest // a thumbnail link names the same upload
+		key = s.cfg.OriginalPrefix + thumbRest(rest) // a thumbnail's, copy's or twin's link names the same upload
 	}
 	if _, ok := ThumbKey(s.cfg, key); !ok {
 		return "", fmt.Errorf("%s is not under %s: thumbdrop deletes only its own uploads: %w", key, s.cfg.OriginalPrefix, ErrNotOurs)
@@ -87,9 +88,12 @@ func deleteKeys(cfg Config, r Record) []string {
 	}
 	if tk != "" {
 		keys = append(keys, tk, tk+RefusedSuffix)
+		keys = append(keys, expectedKeys(cfg, tk)...)
 	}
 	for _, v := range r.Variants {
-		keys = append(keys, v.Key)
+		if !slices.Contains(keys, v.Key) {
+			keys = append(keys, v.Key)
+		}
 	}
 	return keys
 }

@@ -70,7 +70,7 @@ func (c *Core) RefreshUnfinished(ctx context.Context) {
 				return
 			}
 			r.Status, r.Error = StatusReady, ""
-			fillSize(&r, info)
+			fromThumb(&r, s.b, s.cfg, info)
 			if c.hist.Put(ctx, r) == nil {
 				mu.Lock()
 				changed = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,12 +17,14 @@ const (
 	FormatMarkdown = "markdown"
 	FormatHTML     = "html"
 	FormatBBCode   = "bbcode"
+	FormatSrcset   = "srcset"  // <img srcset sizes>: the thumbnail and every copy
+	FormatPicture  = "picture" // <picture> with a WebP <source>
 	FormatCustom   = "custom"
 )
 
 // Formats lists the named formats.
 func Formats() []string {
-	return []string{FormatURL, FormatThumb, FormatMarkdown, FormatHTML, FormatBBCode, FormatCustom}
+	return []string{FormatURL, FormatThumb, FormatMarkdown, FormatHTML, FormatBBCode, FormatSrcset, FormatPicture, FormatCustom}
 }
 
 // FormatLabel is the button text of a format.
@@ -37,6 +40,10 @@ func FormatLabel(f string) string {
 		return "HTML"
 	case FormatBBCode:
 		return "BBCode"
+	case FormatSrcset:
+		return "srcset"
+	case FormatPicture:
+		return "<picture>"
 	case FormatCustom:
 		return "Custom"
 	}
@@ -48,6 +55,12 @@ type LinkData struct {
 	URL, ThumbURL string
 	Name, Key     string
 	Width, Height int // of the original, as displayed
+	// ThumbWidth and ThumbHeight are the thumbnail's size (0: unknown).
+	ThumbWidth, ThumbHeight int
+	// Variants are the copies and WebP twins made, with their links.
+	Variants []Variant
+	// Sizes is the sizes attribute of srcset and picture links.
+	Sizes string
 }
 
 var templateVars = []string{"{url}", "{thumb_url}", "{name}", "{key}", "{width}", "{height}"}
@@ -102,10 +115,95 @@ func Link(f string, d LinkData, custom string) string {
 			html.EscapeString(d.URL), html.EscapeString(thumb), html.EscapeString(d.Name))
 	case FormatBBCode:
 		return fmt.Sprintf("[url=%s][img]%s[/img][/url]", d.URL, thumb)
+	case FormatSrcset:
+		return srcsetImg(d)
+	case FormatPicture:
+		return picture(d)
 	case FormatCustom:
 		return expand(custom, d, thumb)
 	}
 	return expand(f, d, thumb)
+}
+
+// candidate is one entry of a srcset.
+type candidate struct {
+	url  string
+	w, h int
+}
+
+// candidates are the images a srcset offers: the thumbnail and every copy
+// of the type given ("" for the thumbnail's own, "image/webp" for the
+// twins), narrowest first. The original is offered too (not among WebP
+// twins) when it is wider than them all and there is no copy, or it is
+// less than half as wide again as the widest: never a 12 MB original
+// beside a 1280 px copy.
+func candidates(d LinkData, webp bool) []candidate {
+	var cs []candidate
+	if d.ThumbURL != "" && d.ThumbWidth > 0 && !webp {
+		cs = append(cs, candidate{d.ThumbURL, d.ThumbWidth, d.ThumbHeight})
+	}
+	for _, v := range d.Variants {
+		if (v.ContentType == "image/webp") == webp && v.URL != "" && v.Width > 0 {
+			cs = append(cs, candidate{v.URL, v.Width, v.Height})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b candidate) int { return a.w - b.w })
+	if webp || d.URL == "" || d.Width <= 0 {
+		return cs
+	}
+	widest := 0
+	if len(cs) > 0 {
+		widest = cs[len(cs)-1].w
+	}
+	copies := widest > d.ThumbWidth
+	if d.Width > widest && (!copies || 2*d.Width < 3*widest) {
+		cs = append(cs, candidate{d.URL, d.Width, d.Height})
+	}
+	return cs
+}
+
+func srcsetAttr(cs []candidate) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		// A comma would end the candidate early for some parsers.
+		parts[i] = fmt.Sprintf("%s %dw", strings.ReplaceAll(c.url, ",", "%2C"), c.w)
+	}
+	return html.EscapeString(strings.Join(parts, ", "))
+}
+
+func sizesOf(d LinkData) string {
+	if d.Sizes == "" {
+		return DefaultSizes
+	}
+	return d.Sizes
+}
+
+// srcsetImg is an <img> offering every size, the widest as its src and
+// its size as width and height (the browser reserves the space).
+func srcsetImg(d LinkData) string {
+	cs := candidates(d, false)
+	if len(cs) == 0 {
+		src := d.ThumbURL
+		if src == "" {
+			src = d.URL
+		}
+		return fmt.Sprintf(`<img src="%s" alt="%s">`, html.EscapeString(src), html.EscapeString(d.Name))
+	}
+	big := cs[len(cs)-1]
+	return fmt.Sprintf(`<img src="%s" srcset="%s" sizes="%s" width="%d" height="%d" alt="%s">`,
+		html.EscapeString(big.url), srcsetAttr(cs), html.EscapeString(sizesOf(d)), big.w, big.h, html.EscapeString(d.Name))
+}
+
+// picture offers the WebP twins to browsers that take them and the
+// srcset <img> to the rest.
+func picture(d LinkData) string {
+	img := srcsetImg(d)
+	ws := candidates(d, true)
+	if len(ws) == 0 {
+		return "<picture>" + img + "</picture>"
+	}
+	return fmt.Sprintf(`<picture><source type="image/webp" srcset="%s" sizes="%s">%s</picture>`,
+		srcsetAttr(ws), html.EscapeString(sizesOf(d)), img)
 }
 
 func expand(t string, d LinkData, thumb string) string {
@@ -151,15 +249,16 @@ func (c *Core) PrivateLinks(ctx context.Context, r Record, ttl time.Duration) (L
 }
 
 func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Duration) (LinkData, error) {
-	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height}
-	if r.Status != StatusReady && r.Status != StatusDuplicate {
-		d.ThumbURL = ""
+	cfg := c.Config()
+	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height,
+		ThumbWidth: r.ThumbWidth, ThumbHeight: r.ThumbHeight, Variants: slices.Clone(r.Variants), Sizes: cfg.Sizes}
+	if r.Status != StatusReady && r.Status != StatusDuplicate || d.ThumbURL == "" {
+		d.ThumbURL, d.Variants = "", nil
 	}
 	if r.Status == StatusFailed || r.Key == "" {
-		d.URL, d.ThumbURL = "", ""
+		d.URL, d.ThumbURL, d.Variants = "", "", nil
 		return d, nil
 	}
-	cfg := c.Config()
 	if mode == "" {
 		mode, ttl = cfg.LinkMode, cfg.PresignTTL.D()
 	}
@@ -178,6 +277,11 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 	}
 	if d.ThumbURL != "" {
 		if d.ThumbURL, err = s.b.Presign(ctx, r.ThumbKey, ttl); err != nil {
+			return d, err
+		}
+	}
+	for i, v := range d.Variants {
+		if d.Variants[i].URL, err = s.b.Presign(ctx, v.Key, ttl); err != nil {
 			return d, err
 		}
 	}
@@ -203,7 +307,7 @@ func (c *Core) Link(ctx context.Context, f string, r Record) (string, error) {
 // history (upload output has none).
 func (c *Core) Output(ctx context.Context, r Record, withTime bool) (Record, error) {
 	d, err := c.Links(ctx, r)
-	r.URL, r.ThumbURL = d.URL, d.ThumbURL
+	r.URL, r.ThumbURL, r.Variants = d.URL, d.ThumbURL, d.Variants
 	if !withTime {
 		r.Time = time.Time{}
 	}

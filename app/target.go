@@ -17,6 +17,7 @@ func LocalResizeConfig(c Config) resize.Config {
 	if c.ThumbMaxSize > 0 {
 		rc.Thumbnail.MaxSize = c.ThumbMaxSize
 	}
+	rc.Thumbnail.Widths, rc.Thumbnail.WebP = c.Widths(), c.WebP
 	return rc
 }
 

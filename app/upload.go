@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/resize"
@@ -153,7 +152,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	switch {
 	case werr == nil:
 		rec.Status = StatusReady
-		fillSize(&rec, info)
+		fromThumb(&rec, s.b, s.cfg, info)
 	case ctx.Err() != nil:
 		return rec, ctx.Err()
 	case errors.As(werr, &refused):
@@ -186,19 +185,6 @@ func duplicateOf(old, now Record) Record {
 		d.ThumbURL = "" // its thumbnail never came: link the original
 	}
 	return d
-}
-
-// fillSize takes the original's dimensions from the thumbnail's metadata
-// where the header did not give them.
-func fillSize(r *Record, info storage.ObjectInfo) {
-	if r.Width > 0 {
-		return
-	}
-	w, werr := strconv.Atoi(info.Metadata[resize.MetaSourceWidth])
-	h, herr := strconv.Atoi(info.Metadata[resize.MetaSourceHeight])
-	if werr == nil && herr == nil {
-		r.Width, r.Height = w, h
-	}
 }
 
 // openRegular opens a file to upload, refusing folders, FIFOs, devices and
@@ -305,5 +291,6 @@ func functionLimits(c Config) thumbnail.Options {
 	}
 	o := resize.DefaultConfig().Thumbnail
 	o.MaxMemory = resize.DecodeBudget(512 << 20)
+	o.Widths, o.WebP = c.Widths(), c.WebP
 	return o
 }

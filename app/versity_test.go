@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +30,10 @@ import (
 // checks), its webhook notifications driving the shared resize handler as
 // S3 events drive the Lambda.
 
-func versityCore(t *testing.T, withResize bool, timeout time.Duration) (*testsrv.Versity, *app.Core) {
+// versityCore starts versitygw, a core using it, and (withResize) the
+// resize handler on its events; set adjusts the function's and the app's
+// configurations.
+func versityCore(t *testing.T, withResize bool, timeout time.Duration, set ...func(*resize.Config, *app.Config)) (*testsrv.Versity, *app.Core) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs versitygw (the full tier: make test)")
@@ -43,6 +48,10 @@ func versityCore(t *testing.T, withResize bool, timeout time.Duration) (*testsrv
 	c := app.DefaultConfig()
 	c.Target, c.Bucket, c.Endpoint, c.PathStyle, c.Credentials = app.TargetS3, "photos", v.Endpoint, true, app.CredsAWS
 	c.ThumbTimeout = app.Duration(timeout)
+	rc := resize.DefaultConfig()
+	for _, f := range set {
+		f(&rc, &c)
+	}
 	if err := app.SaveConfig(d, c); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +65,7 @@ func versityCore(t *testing.T, withResize bool, timeout time.Duration) (*testsrv
 			Credentials:                credentials.NewStaticCredentialsProvider(v.Access, v.Secret, ""),
 			RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 			ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
-		fn := &resize.Handler{Store: resize.S3Store{Client: client}, Config: resize.DefaultConfig(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		fn := &resize.Handler{Store: resize.S3Store{Client: client}, Config: rc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		go func() {
@@ -162,5 +171,68 @@ func TestVersityServerDiesMidUpload(t *testing.T) {
 	}
 	if n, _ := core.HistoryCount(bg, ""); n != 2 {
 		t.Fatalf("history: %d records", n)
+	}
+}
+
+// TestVersityVariants: a function configured with EXTRA_WIDTHS and WEBP
+// writes every copy before the thumbnail; the core records them from the
+// thumbnail's metadata; every URL of the srcset and picture links is a
+// real object of the size it claims; Test connection says what the
+// function makes and where the settings disagree; delete leaves nothing.
+func TestVersityVariants(t *testing.T) {
+	v, core := versityCore(t, true, 30*time.Second, func(rc *resize.Config, c *app.Config) {
+		rc.Thumbnail.Widths, rc.Thumbnail.WebP = []int{640, 1280}, true
+		c.ExtraWidths, c.WebP = "640,1280", true
+	})
+	p := copyAs(t, testsrv.Photo(t, "Storm.jpg"), t.TempDir(), "storm.jpg") // 1920x1280
+	id := core.Add(app.AddOptions{}, p)[0]
+	core.Wait(bg, id)
+	j, _ := core.Job(id)
+	r := j.Record
+	if r.Status != app.StatusReady || r.ThumbWidth != 200 || r.ThumbHeight != 133 || len(r.Variants) != 5 {
+		t.Fatalf("%s %v: thumbnail %dx%d, variants %+v", r.Status, j.Err, r.ThumbWidth, r.ThumbHeight, r.Variants)
+	}
+	d, err := core.PrivateLinks(bg, r, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{app.FormatSrcset, app.FormatPicture} {
+		markup := app.Link(f, d, "")
+		resp := testsrv.ParseResponsive(t, markup)
+		widths := map[bool][]int{}
+		for _, c := range resp.Candidates {
+			if c.Width > 0 {
+				widths[c.WebP] = append(widths[c.WebP], c.Width)
+			}
+		}
+		if fmt.Sprint(widths[false]) != "[200 640 1280]" || resp.ImgWidth != 1280 || resp.ImgHeight != 853 {
+			t.Errorf("%s: img widths %v, size %dx%d: %s", f, widths[false], resp.ImgWidth, resp.ImgHeight, markup)
+		}
+		if want := map[string]string{app.FormatSrcset: "[]", app.FormatPicture: "[200 640 1280]"}[f]; fmt.Sprint(widths[true]) != want {
+			t.Errorf("%s: WebP widths %v, want %s", f, widths[true], want)
+		}
+		testsrv.FetchCandidates(t, http.DefaultClient, resp)
+	}
+	rep := core.TestConnection(bg, core.Config())
+	if !rep.Resize.OK || !strings.Contains(rep.Resize.Detail, "copies 640, 1280 px wide") || !strings.Contains(rep.Resize.Detail, "WebP") {
+		t.Errorf("Test connection: %+v", rep.Resize)
+	}
+	other := core.Config()
+	other.WebP, other.ExtraWidths = false, "800"
+	if rep := core.TestConnection(bg, other); rep.Resize.OK || !strings.Contains(rep.Resize.Detail, "ExtraWidths=\"800\" WebP=false") {
+		t.Errorf("Test connection with settings the function does not match: %+v", rep.Resize)
+	}
+	if _, err := core.Delete(bg, r.Variants[1].URL); err != nil { // a copy's link names the upload
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(filepath.Join(v.Root, "photos"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Errorf("after delete the bucket still holds %v", left)
 	}
 }

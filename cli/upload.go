@@ -14,7 +14,7 @@ import (
 func runUpload(ctx context.Context, e Env, args []string) error {
 	fs := newFlagSet("upload", "[--json] [--format F] [--no-wait] [--timeout 60s] [--clipboard] FILE|DIR...")
 	asJSON := fs.Bool("json", false, "print one JSON object per file per line")
-	format := fs.String("format", "", "url | thumb | markdown | html | bbcode | a template with "+app.TemplateVars())
+	format := fs.String("format", "", "url | thumb | markdown | html | bbcode | srcset | picture | a template with "+app.TemplateVars())
 	noWait := fs.Bool("no-wait", false, "do not wait for thumbnails")
 	fromClipboard := fs.Bool("clipboard", false, "upload the image on the clipboard (a screenshot), as clipboard-YYYYMMDD-HHMMSS.png")
 	timeout := fs.Duration("timeout", 0, "how long to wait for each thumbnail (default: the thumb_timeout setting, 60s)")
@@ -35,7 +35,7 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 	case timeoutSet && *timeout <= 0:
 		return usagef("--timeout must be longer than 0, like 60s or 5m")
 	case formatSet && *format == "":
-		return usagef("--format needs a format: url, thumb, markdown, html, bbcode or a template")
+		return usagef("--format needs a format: url, thumb, markdown, html, bbcode, srcset, picture or a template")
 	}
 	if *format == "" {
 		*format = app.FormatURL

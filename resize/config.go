@@ -2,6 +2,7 @@ package resize
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,8 @@ func (c Config) cacheControl() string {
 }
 
 // ConfigFromEnv reads THUMB_MAX_SIZE, THUMB_JPEG_QUALITY, ORIGINAL_PREFIX,
-// THUMB_PREFIX, MAX_PIXELS and MAX_BYTES; unset ones keep their defaults.
+// THUMB_PREFIX, MAX_PIXELS, MAX_BYTES, EXTRA_WIDTHS ("640,1280") and WEBP
+// ("true"); unset ones keep their defaults.
 // The decode budget follows the function's memory
 // (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -88,6 +90,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			*v.dst = s
 		}
 	}
+	widths, err := ParseWidths(getenv("EXTRA_WIDTHS"))
+	if err != nil {
+		return c, fmt.Errorf("EXTRA_WIDTHS: %w", err)
+	}
+	c.Thumbnail.Widths = widths
+	if s := getenv("WEBP"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return c, fmt.Errorf("WEBP=%q: want true or false", s)
+		}
+		c.Thumbnail.WebP = b
+	}
 	if s := getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"); s != "" {
 		if mb, err := strconv.ParseInt(s, 10, 64); err == nil && mb > 0 {
 			c.Thumbnail.MaxMemory = DecodeBudget(mb << 20)
@@ -117,4 +131,25 @@ func (c Config) Validate() error {
 		return fmt.Errorf("prefixes %q and %q overlap: thumbnails would trigger the function again", o, t)
 	}
 	return nil
+}
+
+// ParseWidths reads a list of copy widths: whole numbers from 16 to 10000
+// separated by commas or spaces ("640,1280"), at most
+// thumbnail.MaxWidths; empty is none. They come back sorted, without
+// repeats.
+func ParseWidths(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.Atoi(strings.TrimSuffix(f, "w"))
+		if err != nil || n < 16 || n > 10000 {
+			return nil, fmt.Errorf("%q is not a width: want whole numbers from 16 to 10000, like 640,1280", f)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > thumbnail.MaxWidths {
+		return nil, fmt.Errorf("%d widths: at most %d", len(out), thumbnail.MaxWidths)
+	}
+	return out, nil
 }

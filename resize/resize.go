@@ -1,6 +1,9 @@
 // Package resize is the resize function shared by the AWS Lambda binary and
 // local mode: given a bucket and an original/ key, read the object, make its
-// thumbnail and write it under thumb/ with the same name.
+// thumbnail and write it under thumb/ with the same name; with extra widths
+// and WebP configured, also thumb/<width>w/<name> and the .webp twins, all
+// from one decode. The thumbnail is written last: once it exists, so does
+// every copy it lists in its metadata.
 //
 // It depends only on the image pipeline and the S3 API, so the Lambda
 // binary stays small.
@@ -24,12 +27,39 @@ import (
 // errGone: the object named in the event no longer exists.
 var errGone = errors.New("object is gone")
 
-// Metadata keys written on every thumbnail (S3 user metadata, lower case).
+// Metadata keys written on every object the function makes (S3 user
+// metadata, lower case).
 const (
 	MetaSourceWidth  = "source-width"
 	MetaSourceHeight = "source-height"
 	MetaSourceFormat = "source-format"
+	MetaWidth        = "width" // the object's own size
+	MetaHeight       = "height"
 )
+
+// Metadata keys written on the thumbnail only: what the function made, and
+// what it is configured to make (so a client can check its settings).
+const (
+	// MetaVariants lists the copies made, as <width>x<height> joined by
+	// commas ("640x427,1280x853"): thumb/<width>w/<name> each.
+	MetaVariants = "variants"
+	// MetaWebP is "true" when every object made has a .webp twin.
+	MetaWebP = "webp"
+	// MetaWidths is the function's EXTRA_WIDTHS ("640,1280"), made or not.
+	MetaWidths = "widths"
+	// MetaMaxSize is the function's THUMB_MAX_SIZE.
+	MetaMaxSize = "max-size"
+)
+
+// VariantKey is the key of the copy of thumbKey at a width:
+// thumb/<width>w/<name>.
+func (c Config) VariantKey(thumbKey string, width int) string {
+	rest := strings.TrimPrefix(thumbKey, c.ThumbPrefix)
+	return c.ThumbPrefix + strconv.Itoa(width) + "w/" + rest
+}
+
+// WebPSuffix ends the key of an object's WebP twin.
+const WebPSuffix = ".webp"
 
 // DefaultCacheControl: keys carry a timestamp and are never rewritten with
 // other content, so thumbnails can be cached for good.
@@ -107,31 +137,79 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	if err != nil {
 		return out, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
 	}
-	res, err := thumbnail.Make(data, opt)
+	pieces, err := thumbnail.MakeSet(data, opt)
+	var te *thumbnail.Error
+	if errors.As(err, &te) && te.Kind == thumbnail.KindTooMuchMemory && (len(opt.Widths) > 0 || opt.WebP) {
+		// The copies need a larger decode than the function can hold:
+		// the thumbnail alone still helps.
+		h.log().Warn("no copies: too large a decode; making the thumbnail alone", "key", key, "reason", err.Error())
+		opt.Widths, opt.WebP = nil, false
+		pieces, err = thumbnail.MakeSet(data, opt)
+	}
 	if err != nil {
 		if thumbnail.IsPermanent(err) {
 			return h.permanent(ctx, out, bucket, err)
 		}
 		return out, fmt.Errorf("thumbnail %s: %w", key, err)
 	}
-	out.Result = res
-	err = h.Store.Put(ctx, bucket, thumbKey, Object{
-		Body:         res.Data,
-		ContentType:  res.ContentType,
-		CacheControl: h.Config.cacheControl(),
-		Metadata: map[string]string{
-			MetaSourceWidth:  strconv.Itoa(res.SrcWidth),
-			MetaSourceHeight: strconv.Itoa(res.SrcHeight),
-			MetaSourceFormat: string(res.SrcFormat),
-		},
-	})
-	if err != nil {
+	thumb := pieces[0]
+	out.Result = thumb.Result
+	// Copies and twins first, the thumbnail last with the list: a client
+	// waiting for the thumbnail finds every object it names.
+	var made []string
+	for _, p := range pieces[1:] {
+		k := thumbKey
+		if p.Width > 0 {
+			k = h.Config.VariantKey(thumbKey, p.Width)
+			if !p.WebP {
+				made = append(made, fmt.Sprintf("%dx%d", p.Result.Width, p.Result.Height))
+			}
+		}
+		if p.WebP {
+			k += WebPSuffix
+		}
+		if err := h.Store.Put(ctx, bucket, k, h.object(p.Result)); err != nil {
+			return out, err
+		}
+	}
+	o := h.object(thumb.Result)
+	o.Metadata[MetaVariants] = strings.Join(made, ",")
+	o.Metadata[MetaWebP] = strconv.FormatBool(opt.WebP)
+	o.Metadata[MetaWidths] = joinInts(h.Config.Thumbnail.Widths)
+	o.Metadata[MetaMaxSize] = strconv.Itoa(opt.MaxSize)
+	if err := h.Store.Put(ctx, bucket, thumbKey, o); err != nil {
 		return out, err
 	}
+	res := thumb.Result
 	h.log().Info("thumbnail written", "bucket", bucket, "key", key, "thumb_key", thumbKey,
 		"source", fmt.Sprintf("%dx%d %s", res.SrcWidth, res.SrcHeight, res.SrcFormat),
-		"thumb", fmt.Sprintf("%dx%d %s", res.Width, res.Height, res.Format), "bytes", len(res.Data))
+		"thumb", fmt.Sprintf("%dx%d %s", res.Width, res.Height, res.Format), "bytes", len(res.Data),
+		"copies", strings.Join(made, ","), "webp", opt.WebP)
 	return out, nil
+}
+
+// object is what the handler writes for one made image.
+func (h *Handler) object(r *thumbnail.Result) Object {
+	return Object{
+		Body:         r.Data,
+		ContentType:  r.ContentType,
+		CacheControl: h.Config.cacheControl(),
+		Metadata: map[string]string{
+			MetaSourceWidth:  strconv.Itoa(r.SrcWidth),
+			MetaSourceHeight: strconv.Itoa(r.SrcHeight),
+			MetaSourceFormat: string(r.SrcFormat),
+			MetaWidth:        strconv.Itoa(r.Width),
+			MetaHeight:       strconv.Itoa(r.Height),
+		},
+	}
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 // Refusal is the note the handler writes at <thumb key>.refused when it

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -293,13 +294,14 @@ func TestTransientFailure(t *testing.T) {
 
 func TestConfigFromEnv(t *testing.T) {
 	env := map[string]string{"THUMB_MAX_SIZE": "320", "THUMB_JPEG_QUALITY": "90", "ORIGINAL_PREFIX": "up/",
-		"THUMB_PREFIX": "small/", "MAX_PIXELS": "5000000", "MAX_BYTES": "1000"}
+		"THUMB_PREFIX": "small/", "MAX_PIXELS": "5000000", "MAX_BYTES": "1000", "EXTRA_WIDTHS": "1280,640", "WEBP": "true"}
 	c, err := ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Thumbnail.MaxSize != 320 || c.Thumbnail.JPEGQuality != 90 || c.OriginalPrefix != "up/" ||
-		c.ThumbPrefix != "small/" || c.Thumbnail.MaxPixels != 5000000 || c.Thumbnail.MaxBytes != 1000 {
+		c.ThumbPrefix != "small/" || c.Thumbnail.MaxPixels != 5000000 || c.Thumbnail.MaxBytes != 1000 ||
+		joinInts(c.Thumbnail.Widths) != "640,1280" || !c.Thumbnail.WebP {
 		t.Fatalf("%+v", c)
 	}
 	if k, ok := c.ThumbKey("up/1_a b.jpg"); !ok || k != "small/1_a b.jpg" {
@@ -307,7 +309,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, bad := range []map[string]string{
 		{"THUMB_MAX_SIZE": "big"}, {"THUMB_JPEG_QUALITY": "101"}, {"MAX_BYTES": "-1"},
-		{"ORIGINAL_PREFIX": "a/", "THUMB_PREFIX": "a/thumb/"},
+		{"ORIGINAL_PREFIX": "a/", "THUMB_PREFIX": "a/thumb/"}, {"EXTRA_WIDTHS": "640,huge"}, {"WEBP": "yes please"},
 	} {
 		if _, err := ConfigFromEnv(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%v accepted", bad)
@@ -344,6 +346,26 @@ func TestUnencodedEventKeys(t *testing.T) {
 		}
 		if !exists(c, "thumb/"+n) {
 			t.Errorf("%s: no thumbnail", n)
+		}
+	}
+}
+
+// TestTemplateSetsEveryVariable: every variable ConfigFromEnv reads (but
+// the one Lambda sets itself) is passed by the SAM template from a
+// parameter, so a deployed function can be configured without editing it.
+func TestTemplateSetsEveryVariable(t *testing.T) {
+	src := string(mustRead(t, "config.go"))
+	tmpl := string(mustRead(t, filepath.Join("..", "deploy", "template.yaml")))
+	names := regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(src, -1)
+	if len(names) < 8 {
+		t.Fatalf("found only %d variable names in config.go", len(names))
+	}
+	for _, m := range names {
+		if m[1] == "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^\s+` + m[1] + `: !Ref \w+$`).MatchString(tmpl) {
+			t.Errorf("deploy/template.yaml does not set %s from a parameter", m[1])
 		}
 	}
 }

@@ -84,7 +84,9 @@ func decode(info Info, l layout, data []byte, tw, th int) (m image.Image, err er
 	case GIF:
 		m, err = gif.Decode(r) // the first frame: the frame's size, not the screen's
 	case WebP:
-		m, err = webp.Decode(r)
+		if m, err = webp.Decode(r); err == nil {
+			m = fullRange(m)
+		}
 	case BMP:
 		m, err = bmp.Decode(r)
 	case TIFF:
@@ -146,3 +148,37 @@ func transparentIndex(p *image.Paletted) int {
 	}
 	return -1
 }
+
+// fullRange rescales the planes of a lossy WebP's picture, which VP8 codes
+// in BT.601's limited range (Y 16..235, Cb/Cr 16..240), to the full range
+// that Go's YCbCr colour model reads: without it every WebP would come
+// out washed out (200 read back as 190), whichever decoder read it.
+func fullRange(m image.Image) image.Image {
+	var y, cb, cr []byte
+	switch p := m.(type) {
+	case *image.YCbCr:
+		y, cb, cr = p.Y, p.Cb, p.Cr
+	case *image.NYCbCrA:
+		y, cb, cr = p.Y, p.Cb, p.Cr
+	default:
+		return m
+	}
+	for i, v := range y {
+		y[i] = lumaFull[v]
+	}
+	for i, v := range cb {
+		cb[i] = chromaFull[v]
+	}
+	for i, v := range cr {
+		cr[i] = chromaFull[v]
+	}
+	return m
+}
+
+var lumaFull, chromaFull = func() (l, c [256]byte) {
+	for i := range 256 {
+		l[i] = uint8(min(max((float64(i)-16)*255/219+0.5, 0), 255))
+		c[i] = uint8(min(max((float64(i)-128)*255/224+128.5, 0), 255))
+	}
+	return
+}()

@@ -265,8 +265,8 @@ func memoryNeed(info Info, l layout, dataLen int, tw, th int) int64 {
 
 // checkMemory refuses an image whose decode would not fit the budget.
 func checkMemory(info Info, l layout, dataLen int, opt Options) error {
-	tw, th := fitSize(info.Width, info.Height, opt.MaxSize)
-	need := memoryNeed(info, l, dataLen, tw, th)
+	_, dw, dh := plan(info, opt)
+	need := memoryNeed(info, l, dataLen, dw, dh)
 	if need <= opt.MaxMemory {
 		return nil
 	}

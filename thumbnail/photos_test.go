@@ -44,10 +44,11 @@ func TestRealPhotos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			small, _, err := render(data, info, readLayout(info.Format, data), Options{}.withDefaults())
+			_, made, _, err := render(data, info, readLayout(info.Format, data), Options{}.withDefaults())
 			if err != nil {
 				t.Fatal(err)
 			}
+			small := made[0]
 			pResize := psnr(small, ref)
 			pFile := psnr(got, ref)
 			t.Logf("%s: %dx%d -> %dx%d, %d bytes; PSNR vs full Lanczos: resize %.1f dB, after encode %.1f dB",

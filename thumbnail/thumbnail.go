@@ -45,6 +45,14 @@ type Options struct {
 	// MaxMemory refuses images whose decode would hold more bytes than
 	// this at once (estimated from the header before decoding).
 	MaxMemory int64
+	// Widths are the widths of the extra copies MakeSet makes (a srcset's),
+	// in display pixels; a width the picture does not exceed is not made
+	// (never enlarged). Make ignores them.
+	Widths []int
+	// WebP makes MakeSet add a WebP twin of the thumbnail and of each copy.
+	WebP bool
+	// WebPQuality is the twins' quality, 1..100.
+	WebPQuality int
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxMemory <= 0 {
 		o.MaxMemory = DefaultMaxMemory
+	}
+	if o.WebPQuality <= 0 || o.WebPQuality > 100 {
+		o.WebPQuality = DefaultWebPQuality
 	}
 	return o
 }
@@ -172,46 +183,14 @@ func Check(head []byte, size int64, opt Options) error {
 	return checkMemory(info, readLayout(info.Format, head), int(size), opt)
 }
 
-// Make makes the thumbnail of an encoded image.
+// Make makes the thumbnail of an encoded image (MakeSet without copies).
 func Make(data []byte, opt Options) (*Result, error) {
-	opt = opt.withDefaults()
-	info, err := Inspect(data, opt)
+	opt.Widths, opt.WebP = nil, false
+	pieces, err := MakeSet(data, opt)
 	if err != nil {
 		return nil, err
 	}
-	l := readLayout(info.Format, data)
-	if err := checkMemory(info, l, len(data), opt); err != nil {
-		return nil, err
-	}
-	small, src, err := render(data, info, l, opt)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{
-		SrcFormat: info.Format,
-		SrcWidth:  info.Width, SrcHeight: info.Height,
-		Width: small.Rect.Dx(), Height: small.Rect.Dy(),
-	}
-	if info.Orientation.swapsAxes() {
-		res.SrcWidth, res.SrcHeight = info.Height, info.Width
-	}
-	res.Data, res.Format, err = encode(small, info.Format, src, opt)
-	if err != nil {
-		return nil, fmt.Errorf("encode thumbnail: %w", err)
-	}
-	res.ContentType = res.Format.ContentType()
-	return res, nil
-}
-
-// render decodes (at a reduced scale where the format allows), resizes and
-// orients: the thumbnail's pixels before encoding. src is the decoded image.
-func render(data []byte, info Info, l layout, opt Options) (small *image.NRGBA, src image.Image, err error) {
-	tw, th := fitSize(info.Width, info.Height, opt.MaxSize)
-	src, err = decode(info, l, data, tw, th)
-	if err != nil {
-		return nil, nil, err
-	}
-	return orient(scale(src, tw, th), info.Orientation), src, nil
+	return pieces[0].Result, nil
 }
 
 // fitSize is the largest size within max x max with w:h's aspect ratio, never

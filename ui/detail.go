@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -127,6 +129,9 @@ func (d *detailView) show(r app.Record) {
 	dims := "—"
 	if r.Width > 0 {
 		dims = fmt.Sprintf("%d × %d", r.Width, r.Height)
+	}
+	if c := copiesText(r); c != "" {
+		dims += "\n" + c
 	}
 	d.values["Dimensions"].SetText(dims)
 	d.values["Uploaded"].SetText(r.Time.Local().Format("2006-01-02 15:04"))
@@ -297,4 +302,27 @@ func (d *detailView) confirmDelete(r app.Record) {
 	c.SetDismissText(lang.L("Cancel"))
 	c.SetConfirmImportance(widget.DangerImportance)
 	d.u.showDialog(c, fyne.NewSize(460, 200))
+}
+
+// copiesText says which copies were made of r: "Copies: 640, 1280 px
+// wide, with WebP".
+func copiesText(r app.Record) string {
+	var widths []string
+	webp := false
+	for _, v := range r.Variants {
+		if v.ContentType == "image/webp" {
+			webp = true
+			continue
+		}
+		widths = append(widths, strconv.Itoa(v.Width))
+	}
+	switch {
+	case len(widths) > 0 && webp:
+		return fmt.Sprintf(lang.L("Copies: %s px wide, with WebP"), strings.Join(widths, ", "))
+	case len(widths) > 0:
+		return fmt.Sprintf(lang.L("Copies: %s px wide"), strings.Join(widths, ", "))
+	case webp:
+		return lang.L("Copies: a WebP twin")
+	}
+	return ""
 }

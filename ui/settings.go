@@ -67,7 +67,8 @@ func NewSettings(u *UI) *Settings {
 	}
 	for key, ph := range map[string]string{"bucket": "my-photos", "region": "ap-northeast-2", "endpoint": "https://s3.example.com",
 		"public_base_url": "https://cdn.example.com", "presign_ttl": "168h", "original_prefix": "original/", "thumb_prefix": "thumb/",
-		"thumb_timeout": "60s", "concurrency": "3", "custom_template": "![{name}]({thumb_url})", "local_addr": "127.0.0.1:8586"} {
+		"thumb_timeout": "60s", "concurrency": "3", "custom_template": "![{name}]({thumb_url})", "local_addr": "127.0.0.1:8586",
+		"extra_widths": "640,1280", "sizes": app.DefaultSizes} {
 		entry(key, ph)
 	}
 	s.entries["bucket"].Validator = func(v string) error {
@@ -90,6 +91,8 @@ func NewSettings(u *UI) *Settings {
 	s.checks["path_style"].SetChecked(c.PathStyle)
 	s.checks["strip_location"] = widget.NewCheck(lang.L("Remove the location (GPS) from photos before uploading"), nil)
 	s.checks["strip_location"].SetChecked(c.StripLocation)
+	s.checks["webp"] = widget.NewCheck(lang.L("Make a WebP twin of each, for <picture> links"), nil)
+	s.checks["webp"].SetChecked(c.WebP)
 	s.selects["link_mode"] = widget.NewSelect([]string{app.LinkPublic, app.LinkPresigned}, nil)
 	s.selects["link_mode"].SetSelected(c.LinkMode)
 	s.selects["copy_format"] = widget.NewSelect(app.Formats(), nil)
@@ -221,6 +224,13 @@ func (s *Settings) showFields() {
 	add("Files at once", s.entries["concurrency"], "")
 	add("Copy format", s.selects["copy_format"], "")
 	add("Custom template", s.entries["custom_template"], "{url} {thumb_url} {name} {key} {width} {height}")
+	widthsHint := lang.L("srcset copies besides the thumbnail, never wider than the photo")
+	if s.isS3() {
+		widthsHint = lang.L("the resize function must make the same: deploy with ExtraWidths and WebP")
+	}
+	add("Extra widths", s.entries["extra_widths"], widthsHint)
+	add("", s.checks["webp"], "")
+	add("Sizes", s.entries["sizes"], lang.L("the sizes attribute of srcset and <picture> links"))
 	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
 	s.form.Refresh()
 }
@@ -271,6 +281,7 @@ func (s *Settings) Config() (app.Config, error) {
 		c.PathStyle = s.checks["path_style"].Checked
 	}
 	c.StripLocation = s.checks["strip_location"].Checked
+	c.WebP = s.checks["webp"].Checked
 	set("link_mode", s.selects["link_mode"].Selected)
 	set("copy_format", s.selects["copy_format"].Selected)
 	set("credentials", s.selects["credentials"].Selected)

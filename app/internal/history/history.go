@@ -27,19 +27,22 @@ import (
 
 // Record is one upload.
 type Record struct {
-	File        string    `json:"file"`
-	Key         string    `json:"key"`
-	URL         string    `json:"url"`
-	ThumbKey    string    `json:"thumb_key"`
-	ThumbURL    string    `json:"thumb_url"`
-	ContentType string    `json:"content_type"`
-	Bytes       int64     `json:"bytes"`
-	SHA256      string    `json:"sha256"`
-	Status      string    `json:"status"`
-	Error       string    `json:"error"`
-	ElapsedMS   int64     `json:"elapsed_ms"`
-	Width       int       `json:"width"`
-	Height      int       `json:"height"`
+	File        string `json:"file"`
+	Key         string `json:"key"`
+	URL         string `json:"url"`
+	ThumbKey    string `json:"thumb_key"`
+	ThumbURL    string `json:"thumb_url"`
+	ContentType string `json:"content_type"`
+	Bytes       int64  `json:"bytes"`
+	SHA256      string `json:"sha256"`
+	Status      string `json:"status"`
+	Error       string `json:"error"`
+	ElapsedMS   int64  `json:"elapsed_ms"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	// ThumbWidth and ThumbHeight are the thumbnail's size, once made.
+	ThumbWidth  int       `json:"thumb_width,omitempty"`
+	ThumbHeight int       `json:"thumb_height,omitempty"`
 	Variants    []Variant `json:"variants"`
 	Time        time.Time `json:"time,omitzero"`
 	// LocationRemoved: GPS tags were stripped from the uploaded original.
@@ -79,6 +82,8 @@ CREATE TABLE IF NOT EXISTS uploads (
 	variants         TEXT    NOT NULL DEFAULT '',
 	location_removed INTEGER NOT NULL DEFAULT 0,
 	search           TEXT    NOT NULL DEFAULT '',
+	thumb_width      INTEGER NOT NULL DEFAULT 0,
+	thumb_height     INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (target, key)
 );
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
@@ -87,7 +92,14 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
-	elapsed_ms, time_ms, width, height, variants, location_removed, target`
+	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height`
+
+// added are the columns later versions added, with their definitions: a
+// database made before them gets them on open.
+var added = []struct{ name, def string }{
+	{"thumb_width", "INTEGER NOT NULL DEFAULT 0"},
+	{"thumb_height", "INTEGER NOT NULL DEFAULT 0"},
+}
 
 // DB is the history database.
 type DB struct {
@@ -135,11 +147,44 @@ func (d *DB) init(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, schema); err != nil {
 		return err
 	}
+	if err := d.addColumns(ctx); err != nil {
+		return err
+	}
 	c, err := d.db.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	d.watch = c
+	return nil
+}
+
+// addColumns brings a database made by an earlier version up to date.
+func (d *DB) addColumns(ctx context.Context) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT name FROM pragma_table_info('uploads')`)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = true
+	}
+	rows.Close()
+	for _, c := range added {
+		if have[c.name] {
+			continue
+		}
+		// Two processes may open an old database at once: the loser's
+		// "duplicate column" is success.
+		if _, err := d.db.ExecContext(ctx, `ALTER TABLE uploads ADD COLUMN `+c.name+` `+c.def); err != nil &&
+			!strings.Contains(err.Error(), "duplicate column") {
+			return fmt.Errorf("add column %s: %w", c.name, err)
+		}
+	}
 	return nil
 }
 
@@ -176,7 +221,7 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -184,11 +229,12 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		thumb_url=excluded.thumb_url, content_type=excluded.content_type, bytes=excluded.bytes, sha256=excluded.sha256,
 		status=excluded.status, error=excluded.error, elapsed_ms=excluded.elapsed_ms, time_ms=excluded.time_ms,
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
-		location_removed=excluded.location_removed, search=excluded.search`
+		location_removed=excluded.location_removed, search=excluded.search,
+		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
-		r.LocationRemoved, r.Target, searchText(r))
+		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, searchText(r))
 	return err
 }
 
@@ -231,7 +277,7 @@ func scan(s scanner) (Record, error) {
 	var ms int64
 	var variants string
 	err := s.Scan(&r.File, &r.Key, &r.URL, &r.ThumbKey, &r.ThumbURL, &r.ContentType, &r.Bytes, &r.SHA256, &r.Status,
-		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target)
+		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight)
 	if err != nil {
 		return r, err
 	}

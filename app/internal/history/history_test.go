@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -217,4 +218,40 @@ func TestKilledWriterLeavesReadableHistory(t *testing.T) {
 	if !strings.HasSuffix(d.Path(), FileName) {
 		t.Error(d.Path())
 	}
+}
+
+// TestOpensOlderDatabase: a history written before the thumbnail's size
+// was kept opens, keeps its rows, and takes records with it.
+func TestOpensOlderDatabase(t *testing.T) {
+	dir := t.TempDir()
+	old, err := sql.Open("sqlite3", filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := strings.Replace(strings.Replace(schema, "\tthumb_width      INTEGER NOT NULL DEFAULT 0,\n", "", 1),
+		"\tthumb_height     INTEGER NOT NULL DEFAULT 0,\n", "", 1)
+	if before == schema {
+		t.Fatal("the test no longer removes the new columns from the schema")
+	}
+	if _, err := old.Exec(before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`INSERT INTO uploads (target, key, time_ms, status) VALUES ('local', 'original/1_old.jpg', 1, 'ready')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	d := open(t, dir)
+	r, ok, err := d.Find(ctx, "local", "original/1_old.jpg")
+	if err != nil || !ok || r.Status != "ready" {
+		t.Fatalf("old row: %+v %v %v", r, ok, err)
+	}
+	n := rec(5, "new.jpg")
+	n.ThumbWidth, n.ThumbHeight = 200, 150
+	if err := d.Put(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := d.Find(ctx, "local", n.Key); r.ThumbWidth != 200 || r.ThumbHeight != 150 {
+		t.Fatalf("new row: %+v", r)
+	}
+	open(t, dir) // a second open finds the columns there
 }

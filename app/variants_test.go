@@ -1,0 +1,120 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/thumbdrop/thumbdrop/app/apptest"
+	"github.com/thumbdrop/thumbdrop/resize"
+	"github.com/thumbdrop/thumbdrop/storage"
+)
+
+// TestFromThumb: the record learns the thumbnail's size and every copy
+// and twin from the thumbnail's metadata.
+func TestFromThumb(t *testing.T) {
+	b := apptest.New("b", false)
+	r := Record{Key: "original/1_a.jpg", ThumbKey: "thumb/1_a.jpg"}
+	fromThumb(&r, b, DefaultConfig(), storage.ObjectInfo{ContentType: "image/jpeg", Metadata: map[string]string{
+		resize.MetaSourceWidth: "1920", resize.MetaSourceHeight: "1280", resize.MetaWidth: "200", resize.MetaHeight: "133",
+		resize.MetaVariants: "640x427,1280x853", resize.MetaWebP: "true"}})
+	if r.Width != 1920 || r.Height != 1280 || r.ThumbWidth != 200 || r.ThumbHeight != 133 {
+		t.Fatalf("%+v", r)
+	}
+	var got []string
+	for _, v := range r.Variants {
+		got = append(got, fmt.Sprintf("%s %dx%d %s", v.Key, v.Width, v.Height, v.ContentType))
+		if v.URL != b.URL(v.Key) {
+			t.Errorf("%s: URL %s", v.Key, v.URL)
+		}
+	}
+	want := []string{
+		"thumb/640w/1_a.jpg 640x427 image/jpeg", "thumb/1280w/1_a.jpg 1280x853 image/jpeg",
+		"thumb/1_a.jpg.webp 200x133 image/webp", "thumb/640w/1_a.jpg.webp 640x427 image/webp",
+		"thumb/1280w/1_a.jpg.webp 1280x853 image/webp",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("variants\n got %q\nwant %q", got, want)
+	}
+	// An older function writes none of it: no variants, nothing invented.
+	old := Record{Key: "original/1_a.jpg", ThumbKey: "thumb/1_a.jpg"}
+	fromThumb(&old, b, DefaultConfig(), storage.ObjectInfo{Metadata: map[string]string{}})
+	if len(old.Variants) != 0 || old.ThumbWidth != 0 {
+		t.Errorf("older function: %+v", old)
+	}
+}
+
+// TestVariantLinksNameTheUpload: the link of a copy or twin resolves to
+// the original it was made from.
+func TestVariantLinksNameTheUpload(t *testing.T) {
+	for rest, want := range map[string]string{
+		"1_a.jpg":            "1_a.jpg",
+		"640w/1_a.jpg":       "1_a.jpg",
+		"1280w/1_a.jpg.webp": "1_a.jpg",
+		"1_a.jpg.webp":       "1_a.jpg",
+		"1_a.webp":           "1_a.webp", // a WebP original's thumbnail keeps its name
+		"1_a.webp.webp":      "1_a.webp",
+		"640w/1_b.webp":      "1_b.webp",
+	} {
+		if got := thumbRest(rest); got != want {
+			t.Errorf("thumbRest(%q) = %q, want %q", rest, got, want)
+		}
+	}
+}
+
+// TestDeleteKeysCoverTheSet: delete names every object the configured
+// function would make, and every variant the record knows (made under
+// other settings).
+func TestDeleteKeysCoverTheSet(t *testing.T) {
+	c := DefaultConfig()
+	c.ExtraWidths, c.WebP = "640", true
+	r := Record{Key: "original/1_a.jpg", ThumbKey: "thumb/1_a.jpg", Variants: []Variant{{Key: "thumb/2000w/1_a.jpg"}}}
+	got := deleteKeys(c, r)
+	want := []string{"original/1_a.jpg", "thumb/1_a.jpg", "thumb/1_a.jpg.refused", "thumb/640w/1_a.jpg",
+		"thumb/1_a.jpg.webp", "thumb/640w/1_a.jpg.webp", "thumb/2000w/1_a.jpg"}
+	if !slices.Equal(got, want) {
+		t.Errorf("deleteKeys\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestResponsiveLinks(t *testing.T) {
+	base := "https://b.example/"
+	d := LinkData{URL: base + "original/1_a.jpg", ThumbURL: base + "thumb/1_a.jpg", Name: `a "b".jpg`,
+		Width: 4000, Height: 3000, ThumbWidth: 200, ThumbHeight: 150,
+		Variants: []Variant{
+			{URL: base + "thumb/1280w/1_a.jpg", Width: 1280, Height: 960, ContentType: "image/jpeg"},
+			{URL: base + "thumb/640w/1_a,b.jpg", Width: 640, Height: 480, ContentType: "image/jpeg"},
+			{URL: base + "thumb/1_a.jpg.webp", Width: 200, Height: 150, ContentType: "image/webp"},
+			{URL: base + "thumb/640w/1_a.jpg.webp", Width: 640, Height: 480, ContentType: "image/webp"},
+		}}
+	img := `<img src="https://b.example/thumb/1280w/1_a.jpg" srcset="https://b.example/thumb/1_a.jpg 200w, ` +
+		`https://b.example/thumb/640w/1_a%2Cb.jpg 640w, https://b.example/thumb/1280w/1_a.jpg 1280w" ` +
+		`sizes="(max-width: 768px) 100vw, 768px" width="1280" height="960" alt="a &#34;b&#34;.jpg">`
+	if got := Link(FormatSrcset, d, ""); got != img {
+		t.Errorf("srcset:\n got %s\nwant %s", got, img)
+	}
+	pic := `<picture><source type="image/webp" srcset="https://b.example/thumb/1_a.jpg.webp 200w, ` +
+		`https://b.example/thumb/640w/1_a.jpg.webp 640w" sizes="(max-width: 768px) 100vw, 768px">` + img + `</picture>`
+	if got := Link(FormatPicture, d, ""); got != pic {
+		t.Errorf("picture:\n got %s\nwant %s", got, pic)
+	}
+	// Thumbnail only: the original fills in above it.
+	d.Variants = nil
+	want := `<img src="https://b.example/original/1_a.jpg" srcset="https://b.example/thumb/1_a.jpg 200w, ` +
+		`https://b.example/original/1_a.jpg 4000w" sizes="(max-width: 768px) 100vw, 768px" width="4000" height="3000" alt="a &#34;b&#34;.jpg">`
+	if got := Link(FormatSrcset, d, ""); got != want {
+		t.Errorf("thumbnail only:\n got %s\nwant %s", got, want)
+	}
+	if got := Link(FormatPicture, d, ""); got != "<picture>"+want+"</picture>" {
+		t.Errorf("picture without twins: %s", got)
+	}
+	// A picture no wider than its thumbnail: offered once.
+	small := LinkData{URL: base + "o.jpg", ThumbURL: base + "t.jpg", Name: "s.jpg", Width: 150, Height: 100, ThumbWidth: 150, ThumbHeight: 100}
+	if got := Link(FormatSrcset, small, ""); got != `<img src="https://b.example/t.jpg" srcset="https://b.example/t.jpg 150w" sizes="(max-width: 768px) 100vw, 768px" width="150" height="100" alt="s.jpg">` {
+		t.Errorf("small: %s", got)
+	}
+	// No thumbnail yet, size unknown: the original alone.
+	if got := Link(FormatSrcset, LinkData{URL: base + "o.jpg", Name: "x.jpg"}, ""); got != `<img src="https://b.example/o.jpg" alt="x.jpg">` {
+		t.Errorf("no thumbnail: %s", got)
+	}
+}

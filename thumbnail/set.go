@@ -1,0 +1,148 @@
+package thumbnail
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"slices"
+
+	"github.com/gen2brain/webp"
+)
+
+// A set is everything a post needs of one picture: the thumbnail, copies
+// at the widths of a srcset, and WebP twins of each, all from one decode.
+// The original is decoded once, at the reduced scale the largest copy
+// needs (a JPEG straight from the DCT), and each copy is made from the one
+// above it, largest first: every resize is a short step.
+
+// Piece is one object of a set.
+type Piece struct {
+	Width int // the copy's nominal width (Options.Widths); 0 for the thumbnail
+	WebP  bool
+	*Result
+}
+
+// DefaultWebPQuality: libwebp's quality for twins. At 80 a WebP twin of a
+// photo is about half the bytes of the JPEG copy (TestWebPQualityPerByte).
+const DefaultWebPQuality = 80
+
+// MaxWidths bounds how many extra widths a set has.
+const MaxWidths = 8
+
+// target is one size of a set, in display pixels.
+type target struct {
+	width int // nominal width: 0 for the thumbnail
+	w, h  int
+}
+
+// plan lists the sizes of info's set, the thumbnail first then each width
+// the picture exceeds in ascending order, and the size (stored axes) to
+// decode at: enough for the largest.
+func plan(info Info, opt Options) (targets []target, decodeW, decodeH int) {
+	dw, dh := info.DisplaySize()
+	tw, th := fitSize(dw, dh, opt.MaxSize)
+	targets = []target{{0, tw, th}}
+	widths := slices.Clone(opt.Widths)
+	slices.Sort(widths)
+	for _, w := range slices.Compact(widths) {
+		if w > tw && w < dw {
+			targets = append(targets, target{w, w, max(1, (dh*w+dw/2)/dw)})
+		}
+	}
+	largest := targets[len(targets)-1]
+	decodeW, decodeH = largest.w, largest.h
+	if info.Orientation.swapsAxes() {
+		decodeW, decodeH = decodeH, decodeW
+	}
+	if len(targets) > 1 {
+		// decode keeps at least twice the size it is given (room for a
+		// clean shrink to a thumbnail); a copy needs only its own size.
+		half := func(v int) int { return max(1, (v+1)/2) }
+		decodeW, decodeH = half(decodeW), half(decodeH)
+	}
+	return targets, decodeW, decodeH
+}
+
+// render decodes the image once and makes every size of its set, largest
+// first, each from the one above, oriented for display.
+func render(data []byte, info Info, l layout, opt Options) (targets []target, made []*image.NRGBA, src image.Image, err error) {
+	targets, decodeW, decodeH := plan(info, opt)
+	if src, err = decode(info, l, data, decodeW, decodeH); err != nil {
+		return nil, nil, nil, err
+	}
+	made = make([]*image.NRGBA, len(targets))
+	from := src
+	for i := len(targets) - 1; i >= 0; i-- {
+		w, h := targets[i].w, targets[i].h
+		if info.Orientation.swapsAxes() {
+			w, h = h, w
+		}
+		m := scale(from, w, h)
+		from, made[i] = m, m
+	}
+	for i, m := range made {
+		made[i] = orient(m, info.Orientation)
+	}
+	return targets, made, src, nil
+}
+
+// MakeSet makes the thumbnail of an encoded image and the copies opt asks
+// for: the thumbnail first, then each width the picture exceeds
+// (ascending), each followed by its WebP twin when opt.WebP is set.
+func MakeSet(data []byte, opt Options) ([]Piece, error) {
+	opt = opt.withDefaults()
+	if len(opt.Widths) > MaxWidths {
+		return nil, fmt.Errorf("%d widths: at most %d", len(opt.Widths), MaxWidths)
+	}
+	info, err := Inspect(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	l := readLayout(info.Format, data)
+	if err := checkMemory(info, l, len(data), opt); err != nil {
+		return nil, err
+	}
+	targets, made, src, err := render(data, info, l, opt)
+	if err != nil {
+		return nil, err
+	}
+	dw, dh := info.DisplaySize()
+	pieces := make([]Piece, 0, 2*len(targets))
+	for i, t := range targets {
+		m := made[i]
+		res := &Result{SrcFormat: info.Format, SrcWidth: dw, SrcHeight: dh, Width: m.Rect.Dx(), Height: m.Rect.Dy()}
+		if res.Data, res.Format, err = encode(m, info.Format, src, opt); err != nil {
+			return nil, fmt.Errorf("encode thumbnail: %w", err)
+		}
+		res.ContentType = res.Format.ContentType()
+		pieces = append(pieces, Piece{Width: t.width, Result: res})
+		if opt.WebP {
+			twin := *res
+			if twin.Data, err = encodeWebP(m, opt.WebPQuality); err != nil {
+				return nil, fmt.Errorf("encode WebP: %w", err)
+			}
+			twin.Format, twin.ContentType = WebP, WebP.ContentType()
+			pieces = append(pieces, Piece{Width: t.width, WebP: true, Result: &twin})
+		}
+	}
+	return pieces, nil
+}
+
+// encodeWebP encodes a WebP twin with libwebp (gen2brain/webp: WebAssembly
+// under wazero, compiled the first time a twin is made). Transparent
+// pixels keep their alpha.
+func encodeWebP(m *image.NRGBA, quality int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := encodeWebPMethod(&buf, m, quality, webpMethod); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// webpMethod is libwebp's speed/size trade-off (0 fastest, 6 smallest); 4
+// is its default, and sharp's.
+const webpMethod = 4
+
+func encodeWebPMethod(w *bytes.Buffer, m *image.NRGBA, quality, method int) error {
+	return webp.Encode(w, m, webp.Options{Quality: quality, Method: method})
+}

@@ -1,0 +1,149 @@
+package thumbnail
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	xwebp "golang.org/x/image/webp"
+)
+
+func psnrNRGBA(a *image.NRGBA, b image.Image) float64 {
+	var se float64
+	n := 0
+	r := a.Rect
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			p := a.Pix[y*a.Stride+4*x:]
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			for i, v := range []uint32{r2 >> 8, g2 >> 8, b2 >> 8} {
+				d := float64(p[i]) - float64(v)
+				se += d * d
+				n++
+			}
+		}
+	}
+	return 10 * math.Log10(255*255/(se/float64(n)))
+}
+
+// ssim is the mean structural similarity of the luma of a and b over 8x8
+// windows taken every 4 pixels (Wang et al. 2004, constants K1=0.01,
+// K2=0.03).
+func ssim(a *image.NRGBA, b image.Image) float64 {
+	r := a.Rect
+	luma := func(rr, gg, bb uint32) float64 { return 0.299*float64(rr) + 0.587*float64(gg) + 0.114*float64(bb) }
+	w, h := r.Dx(), r.Dy()
+	ya, yb := make([]float64, w*h), make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := a.Pix[y*a.Stride+4*x:]
+			ya[y*w+x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
+			r2, g2, b2, _ := b.At(x+r.Min.X, y+r.Min.Y).RGBA()
+			yb[y*w+x] = luma(r2>>8, g2>>8, b2>>8)
+		}
+	}
+	const c1, c2 = (0.01 * 255) * (0.01 * 255), (0.03 * 255) * (0.03 * 255)
+	var sum float64
+	n := 0
+	for y0 := 0; y0+8 <= h; y0 += 4 {
+		for x0 := 0; x0+8 <= w; x0 += 4 {
+			var ma, mb, va, vb, cov float64
+			for y := y0; y < y0+8; y++ {
+				for x := x0; x < x0+8; x++ {
+					ma += ya[y*w+x]
+					mb += yb[y*w+x]
+				}
+			}
+			ma, mb = ma/64, mb/64
+			for y := y0; y < y0+8; y++ {
+				for x := x0; x < x0+8; x++ {
+					da, db := ya[y*w+x]-ma, yb[y*w+x]-mb
+					va, vb, cov = va+da*da, vb+db*db, cov+da*db
+				}
+			}
+			va, vb, cov = va/63, vb/63, cov/63
+			sum += (2*ma*mb + c1) * (2*cov + c2) / ((ma*ma + mb*mb + c1) * (va + vb + c2))
+			n++
+		}
+	}
+	return sum / float64(n)
+}
+
+// TestWebPQualityPerByte measures, on the camera photos, the bytes of a
+// WebP twin against the JPEG copy (quality 80) at the same PSNR and at the
+// same SSIM (the copy's 1280 px pixels as reference), and the encode time
+// per libwebp method. It logs the figures, and fails if WebP is not
+// smaller at equal SSIM over the set.
+func TestWebPQualityPerByte(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measurement (the full tier)")
+	}
+	dir := os.Getenv("THUMBDROP_PHOTOS")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
+	}
+	var jpegTotal, psnrTotal, ssimTotal int
+	for _, name := range []string{"Elephants_12MP.jpg", "Storm.jpg", "Garden.jpg", "Kleiber_by_Lukas_Baubkus.jpg"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
+				t.Fatal(err)
+			}
+			t.Skip(err)
+		}
+		pieces, err := MakeSet(data, Options{Widths: []int{1280}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jpg := pieces[len(pieces)-1]
+		// The reference is what the encoders were given: re-render it.
+		info, _ := Inspect(data, Options{})
+		_, made, _, _ := render(data, info, readLayout(info.Format, data), Options{Widths: []int{1280}}.withDefaults())
+		ref := made[len(made)-1]
+		jd, _ := jpeg.Decode(bytes.NewReader(jpg.Data))
+		wantPSNR, wantSSIM := psnrNRGBA(ref, jd), ssim(ref, jd)
+		// The lowest WebP quality reaching each (both grow with quality).
+		smallest := func(reaches func(image.Image) bool) (int, []byte) {
+			lo, hi := 1, 100
+			best, _ := encodeWebP(ref, 100)
+			for lo < hi {
+				q := (lo + hi) / 2
+				wp, _ := encodeWebP(ref, q)
+				wd, _ := xwebp.Decode(bytes.NewReader(wp))
+				if reaches(fullRange(wd)) {
+					hi, best = q, wp
+				} else {
+					lo = q + 1
+				}
+			}
+			return lo, best
+		}
+		qp, bp := smallest(func(m image.Image) bool { return psnrNRGBA(ref, m) >= wantPSNR })
+		qs, bs := smallest(func(m image.Image) bool { return ssim(ref, m) >= wantSSIM })
+		jpegTotal += len(jpg.Data)
+		psnrTotal += len(bp)
+		ssimTotal += len(bs)
+		line := fmt.Sprintf("%s %dx%d: JPEG q80 %d KB (%.1f dB, SSIM %.4f); WebP at that PSNR q%d %d KB (%.0f%%), at that SSIM q%d %d KB (%.0f%%)",
+			name, ref.Rect.Dx(), ref.Rect.Dy(), len(jpg.Data)>>10, wantPSNR, wantSSIM,
+			qp, len(bp)>>10, 100*float64(len(bp))/float64(len(jpg.Data)), qs, len(bs)>>10, 100*float64(len(bs))/float64(len(jpg.Data)))
+		for _, method := range []int{0, 2, 4} {
+			start := time.Now()
+			var buf bytes.Buffer
+			encodeWebPMethod(&buf, ref, DefaultWebPQuality, method)
+			line += fmt.Sprintf("; q80 m%d %d ms %d KB", method, time.Since(start).Milliseconds(), buf.Len()>>10)
+		}
+		t.Log(line)
+	}
+	t.Logf("all: WebP at equal PSNR is %.0f%% of the JPEG bytes, at equal SSIM %.0f%%",
+		100*float64(psnrTotal)/float64(jpegTotal), 100*float64(ssimTotal)/float64(jpegTotal))
+	if ssimTotal >= jpegTotal {
+		t.Errorf("WebP is not smaller than JPEG at equal SSIM")
+	}
+}
