@@ -2,11 +2,14 @@ package thumbnail
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"slices"
 
 	"github.com/gen2brain/webp"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail/vp8enc"
 )
 
 // A set is everything a post needs of one picture: the thumbnail, copies
@@ -128,12 +131,18 @@ func MakeSet(data []byte, opt Options) ([]Piece, error) {
 	return pieces, nil
 }
 
-// encodeWebP encodes a WebP twin with libwebp (gen2brain/webp: WebAssembly
-// under wazero, compiled the first time a twin is made). Transparent
-// pixels keep their alpha.
+// encodeWebP encodes a WebP twin. Opaque pictures (photos: nearly all)
+// go through vp8enc, pure Go; transparent ones through libwebp
+// (gen2brain/webp: WebAssembly under wazero, compiled the first time one
+// comes), whose lossless alpha plane vp8enc does not write.
 func encodeWebP(m *image.NRGBA, quality int) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := encodeWebPMethod(&buf, m, quality, webpMethod); err != nil {
+	err := vp8enc.Encode(&buf, m, quality)
+	if errors.Is(err, vp8enc.ErrNotOpaque) {
+		buf.Reset()
+		err = encodeWebPMethod(&buf, m, quality, webpMethod)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
