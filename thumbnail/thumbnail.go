@@ -219,7 +219,7 @@ func scale(m image.Image, tw, th int) *image.NRGBA {
 	if b := m.Bounds(); b.Dx() == tw && b.Dy() == th {
 		return toNRGBA(m)
 	}
-	return imaging.Resize(m, tw, th, imaging.Lanczos)
+	return resample(m, tw, th)
 }
 
 func toNRGBA(m image.Image) *image.NRGBA {
@@ -266,7 +266,9 @@ func encode(m *image.NRGBA, srcFormat Format, src image.Image, opt Options) ([]b
 	var err error
 	switch f {
 	case JPEG:
-		var out image.Image = m
+		// Opaque, so its bytes read the same as RGBA: image/jpeg's fast
+		// path, not an interface call per pixel.
+		var out image.Image = &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 		if isGray(src) {
 			out = grayOf(m)
 		}
