@@ -1,8 +1,13 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/thumbdrop/thumbdrop/app/apptest"
@@ -116,5 +121,62 @@ func TestResponsiveLinks(t *testing.T) {
 	// No thumbnail yet, size unknown: the original alone.
 	if got := Link(FormatSrcset, LinkData{URL: base + "o.jpg", Name: "x.jpg"}, ""); got != `<img src="https://b.example/o.jpg" alt="x.jpg">` {
 		t.Errorf("no thumbnail: %s", got)
+	}
+}
+
+// TestUploaderPolicyCoversEveryCopy: the least-privilege policy of
+// deploy/uploader-policy.json lets the app delete every object an upload
+// has (thumbnail, note, copies, twins), and upload only under original/.
+func TestUploaderPolicyCoversEveryCopy(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "uploader-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct {
+		Statement []struct {
+			Effect   string
+			Action   any
+			Resource any
+		}
+	}
+	if err := json.Unmarshal(b, &policy); err != nil {
+		t.Fatal(err)
+	}
+	list := func(v any) []string {
+		switch v := v.(type) {
+		case string:
+			return []string{v}
+		case []any:
+			var s []string
+			for _, x := range v {
+				s = append(s, x.(string))
+			}
+			return s
+		}
+		return nil
+	}
+	allowed := func(action, key string) bool {
+		arn := "arn:aws:s3:::YOUR-BUCKET/" + key
+		for _, st := range policy.Statement {
+			if st.Effect != "Allow" || !slices.Contains(list(st.Action), action) {
+				continue
+			}
+			for _, r := range list(st.Resource) {
+				if ok, _ := path.Match(r, arn); ok || strings.HasSuffix(r, "*") && strings.HasPrefix(arn, strings.TrimSuffix(r, "*")) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	c := DefaultConfig()
+	c.ExtraWidths, c.WebP = "640,1280", true
+	for _, k := range deleteKeys(c, Record{Key: "original/1_a b.jpg", ThumbKey: "thumb/1_a b.jpg"}) {
+		if !allowed("s3:DeleteObject", k) {
+			t.Errorf("the uploader policy does not allow deleting %s", k)
+		}
+	}
+	if !allowed("s3:PutObject", "original/1_a.jpg") || allowed("s3:PutObject", "thumb/1_a.jpg") {
+		t.Error("the uploader may put under original/ only")
 	}
 }

@@ -152,6 +152,8 @@ func TestBinaryUnderRuntimeAPI(t *testing.T) {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512",
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"THUMB_MAX_SIZE=120",
+		"EXTRA_WIDTHS=140,4000", // 4000: wider than the photo, never made
+		"WEBP=true",
 	}
 	if ca := os.Getenv("AWS_CA_BUNDLE"); ca != "" { // as on corporate machines
 		cmd.Env = append(cmd.Env, "AWS_CA_BUNDLE="+ca)
@@ -185,6 +187,20 @@ func TestBinaryUnderRuntimeAPI(t *testing.T) {
 	}
 	if _, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String("thumb/2_notes.jpg")}); err == nil {
 		t.Error("a thumbnail was written for a text file")
+	}
+	// The copy and the twins (EXTRA_WIDTHS, WEBP).
+	for k, want := range map[string]string{
+		"thumb/140w/1732500000000_제주 사진 (1)+100%.jpg":      "image/jpeg",
+		"thumb/140w/1732500000000_제주 사진 (1)+100%.jpg.webp": "image/webp",
+		"thumb/1732500000000_제주 사진 (1)+100%.jpg.webp":      "image/webp",
+	} {
+		h, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String(k)})
+		if err != nil || aws.ToString(h.ContentType) != want {
+			t.Errorf("%s: %v %v, want %s", k, err, h, want)
+		}
+	}
+	if _, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("photos"), Key: aws.String("thumb/4000w/1732500000000_제주 사진 (1)+100%.jpg")}); err == nil {
+		t.Error("a 4000 px copy of a 150 px photo was made")
 	}
 	if !strings.Contains(logs.String(), "original/2_notes.jpg") {
 		t.Errorf("the permanent failure is not logged with its key:\n%s", logs.String())
