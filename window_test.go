@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,26 +45,48 @@ type xserver struct {
 func startX(t *testing.T, w, h int) *xserver {
 	t.Helper()
 	needTools(t, "Xvfb", "xdotool", "import")
-	for n := 90 + os.Getpid()%50; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		x := &xserver{display: fmt.Sprintf(":%d", n)}
-		x.cmd = exec.Command("Xvfb", x.display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
-		if err := x.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { x.cmd.Process.Kill(); x.cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return x
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not start", x.display)
+	// Xvfb picks a free display itself (-displayfd) and writes its number
+	// on the pipe: no guessing, and no stale sockets of killed servers to
+	// trip over.
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
-	return nil
+	defer r.Close()
+	x := &xserver{}
+	x.cmd = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+	x.cmd.ExtraFiles = []*os.File{wr}
+	if err := x.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wr.Close()
+	t.Cleanup(func() {
+		// SIGTERM: Xvfb removes its socket and lock file on the way out.
+		x.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { x.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			x.cmd.Process.Kill()
+			<-done
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		b, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(b)
+	}()
+	select {
+	case n := <-line:
+		if n == "" {
+			t.Fatal("Xvfb did not start")
+		}
+		x.display = ":" + n
+	case <-time.After(30 * time.Second):
+		t.Fatal("Xvfb did not start within 30 s")
+	}
+	return x
 }
 
 func (x *xserver) run(t *testing.T, name string, args ...string) string {
