@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -284,5 +285,61 @@ func TestBombsInThumbnailCommand(t *testing.T) {
 		if !strings.Contains(out, "->") && !strings.Contains(out, "too much memory") {
 			t.Errorf("%s: neither thumbnailed nor refused for its memory: %s", name, out)
 		}
+	}
+}
+
+// TestNoSessionBusNoDaemons: in a session with no D-Bus session bus (ssh,
+// a cron job) the keyring commands say there is no keyring and offer the
+// AWS CLI's credentials, and leave no dbus-daemon or gnome-keyring-daemon
+// behind (asking the bus anyway autolaunches one per command).
+func TestNoSessionBusNoDaemons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	count := func(name string) int {
+		out, _ := exec.Command("pgrep", "-c", "-x", name).Output()
+		n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+		return n
+	}
+	daemons := func() [2]int { return [2]int{count("dbus-daemon"), count("gnome-keyring-d")} }
+	before := daemons()
+	dirs := freshDirs(t)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") && !strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data, "XDG_RUNTIME_DIR="+t.TempDir(),
+		"THUMBDROP_KEYRING_SERVICE=thumbdrop-test-nobus")
+	run := func(stdin string, args ...string) (int, string) {
+		cmd := exec.Command(buildApp(t), args...)
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(stdin)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return code, errb.String()
+	}
+	for _, args := range [][]string{{"config", "set", "target", "s3"}, {"config", "set", "bucket", "photos"}} {
+		if code, errs := run("", args...); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{{"AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", []string{"login"}}, {"", []string{"upload", photos(t, 1, "nobus")[0]}}, {"", []string{"logout"}}} {
+		code, errs := run(c.stdin, c.args...)
+		if code == 0 || !strings.Contains(errs, "no D-Bus session bus") || !strings.Contains(errs, "credentials aws") {
+			t.Errorf("%v: exit %d: %s", c.args, code, errs)
+		}
+	}
+	if after := daemons(); after != before {
+		t.Errorf("dbus-daemon, gnome-keyring-daemon: %v before, %v after", before, after)
 	}
 }

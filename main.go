@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -17,6 +19,14 @@ import (
 var version = ""
 
 func main() {
+	// Libraries that write to the standard logger (transfermanager says
+	// "failed to complete multipart upload" even when the retry that
+	// follows succeeds) would print past the one-sentence errors: what
+	// matters reaches the user through the core's errors instead. With
+	// THUMBDROP_DEBUG set they are kept.
+	if os.Getenv("THUMBDROP_DEBUG") == "" {
+		log.SetOutput(io.Discard)
+	}
 	args := os.Args[1:]
 	if len(args) == 0 || !cli.IsCommand(args[0]) {
 		os.Exit(runGUI(args))

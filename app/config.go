@@ -67,6 +67,9 @@ type Config struct {
 	WebP        bool   `json:"webp"`
 	// Sizes is the sizes attribute of srcset and picture links.
 	Sizes string `json:"sizes"`
+	// StallTimeout gives up (and retries) a transfer whose bytes stop
+	// moving for this long.
+	StallTimeout Duration `json:"stall_timeout"`
 }
 
 // DefaultSizes: a picture as wide as a phone's screen, or as a post's
@@ -137,6 +140,7 @@ func DefaultConfig() Config {
 		PicGoServer:    DefaultPicGoServer,
 		StripLocation:  true,
 		Sizes:          DefaultSizes,
+		StallTimeout:   Duration(30 * time.Second),
 	}
 }
 
@@ -345,6 +349,8 @@ func Fields() []Field {
 		return nil
 	})
 	add(f("sizes", "the sizes attribute of srcset and picture links", g, s))
+	g, s = dur(func(c *Config) *Duration { return &c.StallTimeout }, time.Second, 10*time.Minute)
+	add(f("stall_timeout", "give up and retry a transfer once its bytes stop moving for this long (s3 target)", g, s))
 	return fs
 }
 

@@ -124,6 +124,16 @@ func (c *Core) Connected() bool {
 
 var errClosed = errors.New("thumbdrop is shutting down")
 
+// sweeper is a bucket that can abort the multipart uploads of processes
+// that died mid-upload (storage.S3).
+type sweeper interface {
+	SweepIncomplete(ctx context.Context, prefix string, olderThan time.Duration) (int, error)
+}
+
+// staleUpload: a multipart upload begun this long ago belongs to a
+// process that died (the SAM template's lifecycle rule uses a day too).
+const staleUpload = 24 * time.Hour
+
 // session returns the open target, opening the configured one if none is.
 func (c *Core) session(ctx context.Context) (*session, error) {
 	c.mu.Lock()
@@ -146,6 +156,15 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 	if c.cur == nil && c.gen == gen {
 		c.cur = s
 		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
+		if sw, ok := s.b.(sweeper); ok {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if n, err := sw.SweepIncomplete(ctx, s.cfg.OriginalPrefix, staleUpload); n > 0 || err != nil {
+					c.log.Info("aborted stale multipart uploads", "count", n, "err", err)
+				}
+			}()
+		}
 	}
 	if c.cur != nil {
 		return c.cur, nil

@@ -42,6 +42,9 @@ type Job struct {
 	// Err says why it failed (Failed), or why no thumbnail was made
 	// (Done with StatusTimeout, or a refusal).
 	Err error
+	// Note says what is happening meanwhile ("the storage server stopped
+	// answering; trying again"); empty once it passes.
+	Note string
 }
 
 // Progress is Sent/Size in 0..1.

@@ -37,7 +37,8 @@ func openTarget(ctx context.Context, c Config, d Dirs, kr storage.Keyring, log *
 		return OpenLocal(c, d, log)
 	case TargetS3:
 		sc := storage.S3Config{Bucket: c.Bucket, Region: c.Region, Endpoint: c.Endpoint,
-			PathStyle: c.PathStyle, PublicBaseURL: c.PublicBaseURL}
+			PathStyle: c.PathStyle, PublicBaseURL: c.PublicBaseURL, StallTimeout: c.StallTimeout.D(),
+			CredentialSource: c.Credentials}
 		if c.Credentials == CredsKeyring {
 			if _, err := kr.Load(); err != nil {
 				return nil, err

@@ -121,6 +121,13 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	if err != nil {
 		return rec, err
 	}
+	// A file written to (or cut short) while it went up: what the bucket
+	// holds is neither the old file nor the new one.
+	if now, err := f.Stat(); err == nil && (now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime())) {
+		s.b.Delete(context.WithoutCancel(ctx), rec.Key)
+		return rec, fmt.Errorf("%s changed while it was uploading (%s before, %s now); nothing was kept: upload it again once it is complete",
+			j.Name, HumanSize(st.Size()), HumanSize(now.Size()))
+	}
 	rec.URL = s.b.URL(rec.Key)
 	rec.ThumbKey, _ = ThumbKey(s.cfg, rec.Key)
 	rec.ThumbURL = s.b.URL(rec.ThumbKey)
@@ -229,11 +236,29 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		err := s.b.Upload(ctx, key, f, size, storage.PutOptions{
 			ContentType: rec.ContentType,
 			Metadata:    map[string]string{"sha256": rec.SHA256},
-			Progress:    func(n int64) { c.update(id, true, func(j *Job) { j.Sent = n }) },
+			Progress: func(n int64) {
+				c.update(id, true, func(j *Job) {
+					if n > j.Sent {
+						j.Note = ""
+					}
+					j.Sent = n
+				})
+			},
+			Retrying: func(why error) {
+				c.update(id, false, func(j *Job) { j.Note = "the storage server stopped answering; trying again" })
+			},
 		})
+		if errors.Is(err, storage.ErrExists) {
+			// A request retried after the server had stored it (it took
+			// too long to say so): the object is ours if it has our
+			// bytes.
+			if info, herr := s.b.Head(ctx, key); herr == nil && info.Size == size && info.Metadata["sha256"] == rec.SHA256 {
+				err = nil
+			}
+		}
 		switch {
 		case err == nil:
-			c.update(id, false, func(j *Job) { j.Sent = size })
+			c.update(id, false, func(j *Job) { j.Sent, j.Note = size, "" })
 			return key, nil
 		case errors.Is(err, storage.ErrExists) && attempt < 50:
 			t = t.Add(time.Millisecond)
@@ -241,6 +266,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		case ctx.Err() != nil:
 			return "", ctx.Err()
 		case storage.Transient(err) && attempt < c.opt.Retries:
+			c.update(id, false, func(j *Job) { j.Note = fmt.Sprintf("%v; trying again", err) })
 			select {
 			case <-ctx.Done():
 				return "", ctx.Err()

@@ -215,5 +215,5 @@ func openCore(ctx context.Context, e Env) (*app.Core, error) {
 }
 
 func keyring(e Env) storage.Keyring {
-	return storage.Keyring{Service: e.Getenv("THUMBDROP_KEYRING_SERVICE")}
+	return storage.Keyring{Service: e.Getenv("THUMBDROP_KEYRING_SERVICE"), Getenv: e.Getenv}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"sync"
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/clipimage"
@@ -64,8 +65,26 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 	}
 	inputs := app.ExpandPaths(paths)
 	files, _ := app.Split(inputs)
+	// Say on stderr what holds an upload up (a server that stopped
+	// answering, a retry), once per change.
+	var notesMu sync.Mutex
+	notes := map[int]string{}
+	stop := core.Watch(func(ev app.Event) {
+		if ev.Job == nil {
+			return
+		}
+		notesMu.Lock()
+		defer notesMu.Unlock()
+		if n := ev.Job.Note; n != notes[ev.Job.ID] {
+			notes[ev.Job.ID] = n
+			if n != "" {
+				note(e, "%s: %s", ev.Job.Name, n)
+			}
+		}
+	})
 	ids = append(ids, core.Add(opt, files...)...)
 	waitErr := core.Wait(ctx, ids...)
+	stop()
 
 	failed := 0
 	enc := json.NewEncoder(e.Stdout)

@@ -22,6 +22,7 @@ var (
 	ErrUnreachable    = errors.New("the storage server cannot be reached")
 	ErrNoCredentials  = errors.New("no credentials")
 	ErrNoKeyring      = errors.New("no OS keyring is available")
+	ErrServer         = errors.New("the storage server failed")
 )
 
 // OpError is a failed storage operation, classified.
@@ -66,12 +67,32 @@ func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
-	for _, k := range []error{ErrNotFound, ErrExists, ErrNoSuchBucket, ErrBadCredentials, ErrAccessDenied, ErrNoCredentials, ErrNoKeyring} {
+	for _, k := range []error{ErrNotFound, ErrExists, ErrNoSuchBucket, ErrBadCredentials, ErrAccessDenied, ErrNoCredentials, ErrNoKeyring, ErrStalled} {
 		if errors.Is(err, k) {
 			return false
 		}
 	}
 	return true
+}
+
+// classify wraps an SDK error with what it means for the user, its hints
+// worded for where the credentials come from.
+func (b *S3) classify(op, key string, err error) error {
+	e := classify(op, b.cfg.Bucket, key, err)
+	var oe *OpError
+	if !errors.As(e, &oe) {
+		return e
+	}
+	aws := b.cfg.CredentialSource == "aws"
+	switch {
+	case errors.Is(oe.Kind, ErrBadCredentials) && aws:
+		oe.Hint = "the AWS CLI's credentials were refused: check them with 'aws sts get-caller-identity', or store keys with 'thumbdrop login' and 'thumbdrop config set credentials keyring'"
+	case errors.Is(oe.Kind, ErrNoCredentials) && aws:
+		oe.Hint = "set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run 'aws configure' or 'aws sso login'; or store keys with 'thumbdrop login' and 'thumbdrop config set credentials keyring'"
+	case errors.Is(oe.Kind, ErrNoCredentials):
+		oe.Hint = "run 'thumbdrop login' or enter the keys in Settings"
+	}
+	return e
 }
 
 // classify wraps an SDK error with what it means for the user.
@@ -91,7 +112,17 @@ func classify(op, bucket, key string, err error) error {
 	}
 	var ne net.Error
 	var oe *net.OpError
+	msg := err.Error()
 	switch {
+	case errors.Is(err, ErrNoCredentials) || errors.Is(err, ErrNoKeyring):
+		return err // already a sentence: the keyring said why
+	case strings.Contains(msg, "failed to refresh cached credentials") || strings.Contains(msg, "no EC2 IMDS role found") ||
+		strings.Contains(msg, "failed to retrieve credentials"):
+		e.Kind, e.Hint = ErrNoCredentials, "run 'thumbdrop login' or enter the keys in Settings"
+	case errors.Is(err, ErrStalled):
+		e.Kind, e.Hint = ErrStalled, "gave up after trying several times; check the network and that the server is up, then Retry"
+	case code == "InvalidAccessKeyId" || code == "XAdminUserNotFound": // versitygw's word for an unknown key
+		e.Kind, e.Hint = ErrBadCredentials, "run 'thumbdrop login' or fix the keys in Settings"
 	case code == "NoSuchBucket" || op == "check" && status == http.StatusNotFound:
 		e.Kind, e.Hint = ErrNoSuchBucket, fmt.Sprintf("check the bucket name %q and region in settings", bucket)
 	case code == "NoSuchKey" || code == "NotFound" || status == http.StatusNotFound:
@@ -105,6 +136,12 @@ func classify(op, bucket, key string, err error) error {
 		e.Kind, e.Hint = ErrAccessDenied, permissionHint(op)
 	case errors.As(err, &oe) || errors.As(err, &ne) && !errors.Is(err, context.DeadlineExceeded):
 		e.Kind, e.Hint = ErrUnreachable, "check the endpoint and your network"
+	case status >= 500:
+		e.Kind = ErrServer
+		e.Hint = fmt.Sprintf("HTTP %d %s: try again later", status, code)
+		if op == "upload" && (code == "InternalError" || status == http.StatusInsufficientStorage) {
+			e.Hint = fmt.Sprintf("HTTP %d %s: it could not store the file, perhaps its disk is full; try again later or ask its administrator", status, code)
+		}
 	}
 	return e
 }

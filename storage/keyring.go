@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +48,8 @@ func (k Keys) String() string { return fmt.Sprintf("Keys{%s, secret: ****}", k.A
 // KeyringService; tests use their own.
 type Keyring struct {
 	Service string
+	// Getenv reads the environment (nil: os.Getenv).
+	Getenv func(string) string
 }
 
 func (r Keyring) service() string {
@@ -54,10 +59,38 @@ func (r Keyring) service() string {
 	return r.Service
 }
 
+// noSessionBus reports (on Linux and BSDs) that there is no D-Bus
+// session bus to find a Secret Service on. Asking anyway would make the
+// D-Bus library autolaunch a private dbus-daemon (and with it a keyring
+// daemon) that outlives the command, one more each time.
+func (r Keyring) noSessionBus() bool {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		return false
+	}
+	getenv := r.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return false
+	}
+	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "bus")); err == nil {
+			return false
+		}
+	}
+	return true
+}
+
+var errNoSessionBus = errors.New("no D-Bus session bus")
+
 // Save stores keys, replacing any stored before.
 func (r Keyring) Save(k Keys) error {
 	if err := k.Validate(); err != nil {
 		return err
+	}
+	if r.noSessionBus() {
+		return keyringError("save the keys", errNoSessionBus)
 	}
 	b, _ := json.Marshal(k)
 	if err := keyring.Set(r.service(), keyringUser, string(b)); err != nil {
@@ -68,6 +101,9 @@ func (r Keyring) Save(k Keys) error {
 
 // Load reads the stored keys; ErrNoCredentials if there are none.
 func (r Keyring) Load() (Keys, error) {
+	if r.noSessionBus() {
+		return Keys{}, keyringError("read the keys", errNoSessionBus)
+	}
 	s, err := keyring.Get(r.service(), keyringUser)
 	if err != nil {
 		return Keys{}, keyringError("read the keys", err)
@@ -81,6 +117,9 @@ func (r Keyring) Load() (Keys, error) {
 
 // Delete removes the stored keys; having none is not an error.
 func (r Keyring) Delete() error {
+	if r.noSessionBus() {
+		return keyringError("remove the keys", errNoSessionBus)
+	}
 	err := keyring.Delete(r.service(), keyringUser)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return keyringError("remove the keys", err)
@@ -105,8 +144,15 @@ func keyringError(what string, err error) error {
 	}
 	msg := err.Error()
 	var ne *net.OpError
-	if errors.As(err, &ne) || strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
-		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform) {
+	switch {
+	case errors.Is(err, errNoSessionBus):
+		return fmt.Errorf("cannot %s: this session has no D-Bus session bus, so no OS keyring (Secret Service); "+
+			"log in to a desktop session, or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+	case strings.Contains(msg, "unlock correct collection") || strings.Contains(msg, "is locked"):
+		return fmt.Errorf("cannot %s: the OS keyring is locked and cannot ask for its password here; unlock it (log in to the desktop), "+
+			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+	case errors.As(err, &ne) || strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
+		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform):
 		return fmt.Errorf("cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), "+
 			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
 	}

@@ -22,6 +22,7 @@ type tracker struct {
 	total atomic.Int64
 	fnMu  sync.Mutex // callers get one call at a time, parts run in parallel
 	fn    func(int64)
+	retry func(error)
 }
 
 func (t *tracker) report(n int64) {
@@ -30,11 +31,24 @@ func (t *tracker) report(n int64) {
 	t.fnMu.Unlock()
 }
 
-func withTracker(ctx context.Context, fn func(int64)) context.Context {
-	if fn == nil {
+func withTracker(ctx context.Context, opt PutOptions) context.Context {
+	if opt.Progress == nil && opt.Retrying == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, progressKey{}, &tracker{parts: map[string]*atomic.Int64{}, fn: fn})
+	fn := opt.Progress
+	if fn == nil {
+		fn = func(int64) {}
+	}
+	return context.WithValue(ctx, progressKey{}, &tracker{parts: map[string]*atomic.Int64{}, fn: fn, retry: opt.Retrying})
+}
+
+// retrying tells the upload's owner a request is being sent again.
+func retrying(ctx context.Context, why error) {
+	if t, ok := ctx.Value(progressKey{}).(*tracker); ok && t.retry != nil {
+		t.fnMu.Lock()
+		t.retry(why)
+		t.fnMu.Unlock()
+	}
 }
 
 func (t *tracker) body(part string, rc io.ReadCloser) io.ReadCloser {

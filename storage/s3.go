@@ -41,6 +41,12 @@ type S3Config struct {
 	PartConcurrency    int
 	// MaxAttempts per request, with exponential backoff (SDK retryer).
 	MaxAttempts int
+	// StallTimeout gives up (and retries) a request whose bytes have not
+	// moved for this long (0: DefaultStallTimeout).
+	StallTimeout time.Duration
+	// CredentialSource says where the credentials come from ("keyring":
+	// thumbdrop's, "aws": the AWS CLI's chain), for error hints.
+	CredentialSource string
 }
 
 // Defaults for uploads: photos (a few MB) go up in one PUT, larger files in
@@ -62,6 +68,10 @@ type S3 struct {
 	mu     sync.RWMutex
 	client *s3.Client
 	tm     *transfermanager.Client
+	// unaborted are keys whose incomplete multipart uploads could not be
+	// aborted (the server was not answering): tried again before the
+	// next upload.
+	unaborted sync.Map
 }
 
 // OpenS3 builds the clients; it makes no request.
@@ -83,6 +93,9 @@ func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = DefaultStallTimeout
 	}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(c.Region),
@@ -108,7 +121,7 @@ func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
 	if inner == nil {
 		inner = awshttp.NewBuildableClient()
 	}
-	awsCfg.HTTPClient = progressClient{inner: inner}
+	awsCfg.HTTPClient = progressClient{inner: stallClient{inner: inner, after: c.StallTimeout}}
 	b := &S3{cfg: c, awsCfg: awsCfg}
 	b.build(c.Region)
 	return b, nil
@@ -174,7 +187,7 @@ func (b *S3) Check(ctx context.Context) error {
 		_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &b.cfg.Bucket, MaxKeys: aws.Int32(1)})
 	}
 	if err != nil {
-		return classify("check", b.cfg.Bucket, "", err)
+		return b.classify("check", "", err)
 	}
 	return nil
 }
@@ -211,13 +224,17 @@ func (b *S3) inRegion(op func() error) error {
 
 // Upload stores body under key, failing with ErrExists if the key is taken.
 func (b *S3) Upload(ctx context.Context, key string, body io.ReadSeeker, size int64, opt PutOptions) error {
+	b.unaborted.Range(func(k, _ any) bool {
+		b.abortIncomplete(ctx, k.(string))
+		return true
+	})
 	err := b.inRegion(func() error {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return err
 		}
 		return b.upload(ctx, key, body, opt)
 	})
-	return classify("upload", b.cfg.Bucket, key, err)
+	return b.classify("upload", key, err)
 }
 
 func (b *S3) upload(ctx context.Context, key string, body io.ReadSeeker, opt PutOptions) error {
@@ -235,8 +252,67 @@ func (b *S3) upload(ctx context.Context, key string, body io.ReadSeeker, opt Put
 	if opt.CacheControl != "" {
 		in.CacheControl = aws.String(opt.CacheControl)
 	}
-	_, err := tm.UploadObject(withTracker(ctx, opt.Progress), in)
+	_, err := tm.UploadObject(withTracker(ctx, opt), in)
+	if err != nil {
+		b.abortIncomplete(ctx, key)
+	}
 	return err
+}
+
+// abortIncomplete aborts the multipart uploads left under key by a failed
+// or cancelled upload (transfermanager aborts its own, unless the server
+// was not answering then or the process is going away). Keys are unique
+// to one upload, so nothing of another upload is touched. Best effort,
+// with a few seconds of its own.
+func (b *S3) abortIncomplete(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	c, _ := b.clients()
+	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &b.cfg.Bucket, Prefix: aws.String(key)})
+	if err != nil {
+		if !errors.Is(classify("list", b.cfg.Bucket, key, err), ErrAccessDenied) {
+			b.unaborted.Store(key, true)
+		}
+		return
+	}
+	for _, u := range out.Uploads {
+		if aws.ToString(u.Key) != key {
+			continue
+		}
+		if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.cfg.Bucket, Key: u.Key, UploadId: u.UploadId}); err != nil {
+			b.unaborted.Store(key, true)
+			return
+		}
+	}
+	b.unaborted.Delete(key)
+}
+
+// SweepIncomplete aborts the multipart uploads under prefix begun before
+// olderThan ago: those of processes that died mid-upload. (On AWS the SAM
+// template's lifecycle rule does the same after a day.) It returns how
+// many it aborted.
+func (b *S3) SweepIncomplete(ctx context.Context, prefix string, olderThan time.Duration) (int, error) {
+	c, _ := b.clients()
+	in := &s3.ListMultipartUploadsInput{Bucket: &b.cfg.Bucket, Prefix: aws.String(prefix)}
+	n := 0
+	for {
+		out, err := c.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return n, b.classify("list", prefix, err)
+		}
+		for _, u := range out.Uploads {
+			if time.Since(aws.ToTime(u.Initiated)) < olderThan {
+				continue
+			}
+			if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.cfg.Bucket, Key: u.Key, UploadId: u.UploadId}); err == nil {
+				n++
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return n, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
 }
 
 // Head returns an object's metadata.
@@ -248,7 +324,7 @@ func (b *S3) Head(ctx context.Context, key string) (ObjectInfo, error) {
 		return err
 	})
 	if err != nil {
-		return ObjectInfo{}, classify("head", b.cfg.Bucket, key, err)
+		return ObjectInfo{}, b.classify("head", key, err)
 	}
 	return ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
 		CacheControl: aws.ToString(out.CacheControl), Metadata: out.Metadata, Modified: aws.ToTime(out.LastModified)}, nil
@@ -263,7 +339,7 @@ func (b *S3) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, er
 		return err
 	})
 	if err != nil {
-		return nil, ObjectInfo{}, classify("get", b.cfg.Bucket, key, err)
+		return nil, ObjectInfo{}, b.classify("get", key, err)
 	}
 	return out.Body, ObjectInfo{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType),
 		CacheControl: aws.ToString(out.CacheControl), Metadata: out.Metadata, Modified: aws.ToTime(out.LastModified)}, nil
@@ -279,8 +355,8 @@ func (b *S3) Delete(ctx context.Context, keys ...string) error {
 			_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.cfg.Bucket, Key: aws.String(k)})
 			return err
 		})
-		if err != nil && !errors.Is(classify("delete", b.cfg.Bucket, k, err), ErrNotFound) {
-			errs = append(errs, classify("delete", b.cfg.Bucket, k, err))
+		if err != nil && !errors.Is(b.classify("delete", k, err), ErrNotFound) {
+			errs = append(errs, b.classify("delete", k, err))
 		}
 	}
 	return errors.Join(errs...)

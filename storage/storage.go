@@ -15,6 +15,9 @@ type PutOptions struct {
 	// Progress, if set, is called with the bytes sent so far (it may go
 	// down when a request is retried).
 	Progress func(sent int64)
+	// Retrying, if set, is told when a request is given up to be sent
+	// again (the server stopped answering), with why.
+	Retrying func(reason error)
 }
 
 // ObjectInfo describes a stored object.

@@ -29,6 +29,8 @@ var errorPatterns = []struct {
 	{regexp.MustCompile(`^not connected \((.+)\); check Settings or 'thumbdrop config show'$`), "not connected (%[1]s); check Settings"},
 	{regexp.MustCompile(`^no thumbnail will be made: (.+)$`), "no thumbnail will be made: %[1]s"},
 	{regexp.MustCompile(`^no thumbnail: (.+)$`), "no thumbnail: %[1]s"},
+	{regexp.MustCompile(`^(.+) changed while it was uploading \((.+) before, (.+) now\); nothing was kept: upload it again once it is complete$`),
+		"%[1]s changed while it was uploading (%[2]s before, %[3]s now); nothing was kept: upload it again once it is complete"},
 	{regexp.MustCompile(`^(?:.+: )?no thumbnail appeared within (\S+): no resize function seems to be deployed for this bucket \(see deploy/README.md\); the original's link works$`),
 		"no thumbnail appeared within %[1]s: no resize function seems to be deployed for this bucket (see deploy/README.md); the original's link works"},
 }
@@ -36,6 +38,9 @@ var errorPatterns = []struct {
 // errorPhrases are parts of sentences (the storage layer's kinds, the
 // pipeline's refusals) translated wherever they appear.
 var errorPhrases = []string{
+	"the storage server stopped answering; trying again",
+	"the storage server stopped answering",
+	"the storage server failed",
 	"the storage server cannot be reached",
 	"check the endpoint and your network",
 	"the access key or secret is wrong",

@@ -156,6 +156,11 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		r.bar.Show()
 		r.bar.SetValue(j.Progress())
 		r.cancel.Show()
+		if j.Note != "" { // held up: say so under the bar
+			r.state.SetText(localizeError(j.Note))
+			r.state.Importance = widget.WarningImportance
+			r.state.Show()
+		}
 	case app.Waiting:
 		r.state.SetText(fmt.Sprintf(lang.L("Waiting for thumbnail… %ds"), int(time.Since(j.WaitStarted).Seconds())))
 		r.cancel.Show()

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,6 +153,21 @@ func (v *Versity) Start() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	v.t.Fatalf("versitygw did not start on %s", v.Addr)
+}
+
+// Pause stops the server the way a hung machine does (SIGSTOP): its
+// connections stay open and nothing answers.
+func (v *Versity) Pause() {
+	if v.cmd != nil && v.cmd.Process != nil {
+		v.cmd.Process.Signal(syscall.SIGSTOP)
+	}
+}
+
+// Resume lets a paused server go on (SIGCONT).
+func (v *Versity) Resume() {
+	if v.cmd != nil && v.cmd.Process != nil {
+		v.cmd.Process.Signal(syscall.SIGCONT)
+	}
 }
 
 // Stop kills the server (as a crash would).
