@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -35,5 +36,12 @@ func main() {
 		debug.SetMemoryLimit(mb << 20 * 9 / 10)
 	}
 	h := &resize.Handler{Store: resize.S3Store{Client: client}, Config: cfg, Log: log}
-	lambda.Start(h.HandleS3Event)
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
+		ev, err := resize.ParseS3Event(raw)
+		if err != nil {
+			log.Error("bad event", "err", err.Error())
+			return nil // a malformed event is never going to parse: not retried
+		}
+		return h.HandleS3Event(ctx, ev)
+	})
 }

@@ -252,6 +252,41 @@ func DecodeEventKey(k string) (string, error) {
 	return s, nil
 }
 
+// ParseS3Event reads an S3 event notification. aws-lambda-go's own types
+// refuse a whole event whose key is not URL-encoded the way AWS encodes it
+// ('%' not followed by two hex digits, as some S3-compatible servers
+// send): only the fields the handler uses are read here, and the key is
+// decoded by the handler, which falls back to the key as sent.
+func ParseS3Event(raw []byte) (events.S3Event, error) {
+	var in struct {
+		Records []struct {
+			EventName string `json:"eventName"`
+			S3        struct {
+				Bucket struct {
+					Name string `json:"name"`
+				} `json:"bucket"`
+				Object struct {
+					Key  string `json:"key"`
+					Size int64  `json:"size"`
+				} `json:"object"`
+			} `json:"s3"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return events.S3Event{}, fmt.Errorf("not an S3 event: %w", err)
+	}
+	var ev events.S3Event
+	for _, r := range in.Records {
+		var rec events.S3EventRecord
+		rec.EventName = r.EventName
+		rec.S3.Bucket.Name = r.S3.Bucket.Name
+		rec.S3.Object.Key = r.S3.Object.Key
+		rec.S3.Object.Size = r.S3.Object.Size
+		ev.Records = append(ev.Records, rec)
+	}
+	return ev, nil
+}
+
 // HandleS3Event processes every ObjectCreated record of an S3 event. It
 // returns an error (so Lambda retries) only if some record failed
 // transiently.

@@ -369,3 +369,26 @@ func TestTemplateSetsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestParseS3EventTakesUnencodedKeys: aws-lambda-go refuses a whole event
+// whose key is not URL-encoded ('100%.png', as some S3-compatible
+// servers send); ParseS3Event reads it, and the handler finds the object.
+func TestParseS3EventTakesUnencodedKeys(t *testing.T) {
+	raw := eventJSON(bucket, "original/1_100%.png")
+	var strict events.S3Event
+	if err := json.Unmarshal(raw, &strict); err == nil {
+		t.Log("aws-lambda-go now accepts unencoded keys")
+	}
+	ev, err := ParseS3Event(raw)
+	if err != nil || len(ev.Records) != 1 || ev.Records[0].S3.Object.Key != "original/1_100%.png" || ev.Records[0].EventName != "ObjectCreated:Put" {
+		t.Fatalf("%+v %v", ev, err)
+	}
+	c, _ := fakeS3(t)
+	put(t, c, "original/1_100%.png", mustRead(t, corpus("video-001.png")))
+	if err := handler(c).HandleS3Event(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(c, "thumb/1_100%.png") {
+		t.Error("no thumbnail")
+	}
+}

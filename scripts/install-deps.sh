@@ -41,4 +41,10 @@ if [ "$what" != run ]; then
     echo "installing versitygw v1.8.0 (about 2 minutes)"
     GOFLAGS=-buildvcs=false go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
   fi
+  # AWS's Lambda Runtime Interface Emulator: the function binary runs
+  # under it in the tests.
+  if ! command -v aws-lambda-rie >/dev/null && [ ! -x "$gobin/aws-lambda-rie" ]; then
+    echo "installing aws-lambda-rie"
+    GOFLAGS=-buildvcs=false go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+  fi
 fi

@@ -5,7 +5,6 @@ package testsrv
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +19,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/zalando/go-keyring"
+
+	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // Versity is a running versitygw with a posix backend.
@@ -39,17 +40,32 @@ type Versity struct {
 // THUMBDROP_REQUIRE_SERVERS=1 (make test, CI) its absence fails the test.
 func VersityBinary(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("VERSITYGW"); p != "" {
+	return Tool(t, "versitygw", "VERSITYGW", "github.com/versity/versitygw/cmd/versitygw@v1.8.0")
+}
+
+// RIEBinary finds AWS's Lambda Runtime Interface Emulator.
+func RIEBinary(t testing.TB) string {
+	t.Helper()
+	return Tool(t, "aws-lambda-rie", "AWS_LAMBDA_RIE",
+		"github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d")
+}
+
+// Tool finds a server the tests run, installed with 'go install': $env,
+// PATH, or ~/go/bin. With THUMBDROP_REQUIRE_SERVERS=1 (make test, CI) its
+// absence fails the test; otherwise it is skipped, saying how to install.
+func Tool(t testing.TB, name, env, module string) string {
+	t.Helper()
+	if p := os.Getenv(env); p != "" {
 		return p
 	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	home, _ := os.UserHomeDir()
-	if p := filepath.Join(home, "go", "bin", "versitygw"); fileExists(p) {
+	if p := filepath.Join(home, "go", "bin", name); fileExists(p) {
 		return p
 	}
-	msg := "versitygw not installed: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+	msg := name + " not installed: go install " + module + " (scripts/install-deps.sh test does it)"
 	if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
 		t.Fatal(msg)
 	}
@@ -88,30 +104,11 @@ func StartVersity(t testing.TB, webhook bool, buckets ...string) *Versity {
 		v.Events = make(chan events.S3EventRecord, 256)
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			// Decode only what an S3 trigger uses: versitygw's payload has
-			// fields (an empty glacier restore time) that aws-lambda-go's
-			// full types refuse.
-			var ev struct {
-				Records []struct {
-					EventName string `json:"eventName"`
-					S3        struct {
-						Bucket struct {
-							Name string `json:"name"`
-						} `json:"bucket"`
-						Object struct {
-							Key  string `json:"key"`
-							Size int64  `json:"size"`
-						} `json:"object"`
-					} `json:"s3"`
-				}
-			}
-			if err := json.Unmarshal(body, &ev); err == nil {
-				for _, r := range ev.Records {
-					var rec events.S3EventRecord
-					rec.EventName = r.EventName
-					rec.S3.Bucket.Name = r.S3.Bucket.Name
-					rec.S3.Object.Key = r.S3.Object.Key
-					rec.S3.Object.Size = r.S3.Object.Size
+			// Read as the Lambda reads it: versitygw's payload has fields
+			// (an empty glacier restore time) aws-lambda-go's full types
+			// refuse, and keys not encoded the AWS way.
+			if ev, err := resize.ParseS3Event(body); err == nil {
+				for _, rec := range ev.Records {
 					v.Events <- rec
 				}
 			}
