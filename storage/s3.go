@@ -133,6 +133,7 @@ func (b *S3) build(region string) {
 		o.UsePathStyle = b.cfg.PathStyle
 		if b.cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(b.cfg.Endpoint)
+			unsignedAcceptEncoding(o)
 		}
 	})
 	tm := transfermanager.New(client, func(o *transfermanager.Options) {
