@@ -25,6 +25,7 @@ photos:
 vet:
 	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above" && false)
 	$(GO) vet -tags $(TAGS) ./...
+	cd cloudfunction && $(GO) vet -tags nodynamic ./...
 
 # The whole suite: unit, integration (loopback S3 servers), keyring (a real
 # Secret Service in a private D-Bus session) and UI tests, with the race

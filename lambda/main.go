@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -32,7 +31,7 @@ func main() {
 	}
 	// Let the garbage collector work harder as the function nears its
 	// memory, rather than the runtime kill it.
-	if mb, err := strconv.ParseInt(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), 10, 64); err == nil && mb > 0 {
+	if mb := resize.FunctionMemoryMB(os.Getenv); mb > 0 {
 		debug.SetMemoryLimit(mb << 20 * 9 / 10)
 	}
 	h := &resize.Handler{Store: resize.S3Store{Client: client}, Config: cfg, Log: log}

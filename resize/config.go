@@ -48,8 +48,7 @@ func (c Config) cacheControl() string {
 // ConfigFromEnv reads THUMB_MAX_SIZE, THUMB_JPEG_QUALITY, ORIGINAL_PREFIX,
 // THUMB_PREFIX, MAX_PIXELS, MAX_BYTES, EXTRA_WIDTHS ("640,1280") and WEBP
 // ("true"); unset ones keep their defaults.
-// The decode budget follows the function's memory
-// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MB).
+// The decode budget follows the function's memory (FunctionMemoryMB).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	ints := []struct {
@@ -102,15 +101,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.Thumbnail.WebP = b
 	}
-	if s := getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"); s != "" {
-		if mb, err := strconv.ParseInt(s, 10, 64); err == nil && mb > 0 {
-			c.Thumbnail.MaxMemory = DecodeBudget(mb << 20)
-		}
+	if mb := FunctionMemoryMB(getenv); mb > 0 {
+		c.Thumbnail.MaxMemory = DecodeBudget(mb << 20)
 	}
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
 	return c, nil
+}
+
+// FunctionMemoryMB is the memory the function was given, in MB, as Lambda
+// (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) or Cloud Functions (FUNCTION_MEMORY_MB,
+// set by deploy/gcp) says; 0 if neither does.
+func FunctionMemoryMB(getenv func(string) string) int64 {
+	for _, name := range []string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "FUNCTION_MEMORY_MB"} {
+		if mb, err := strconv.ParseInt(getenv(name), 10, 64); err == nil && mb > 0 {
+			return mb
+		}
+	}
+	return 0
 }
 
 // DecodeBudget is how much of a function's memory one decode may take:
