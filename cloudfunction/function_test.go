@@ -151,7 +151,6 @@ func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
 	}
 	t.Logf("12 MP photo to thumbnail, 640/1280 px copies and WebP twins: %v", took)
 
-
 	for _, c := range []struct {
 		key, ct string
 		w       int
