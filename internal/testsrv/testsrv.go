@@ -5,6 +5,7 @@ package testsrv
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -19,8 +20,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/zalando/go-keyring"
-
-	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // Versity is a running versitygw with a posix backend.
@@ -104,11 +103,31 @@ func StartVersity(t testing.TB, webhook bool, buckets ...string) *Versity {
 		v.Events = make(chan events.S3EventRecord, 256)
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			// Read as the Lambda reads it: versitygw's payload has fields
-			// (an empty glacier restore time) aws-lambda-go's full types
-			// refuse, and keys not encoded the AWS way.
-			if ev, err := resize.ParseS3Event(body); err == nil {
-				for _, rec := range ev.Records {
+			// Read only what an S3 trigger uses, as resize.ParseS3Event
+			// does (not imported: the thumbnail package's tests use this
+			// package): versitygw's payload has fields (an empty glacier
+			// restore time) aws-lambda-go's full types refuse.
+			var ev struct {
+				Records []struct {
+					EventName string `json:"eventName"`
+					S3        struct {
+						Bucket struct {
+							Name string `json:"name"`
+						} `json:"bucket"`
+						Object struct {
+							Key  string `json:"key"`
+							Size int64  `json:"size"`
+						} `json:"object"`
+					} `json:"s3"`
+				}
+			}
+			if err := json.Unmarshal(body, &ev); err == nil {
+				for _, r := range ev.Records {
+					var rec events.S3EventRecord
+					rec.EventName = r.EventName
+					rec.S3.Bucket.Name = r.S3.Bucket.Name
+					rec.S3.Object.Key = r.S3.Object.Key
+					rec.S3.Object.Size = r.S3.Object.Size
 					v.Events <- rec
 				}
 			}
