@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // "Test connection" shows.
 type CheckReport struct {
 	Credentials, Bucket, Put, Resize CheckItem
+	// Endpoint lists how an S3-compatible endpoint differs from AWS S3
+	// (empty for AWS and local mode); Links whether public links open.
+	Endpoint, Links CheckItem
 }
 
 // CheckItem is one line of a CheckReport.
@@ -31,7 +35,34 @@ type CheckLine struct {
 
 // Items lists the report's lines with their labels.
 func (r CheckReport) Items() []CheckLine {
-	return []CheckLine{{"Credentials", r.Credentials}, {"Bucket", r.Bucket}, {"Upload permission", r.Put}, {"Resize function", r.Resize}}
+	items := []CheckLine{{"Credentials", r.Credentials}, {"Bucket", r.Bucket}, {"Upload permission", r.Put}, {"Resize function", r.Resize}}
+	for _, l := range []CheckLine{{"Endpoint", r.Endpoint}, {"Public links", r.Links}} {
+		if l.Detail != "" {
+			items = append(items, l)
+		}
+	}
+	return items
+}
+
+// prober is a bucket that can try an S3-compatible endpoint's known
+// quirks (storage.S3).
+type prober interface {
+	Probe(ctx context.Context, key func(name string) string, body []byte) ([]storage.Quirk, []string)
+}
+
+// endpointReport turns what Probe met into a report line: OK unless a
+// setting must change.
+func endpointReport(quirks []storage.Quirk) CheckItem {
+	if len(quirks) == 0 {
+		return CheckItem{true, "behaves as AWS S3 does in everything thumbdrop tried"}
+	}
+	ok := true
+	var parts []string
+	for _, q := range quirks {
+		ok = ok && !q.Fix
+		parts = append(parts, q.Detail)
+	}
+	return CheckItem{ok, strings.Join(parts, "; ")}
 }
 
 // TestConnection opens cfg (without saving it or disturbing the open
@@ -63,31 +94,83 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 		r.Bucket = nc
 	default:
 		r.Credentials = CheckItem{!errors.Is(err, storage.ErrUnreachable), "not refused"}
+		if errors.Is(err, storage.ErrUnreachable) {
+			r.Credentials.Detail = "not checked: the server was not reached"
+		}
 		r.Bucket = CheckItem{false, err.Error()}
 	}
 	if s.cfg.Target == TargetLocal {
 		r.Credentials = CheckItem{true, "none needed in local mode"}
 	}
+	now := time.Now()
+	probeKey := func(name string) string {
+		return OriginalKey(s.cfg.OriginalPrefix, now, "thumbdrop-connection-test-"+name+".png")
+	}
+	png := testPNG()
+	var probed []string
+	refused := errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring)
+	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused {
+		var quirks []storage.Quirk
+		quirks, probed = p.Probe(ctx, probeKey, png)
+		r.Endpoint = endpointReport(quirks)
+		for _, q := range quirks {
+			if q.Name == "path-style" && q.Fix && !r.Bucket.OK {
+				r.Bucket.Detail += "; " + q.Detail // the likely cause
+			}
+		}
+	}
 	if !r.Bucket.OK {
 		r.Put, r.Resize = nc, nc
 		return r
 	}
-	key := OriginalKey(s.cfg.OriginalPrefix, time.Now(), "thumbdrop-connection-test.png")
-	png := testPNG()
+	key := OriginalKey(s.cfg.OriginalPrefix, now, "thumbdrop-connection-test.png")
 	if err := s.b.Upload(ctx, key, bytesReader(png), int64(len(png)), storage.PutOptions{ContentType: "image/png"}); err != nil {
 		r.Put, r.Resize = CheckItem{false, err.Error()}, nc
 		return r
 	}
 	r.Put = CheckItem{true, "can upload under " + s.cfg.OriginalPrefix}
+	if s.cfg.Target == TargetS3 && s.cfg.LinkMode == LinkPublic {
+		r.Links = publicLinks(ctx, s.b.URL(key))
+	}
 	thumbKey, _ := ThumbKey(s.cfg, key)
 	if info, err := WaitThumb(ctx, s.b, thumbKey, wait); err == nil {
 		r.Resize = functionReport(s.cfg, info.Metadata)
 	} else {
 		r.Resize = CheckItem{false, err.Error()}
 	}
-	keys := append([]string{key, thumbKey, thumbKey + RefusedSuffix, thumbKey + resize.WebPSuffix}, expectedKeys(s.cfg, thumbKey)...)
+	// Clean up: the test upload, the probes', and whatever the function
+	// made of them (waited for, so it does not come after the delete).
+	var keys []string
+	for i, k := range append([]string{key}, probed...) {
+		tk, _ := ThumbKey(s.cfg, k)
+		if i > 0 && r.Resize.OK {
+			WaitThumb(ctx, s.b, tk, wait)
+		}
+		keys = append(keys, k, tk, tk+RefusedSuffix, tk+resize.WebPSuffix)
+		keys = append(keys, expectedKeys(s.cfg, tk)...)
+	}
 	s.b.Delete(context.WithoutCancel(ctx), keys...)
 	return r
+}
+
+// publicLinks fetches a public link as a reader of a post would, with no
+// credentials.
+func publicLinks(ctx context.Context, link string) CheckItem {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return CheckItem{false, err.Error()}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return CheckItem{false, fmt.Sprintf("a public link does not open (%v)", err)}
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return CheckItem{false, fmt.Sprintf("a public link answers HTTP %d: let the bucket be read publicly (deploy with PublicRead=true), or set link_mode presigned", resp.StatusCode)}
+	}
+	return CheckItem{true, "open to anyone, as posts need"}
 }
 
 // functionReport says what the resize function makes, as its thumbnail's

@@ -267,3 +267,61 @@ func TestServerErrorWording(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestVersityDoctor: Test connection names an S3-compatible endpoint's
+// quirks, each played by a loopback proxy in front of versitygw, and
+// uploads through them work; a wrong addressing style is named as the
+// cause of a bucket that cannot be reached.
+func TestVersityDoctor(t *testing.T) {
+	v, core := versityCore(t, false, time.Second)
+	// By name: against an IP address the SDK addresses buckets by path
+	// whatever it is told, and the addressing probe would learn nothing.
+	byName := func(ep string) string { return strings.Replace(ep, "127.0.0.1", "localhost", 1) }
+	quirky := byName(testsrv.QuirkProxy(t, v.Endpoint, testsrv.Quirks{NoChecksums: true, NoACLs: true, RewriteAcceptEncoding: true}))
+	c := core.Config()
+	c.Endpoint = quirky
+	if err := core.ApplyConfig(bg, c); err != nil {
+		t.Fatal(err)
+	}
+	r := core.TestConnection(bg, c)
+	if !r.Endpoint.OK {
+		t.Errorf("endpoint: %+v", r.Endpoint)
+	}
+	for _, want := range []string{"refuses the checksum headers", "refuses ACL headers", "rewrites Accept-Encoding", "needs path-style addressing"} {
+		if !strings.Contains(r.Endpoint.Detail, want) {
+			t.Errorf("the report does not say %q: %s", want, r.Endpoint.Detail)
+		}
+	}
+	if !r.Put.OK || !r.Bucket.OK {
+		t.Errorf("through the quirks: bucket %+v, upload %+v", r.Bucket, r.Put)
+	}
+	if r.Links.OK || !strings.Contains(r.Links.Detail, "HTTP 403") || !strings.Contains(r.Links.Detail, "presigned") {
+		t.Errorf("public links on a private bucket: %+v", r.Links)
+	}
+	id := core.Add(app.AddOptions{NoWait: true}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "quirky.jpg"))[0]
+	core.Wait(bg, id)
+	if j, _ := core.Job(id); j.State != app.Done {
+		t.Fatalf("upload through the quirks: %v %v", j.State, j.Err)
+	}
+	// The probes cleaned up after themselves: only the upload is left.
+	var left []string
+	filepath.WalkDir(filepath.Join(v.Root, "photos"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			left = append(left, filepath.Base(p))
+		}
+		return nil
+	})
+	if len(left) != 1 || !strings.HasSuffix(left[0], "quirky.jpg") {
+		t.Errorf("objects after Test connection and one upload: %v", left)
+	}
+
+	// Virtual-host addressing against a server reachable only by path.
+	c.Endpoint, c.PathStyle = byName(v.Endpoint), false
+	r = core.TestConnection(bg, c)
+	if r.Bucket.OK || !strings.Contains(r.Bucket.Detail, "set path_style true") || r.Endpoint.OK || strings.Contains(r.Endpoint.Detail, "checksum") {
+		t.Errorf("virtual-host against a path-style server: bucket %+v endpoint %+v", r.Bucket, r.Endpoint)
+	}
+	for _, it := range r.Items() {
+		t.Logf("%s: %v %s", it.Label, it.OK, it.Detail)
+	}
+}

@@ -65,6 +65,7 @@ func commands() []command {
 		{"config", "show [--json] | set KEY VALUE | reset", "show, change or reset settings", runConfig},
 		{"history", "[--json] [--format F] [FILTER]", "past uploads, newest first", runHistory},
 		{"delete", "KEY|URL...", "delete an upload and every copy made from it", runDelete},
+		{"check", "", "test the settings: keys, bucket, upload, resize function, the endpoint's quirks", runCheck},
 	}
 }
 

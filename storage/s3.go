@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -382,11 +383,11 @@ func (b *S3) URL(key string) string {
 	}
 	if b.cfg.Endpoint != "" {
 		ep := strings.TrimRight(b.cfg.Endpoint, "/")
-		if !b.cfg.PathStyle {
-			if u, err := url.Parse(ep); err == nil && u.Host != "" {
-				u.Host = b.cfg.Bucket + "." + u.Host
-				return strings.TrimRight(u.String(), "/") + "/" + k
-			}
+		// An IP address has no subdomains: the SDK addresses the bucket
+		// by path there, whatever path_style says, and so do links.
+		if u, err := url.Parse(ep); !b.cfg.PathStyle && err == nil && u.Host != "" && net.ParseIP(u.Hostname()) == nil {
+			u.Host = b.cfg.Bucket + "." + u.Host
+			return strings.TrimRight(u.String(), "/") + "/" + k
 		}
 		return ep + "/" + EscapeKey(b.cfg.Bucket) + "/" + k
 	}

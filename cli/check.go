@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+// runCheck: thumbdrop check — what Settings' Test connection says: the
+// credentials, the bucket, an upload, the resize function and what it
+// makes, an S3-compatible endpoint's quirks, public links. Exit 1 if
+// anything needs fixing.
+func runCheck(ctx context.Context, e Env, args []string) error {
+	fs := newFlagSet("check", "")
+	if _, err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	core, err := openCore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	r := core.TestConnection(ctx, core.Config())
+	ok := true
+	for _, it := range r.Items() {
+		mark := "ok  "
+		if !it.OK {
+			mark, ok = "FAIL", false
+		}
+		fmt.Fprintf(e.Stdout, "%s %s: %s\n", mark, it.Label, it.Detail)
+	}
+	if !ok {
+		return errReported
+	}
+	return nil
+}
