@@ -63,7 +63,7 @@ bench-node:
 bench: test-deps bench-node
 	$(GO) test ./thumbnail -run '^$$' -bench . -benchmem -cpu 1 -count 5
 	$(GO) test ./thumbnail/jpegdec -run '^$$' -bench . -benchmem -cpu 1 -count 5
-	$(GO) run ./bench/thumbcompare -runs 9 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg \
+	$(GO) run -tags $(TAGS) ./bench/thumbcompare -runs 9 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg \
 		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Painting-Colors_by__herobrine7gamer.jpg \
 		$(PHOTOS)/Phone_48MP.jpg $(PHOTOS)/Storm.jpg
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/thumbdrop/thumbdrop/app"
@@ -27,6 +28,7 @@ type thumbJSON struct {
 // runThumbnail: thumbdrop thumbnail [--max 200] -o DIR FILE...
 // Each output keeps the input's base name with the extension of the format
 // written (a WebP becomes name.jpg), and never replaces an input file.
+// Files are thumbnailed on every core at once.
 func runThumbnail(ctx context.Context, e Env, args []string) error {
 	fs := newFlagSet("thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...")
 	maxSize := fs.Int("max", thumbnail.DefaultMaxSize, "fit inside `N`xN pixels")
@@ -52,12 +54,45 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 	w := thumbWriter{dir: *dir, inputs: files, written: map[string]bool{}}
 	failed := false
 	enc := json.NewEncoder(e.Stdout)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
+	// One decoder per core; outputs are named, written and reported in
+	// the order of the arguments.
+	results := make([]chan made, len(files))
+	for i := range results {
+		results[i] = make(chan made, 1)
+	}
+	next := make(chan int)
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	for range workers {
+		go func() {
+			for i := range next {
+				res, err := w.thumbnail(files[i], opt)
+				results[i] <- made{res, err}
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range files {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i, f := range files {
+		var m made
+		select {
+		case m = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		rec := thumbJSON{File: f}
-		out, res, err := w.make(f, opt)
+		res, err := m.res, m.err
+		var out string
+		if err == nil {
+			out, err = w.write(f, res)
+		}
 		if err != nil {
 			failed = true
 			rec.Error = err.Error()
@@ -86,32 +121,45 @@ type thumbWriter struct {
 	written map[string]bool
 }
 
-func (w *thumbWriter) make(path string, opt thumbnail.Options) (string, *thumbnail.Result, error) {
-	name := filepath.Base(path)
+// made is one file's thumbnail, or why there is none.
+type made struct {
+	res *thumbnail.Result
+	err error
+}
+
+// thumbnail makes the thumbnail of the file at path (safe to run on
+// several files at once).
+func (w *thumbWriter) thumbnail(path string, opt thumbnail.Options) (*thumbnail.Result, error) {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return "", nil, fmt.Errorf("%s is not a regular file (a folder, a pipe or a device); nothing written", path)
+		return nil, fmt.Errorf("%s is not a regular file (a folder, a pipe or a device); nothing written", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: cannot open it (%v)", path, unwrapPath(err))
+		return nil, fmt.Errorf("%s: cannot open it (%v)", path, unwrapPath(err))
 	}
 	defer f.Close()
 	res, err := thumbnail.Read(f, opt)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %w; nothing written", path, err)
+		return nil, fmt.Errorf("%s: %w; nothing written", path, err)
 	}
+	return res, nil
+}
+
+// write names and writes path's thumbnail (one at a time, in order).
+func (w *thumbWriter) write(path string, res *thumbnail.Result) (string, error) {
+	name := filepath.Base(path)
 	out := filepath.Join(w.dir, withExt(name, res.Format))
 	for i := 2; w.written[out]; i++ { // two inputs with one name (a.png, a.webp)
 		out = filepath.Join(w.dir, withExt(fmt.Sprintf("%s-%d", strings.TrimSuffix(name, filepath.Ext(name)), i), res.Format))
 	}
 	if w.isInput(out) {
-		return "", nil, fmt.Errorf("%s: the thumbnail would replace the input file %s; choose another -o folder", path, out)
+		return "", fmt.Errorf("%s: the thumbnail would replace the input file %s; choose another -o folder", path, out)
 	}
 	if err := app.WriteFileAtomic(out, res.Data, 0o644); err != nil {
-		return "", nil, fmt.Errorf("%s: cannot write %s: %v", path, out, err)
+		return "", fmt.Errorf("%s: cannot write %s: %v", path, out, err)
 	}
 	w.written[out] = true
-	return out, res, nil
+	return out, nil
 }
 
 // isInput reports whether out is (or links to) one of the input files.

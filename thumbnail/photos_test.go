@@ -23,6 +23,7 @@ func TestRealPhotos(t *testing.T) {
 		{"Elephants_5640x3172.jpg", 200, 112, JPEG},
 		{"Kleiber_by_Lukas_Baubkus.jpg", 200, 113, JPEG},
 		{"Painting-Colors_by__herobrine7gamer.jpg", 200, 133, JPEG},
+		{"Phone_48MP.jpg", 200, 150, JPEG},
 		{"Storm.jpg", 200, 133, JPEG},
 		{"Garden.jpg", 200, 125, JPEG},
 		{"Arc-Colors-Transparent-Wallpaper.png", 200, 112, PNG},
@@ -53,8 +54,8 @@ func TestRealPhotos(t *testing.T) {
 			pFile := psnr(got, ref)
 			t.Logf("%s: %dx%d -> %dx%d, %d bytes; PSNR vs full Lanczos: resize %.1f dB, after encode %.1f dB",
 				c.name, res.SrcWidth, res.SrcHeight, res.Width, res.Height, len(res.Data), pResize, pFile)
-			if pResize < 35 {
-				t.Errorf("resize PSNR %.1f dB against the reference, want >= 35", pResize)
+			if pResize < 40 {
+				t.Errorf("resize PSNR %.1f dB against the reference, want >= 40", pResize)
 			}
 			if pFile < 27 { // JPEG at quality 80 costs a few dB on its own
 				t.Errorf("encoded thumbnail PSNR %.1f dB, want >= 27", pFile)

@@ -57,9 +57,10 @@ func plan(info Info, opt Options) (targets []target, decodeW, decodeH int) {
 	if info.Orientation.swapsAxes() {
 		decodeW, decodeH = decodeH, decodeW
 	}
-	if len(targets) > 1 {
+	if len(targets) > 1 && info.Format != JPEG {
 		// decode keeps at least twice the size it is given (room for a
-		// clean shrink to a thumbnail); a copy needs only its own size.
+		// clean shrink to a thumbnail) but for JPEG's box-filtered scaled
+		// decode; a copy needs only its own size.
 		half := func(v int) int { return max(1, (v+1)/2) }
 		decodeW, decodeH = half(decodeW), half(decodeH)
 	}

@@ -41,7 +41,7 @@ var pipelines = map[string]pipeline{
 		return jpeg.Encode(&out, imaging.Fit(m, 200, 200, imaging.Lanczos), &jpeg.Options{Quality: 80})
 	},
 	"stdlib-decode": func(b []byte) error { _, err := jpeg.Decode(bytes.NewReader(b)); return err },
-	"jpegdec-1/8":   func(b []byte) error { _, err := jpegdec.Decode(b, 8); return err },
+	"jpegdec-1/8":   func(b []byte) error { _, err := jpegdec.DecodeSubsampled(b, 8); return err },
 }
 
 func median(runs int, f func() error) (time.Duration, error) {
@@ -62,6 +62,8 @@ func median(runs int, f func() error) (time.Duration, error) {
 func main() {
 	runs := flag.Int("runs", 7, "timed runs per file and pipeline (median reported)")
 	sharpScript := flag.String("sharp", "bench/sharp-thumb.mjs", "sharp timing script (empty: skip sharp)")
+	many := flag.Int("many", 10, "copies of the first photo for the all-cores comparison (0: skip)")
+	manyScript := flag.String("sharp-many", "bench/sharp-many.mjs", "sharp script for the all-cores comparison")
 	child := flag.String("child", "", "internal: run one pipeline once on one file and exit")
 	flag.Parse()
 	runtime.GOMAXPROCS(1) // Lambda below 1.8 GB has less than one vCPU
@@ -113,6 +115,65 @@ func main() {
 	fmt.Println("\nDecode alone:")
 	dw.Flush()
 	fmt.Println("thumbdrop/naive: how many times faster than imaging.Decode+Fit(Lanczos); thumbdrop/sharp: our time over sharp's (lower is better). One core each; medians of", *runs, "runs.")
+	if *many > 0 && flag.NArg() > 0 {
+		allCores(*runs, *many, flag.Arg(0), *manyScript)
+	}
+}
+
+// allCores times many copies of one photo thumbnailed on every core, as
+// 'thumbdrop thumbnail' does (one decoder per core), beside sharp with
+// the same concurrency.
+func allCores(runs, copies int, file, script string) {
+	cores := runtime.NumCPU()
+	runtime.GOMAXPROCS(cores)
+	defer runtime.GOMAXPROCS(1)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fatal(err)
+	}
+	d, err := median(runs, func() error {
+		next := make(chan int)
+		errs := make(chan error, copies)
+		for range cores {
+			go func() {
+				for range next {
+					_, err := thumbnail.Make(data, thumbnail.Options{})
+					errs <- err
+				}
+			}()
+		}
+		for i := 0; i < copies; i++ {
+			next <- i
+		}
+		close(next)
+		for i := 0; i < copies; i++ {
+			if err := <-errs; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		fatal(err)
+	}
+	ours := float64(d.Microseconds()) / 1000
+	files := make([]string, copies)
+	for i := range files {
+		files[i] = file
+	}
+	cmd := exec.Command("node", append([]string{script, fmt.Sprint(runs), fmt.Sprint(cores)}, files...)...)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("UV_THREADPOOL_SIZE=%d", cores))
+	cmd.Stderr = os.Stderr
+	theirs := 0.0
+	if out, err := cmd.Output(); err == nil {
+		var r struct {
+			MedianMS float64 `json:"median_ms"`
+		}
+		json.Unmarshal(out, &r)
+		theirs = r.MedianMS
+	}
+	fmt.Printf("\nAll %d cores, %d copies of %s: thumbdrop %.0f ms (%.1f photos/s), sharp %s ms, thumbdrop/sharp %s (medians of %d)\n",
+		cores, copies, shortName(file), ours, float64(copies)/ours*1000, opt(theirs, "%.0f"), ratio(ours, theirs), runs)
 }
 
 func shortName(p string) string {

@@ -69,6 +69,11 @@ type decoder struct {
 	scans    int
 	outRatio image.YCbCrSubsampleRatio
 	planned  bool
+	// subsampled keeps the chroma planes at their own resolution (each
+	// block decoded at the luma's scale) instead of enlarging them to the
+	// luma's: a third less work at 1/8, for callers that resample the
+	// planes themselves.
+	subsampled bool
 }
 
 // Decode decodes data at 1/scale size (scale 1, 2, 4 or 8): the result is
@@ -78,6 +83,18 @@ func Decode(data []byte, scale int) (image.Image, error) {
 		return nil, fmt.Errorf("jpegdec: scale 1/%d: %w", scale, ErrUnsupported)
 	}
 	d := &decoder{data: data, n: 8 / scale}
+	return d.decode()
+}
+
+// DecodeSubsampled is Decode keeping chroma subsampling: Y at 1/scale,
+// Cb and Cr at 1/scale of their own size (a 4:2:0 JPEG at 1/8 gives 4:2:0
+// planes of 1/8 and 1/16 the width). Every block of every component is
+// decoded at the same reduced size, so at 1/8 all of them are DC terms.
+func DecodeSubsampled(data []byte, scale int) (image.Image, error) {
+	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
+		return nil, fmt.Errorf("jpegdec: scale 1/%d: %w", scale, ErrUnsupported)
+	}
+	d := &decoder{data: data, n: 8 / scale, subsampled: true}
 	return d.decode()
 }
 
@@ -398,6 +415,9 @@ func (d *decoder) plan() error {
 	for i := range d.comps {
 		c := &d.comps[i]
 		c.nx, c.ny = min(n*d.hmax/c.h, 8), min(n*d.vmax/c.v, 8)
+		if d.subsampled && len(d.comps) == 3 {
+			c.nx, c.ny = n, n
+		}
 		c.bx, c.by = d.mcusX*c.h, d.mcusY*c.v
 		c.stride = c.bx * c.nx
 	}
@@ -833,34 +853,74 @@ func decodeDCOnly(br *bitReader, c *component) (int32, error) {
 	if err := decodeDC(br, c); err != nil {
 		return 0, err
 	}
-	ac := c.ac
+	// The AC terms are only skipped: one table lookup each, the bit
+	// reader's state in locals (registers) and refilled eight bytes at a
+	// time while no 0xFF is in sight.
+	skip, multi := &c.ac.skip, &c.ac.multi
+	data := br.data
+	acc, n, pos := br.acc, br.n, br.pos
 	for k := 1; k < 64; {
-		if br.n < 16 {
+		if n < 32 {
+			if !br.marker && pos+8 <= len(data) {
+				v := binary.BigEndian.Uint64(data[pos:])
+				if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+					m := (63 - n) / 8
+					acc |= v >> (64 - 8*m) << (64 - 8*m - n)
+					n += 8 * m
+					pos += int(m)
+					goto lookup
+				}
+			}
+			br.acc, br.n, br.pos = acc, n, pos
 			br.refill()
+			acc, n, pos = br.acc, br.n, br.pos
 		}
-		if f := ac.fast[br.acc>>(64-lutBits)]; f.n != 0 {
-			br.skip(uint(f.n))
-			k += int(f.run) + 1
+	lookup:
+		// Several symbols at once, unless the last would carry the index
+		// past the block (then the bits after it are the next block's).
+		// (A block whose last coefficient is the 63rd has no end of
+		// block: what follows it is the next block's DC term.)
+		if e := multi[acc>>(64-multiBits)]; e != 0 {
+			if adv := int(e >> 4 & 0x7f); k+adv < 64 {
+				b := uint(e & 15)
+				acc <<= b
+				n -= b
+				if e&multiEOB != 0 {
+					break
+				}
+				k += adv
+				continue
+			}
+		}
+		if e := skip[acc>>(64-skipBits)]; e != 0 {
+			b := uint(e & 0xff)
+			acc <<= b
+			n -= b
+			k += int(e >> 8)
 			continue
 		}
-		rs, err := ac.decode(br)
+		// A code longer than skipBits: the table walk.
+		br.acc, br.n, br.pos = acc, n, pos
+		rs, err := c.ac.decode(br)
 		if err != nil {
 			return 0, err
 		}
 		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
-			if r != 15 {
-				break
-			}
-			k += 16
-			continue
-		}
-		k += r + 1
-		if br.n < s {
+		if s > 0 && br.n < s {
 			br.refill()
 		}
 		br.skip(s)
+		acc, n, pos = br.acc, br.n, br.pos
+		switch {
+		case s > 0:
+			k += r + 1
+		case r == 15:
+			k += 16
+		default:
+			k = 64
+		}
 	}
+	br.acc, br.n, br.pos = acc, n, pos
 	return c.pred, nil
 }
 

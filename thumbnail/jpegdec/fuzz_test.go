@@ -12,7 +12,9 @@ import (
 func FuzzDecode(f *testing.F) {
 	for _, p := range corpusJPEGs(f) {
 		if data, err := os.ReadFile(p); err == nil && len(data) < 64<<10 {
-			f.Add(data, uint8(8))
+			f.Add(data, uint8(3))  // 1/8, chroma enlarged
+			f.Add(data, uint8(7))  // 1/8, chroma subsampled
+			f.Add(data, uint8(13)) // 1/2, chroma subsampled
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, s uint8) {
@@ -22,7 +24,11 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		scale := []int{1, 2, 4, 8}[int(s)%4]
-		m, err := Decode(data, scale)
+		decode := Decode
+		if s&4 != 0 {
+			decode = DecodeSubsampled
+		}
+		m, err := decode(data, scale)
 		if err != nil {
 			return
 		}

@@ -4,6 +4,19 @@ import "errors"
 
 const lutBits = 9
 
+// skipBits index the skip table: AC codes up to this long are skipped in
+// one lookup.
+const skipBits = 11
+
+// multiBits index the multi-symbol skip table: as many whole AC symbols
+// (code and magnitude bits) as fit in this many bits are skipped in one
+// lookup.
+const multiBits = 12
+
+// Multi-symbol entries: bits taken (low 4 bits), index advance (bits 4-10),
+// and whether the last symbol is the end of block.
+const multiEOB = 1 << 15
+
 // huffman is a decoding table: a lookup on the next lutBits bits for short
 // codes, canonical-code search for the rest.
 type huffman struct {
@@ -16,6 +29,14 @@ type huffman struct {
 	mincode [17]int32
 	vals    [256]uint8
 	present bool
+	// skip serves callers that need an AC coefficient's position but not
+	// its value (a DC-only decode): for the next skipBits bits, the bits
+	// the code and its magnitude take (low byte) and how far the
+	// coefficient index moves (high byte: run+1, 16 for ZRL, 64 for end of
+	// block); 0 for codes longer than skipBits.
+	skip [1 << skipBits]uint16
+	// multi is skip for several symbols at once (multiBits, multiEOB).
+	multi [1 << multiBits]uint16
 }
 
 // fastAC is a decoded (run, value) pair and the bits it took; n == 0 means
@@ -88,7 +109,70 @@ func (h *huffman) build(counts [16]uint8, vals []uint8) error {
 	h.maxcode[17] = 1 << 30
 	h.present = true
 	h.buildFast()
+	h.buildSkip(counts, vals)
+	h.buildMulti()
 	return nil
+}
+
+// buildMulti fills the multi-symbol table from the skip table: for each
+// multiBits pattern, the symbols that lie wholly inside it, in order, up
+// to an end of block.
+func (h *huffman) buildMulti() {
+	const mask = 1<<multiBits - 1
+	for p := 0; p < 1<<multiBits; p++ {
+		pos, adv, eob := 0, 0, false
+		for pos < multiBits && adv < 48 {
+			window := (p << pos & mask) >> (multiBits - skipBits)
+			e := h.skip[window]
+			taken := int(e & 0xff)
+			if e == 0 || pos+taken > multiBits {
+				break // longer than what is left of the pattern
+			}
+			pos += taken
+			if a := int(e >> 8); a == 64 {
+				eob = true
+				break
+			} else {
+				adv += a
+			}
+		}
+		var e uint16
+		if pos > 0 {
+			e = uint16(pos) | uint16(adv)<<4
+			if eob {
+				e |= multiEOB
+			}
+		}
+		h.multi[p] = e
+	}
+}
+
+func (h *huffman) buildSkip(counts [16]uint8, vals []uint8) {
+	h.skip = [1 << skipBits]uint16{}
+	code, k := 0, 0
+	for l := 1; l <= 16; l++ {
+		for i := 0; i < int(counts[l-1]); i++ {
+			if l <= skipBits {
+				sym := vals[k]
+				r, sz := uint16(sym>>4), uint16(sym&15)
+				adv := r + 1
+				if sz == 0 {
+					adv = 64 // end of block (or a run with no value, read as one)
+					if r == 15 {
+						adv = 16 // sixteen zeros
+					}
+				}
+				e := adv<<8 | (uint16(l) + sz)
+				shift := skipBits - l
+				for j := code << shift; j < (code+1)<<shift; j++ {
+					h.skip[j] = e
+				}
+			}
+			code++
+			k++
+		}
+		code <<= 1
+	}
 }
 
 var errBadCode = errors.New("jpeg: bad Huffman code")
