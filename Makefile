@@ -59,7 +59,8 @@ bench-node:
 	@scripts/install-deps.sh bench
 	@test -d bench/node_modules/sharp || npm ci --prefix bench --no-audit --no-fund
 
-# Speed, side by side in one run: thumbdrop vs naive imaging vs sharp.
+# Speed, side by side in one run: thumbdrop vs naive imaging vs sharp vs
+# djpeg -scale + resize, one core each, then all cores vs sharp.
 bench: test-deps bench-node
 	$(GO) test ./thumbnail -run '^$$' -bench . -benchmem -cpu 1 -count 5
 	$(GO) test ./thumbnail/jpegdec -run '^$$' -bench . -benchmem -cpu 1 -count 5
@@ -67,10 +68,11 @@ bench: test-deps bench-node
 		$(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg $(PHOTOS)/Painting-Colors_by__herobrine7gamer.jpg \
 		$(PHOTOS)/Phone_48MP.jpg $(PHOTOS)/Storm.jpg
 
-# Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
+# Responsive set (widths + WebP twins from one decode) vs sharp clone().
 bench-set: test-deps bench-node
 	$(GO) run -tags $(TAGS) ./bench/setcompare -runs 7 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Storm.jpg $(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg
 
+# Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps
 	bench/upload.sh 3
 

@@ -1,6 +1,8 @@
 // Command thumbcompare times thumbdrop's thumbnail pipeline against the naive
-// imaging pipeline (in this process) and sharp/libvips (node, same script
-// run), one core each, on the same photos, and prints medians and ratios.
+// imaging pipeline (in this process), sharp/libvips (node, same script run)
+// and libjpeg-turbo's scaled decode followed by a resize (djpeg -scale 1/N
+// piped into this process, then Lanczos to 200 px and a JPEG encode), one
+// core each, on the same photos, and prints medians and ratios.
 // Each pipeline's peak memory is measured in a child process per file
 // (max RSS from rusage).
 //
@@ -12,6 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
 	"image/jpeg"
 	"os"
 	"os/exec"
@@ -80,7 +83,7 @@ func main() {
 		return
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "file\tMP\tthumbdrop ms\tnaive ms\tsharp ms\tthumbdrop/naive\tthumbdrop/sharp\tthumbdrop RSS MB\tnaive RSS MB\tsharp RSS MB\t")
+	fmt.Fprintln(tw, "file\tMP\tthumbdrop ms\tnaive ms\tsharp ms\tdjpeg+resize ms\tthumbdrop/naive\tthumbdrop/sharp\tthumbdrop/djpeg+resize\tthumbdrop RSS MB\tnaive RSS MB\tsharp RSS MB\t")
 	dw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(dw, "file\tjpegdec 1/8 ms\timage/jpeg full ms\tdjpeg -scale 1/8 ms\tjpegdec/djpeg\timage/jpeg/jpegdec\t")
 	for _, file := range flag.Args() {
@@ -102,9 +105,10 @@ func main() {
 			ms[name] = float64(d.Microseconds()) / 1000
 		}
 		sharpMS, sharpRSS := sharp(*sharpScript, *runs, file)
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%.2fx\t%s\t%.0f\t%.0f\t%s\t\n",
-			shortName(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], opt(sharpMS, "%.1f"),
-			ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS),
+		djr := djpegResize(*runs, file, info.Width, info.Height)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%.2fx\t%s\t%s\t%.0f\t%.0f\t%s\t\n",
+			shortName(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], opt(sharpMS, "%.1f"), opt(djr, "%.1f"),
+			ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS), ratio(ms["thumbdrop"], djr),
 			childRSS("thumbdrop", file), childRSS("naive", file), opt(sharpRSS, "%.0f"))
 		dj := djpeg(*runs, file)
 		fmt.Fprintf(dw, "%s\t%.1f\t%.1f\t%s\t%s\t%.1fx\t\n", shortName(file), ms["jpegdec-1/8"], ms["stdlib-decode"],
@@ -114,7 +118,8 @@ func main() {
 	tw.Flush()
 	fmt.Println("\nDecode alone:")
 	dw.Flush()
-	fmt.Println("thumbdrop/naive: how many times faster than imaging.Decode+Fit(Lanczos); thumbdrop/sharp: our time over sharp's (lower is better). One core each; medians of", *runs, "runs.")
+	fmt.Println("thumbdrop/naive: how many times faster than imaging.Decode+Fit(Lanczos); thumbdrop/sharp and thumbdrop/djpeg+resize: our time over theirs (lower is better).")
+	fmt.Println("djpeg+resize: `djpeg -scale 1/N` (the smallest scale still at least 200 px, as ours) piped here as PPM, then imaging.Fit(Lanczos) and image/jpeg q80. One core each; medians of", *runs, "runs.")
 	if *many > 0 && flag.NArg() > 0 {
 		allCores(*runs, *many, flag.Arg(0), *manyScript)
 	}
@@ -261,6 +266,77 @@ func djpeg(runs int, file string) float64 {
 		return 0
 	}
 	return float64(d.Microseconds()) / 1000
+}
+
+// djpegResize times libjpeg-turbo's scaled decode followed by the resize
+// and encode any program built on it must still do: djpeg writes PPM to a
+// pipe, this process reads it, fits it into 200x200 with Lanczos and encodes
+// a JPEG at quality 80. The scale is the smallest 1/N whose output still
+// covers the 200 px box, as thumbdrop chooses it. Median of runs, in ms.
+func djpegResize(runs int, file string, w, h int) float64 {
+	if _, err := exec.LookPath("djpeg"); err != nil {
+		return 0
+	}
+	tw, th := 200, 200
+	if w > h {
+		th = max(1, h*200/w)
+	} else {
+		tw = max(1, w*200/h)
+	}
+	n := 8
+	for n > 1 && ((w+n-1)/n < tw || (h+n-1)/n < th) {
+		n /= 2
+	}
+	d, err := median(runs, func() error {
+		out, err := exec.Command("djpeg", "-scale", fmt.Sprintf("1/%d", n), "-pnm", file).Output()
+		if err != nil {
+			return err
+		}
+		m, err := decodePNM(out)
+		if err != nil {
+			return err
+		}
+		var enc bytes.Buffer
+		return jpeg.Encode(&enc, imaging.Fit(m, 200, 200, imaging.Lanczos), &jpeg.Options{Quality: 80})
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "djpeg+resize skipped:", err)
+		return 0
+	}
+	return float64(d.Microseconds()) / 1000
+}
+
+// decodePNM reads the binary PPM (P6) or PGM (P5), maxval 255, that djpeg
+// writes.
+func decodePNM(b []byte) (image.Image, error) {
+	var magic string
+	var w, h, maxval int
+	r := bytes.NewReader(b)
+	if _, err := fmt.Fscan(r, &magic, &w, &h, &maxval); err != nil {
+		return nil, fmt.Errorf("djpeg output: %w", err)
+	}
+	if _, err := r.ReadByte(); err != nil || maxval != 255 {
+		return nil, fmt.Errorf("djpeg output: unexpected header %s %dx%d max %d", magic, w, h, maxval)
+	}
+	pix := b[len(b)-r.Len():]
+	switch magic {
+	case "P5":
+		if len(pix) < w*h {
+			return nil, fmt.Errorf("djpeg output: short PGM")
+		}
+		return &image.Gray{Pix: pix[:w*h], Stride: w, Rect: image.Rect(0, 0, w, h)}, nil
+	case "P6":
+		if len(pix) < 3*w*h {
+			return nil, fmt.Errorf("djpeg output: short PPM")
+		}
+		m := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i, j := 0, 0; i < w*h; i, j = i+1, j+3 {
+			copy(m.Pix[4*i:4*i+3], pix[j:j+3])
+			m.Pix[4*i+3] = 255
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("djpeg output: not a PPM/PGM (%q)", magic)
 }
 
 func fatal(err error) {
