@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -225,6 +226,73 @@ func TestAgentDetachAndStop(t *testing.T) {
 	}
 	if code, out, _ := thumbdrop(t, dirs, "", "serve", "--stop"); code != 0 || !strings.Contains(out, "no agent") {
 		t.Errorf("second --stop: %d %q", code, out)
+	}
+}
+
+// TestAgentPortTaken: when another program holds the agent's port, an
+// upload still stores the file but says on stderr that its links will not
+// answer, and how to fix it; when another program (PicGo itself) holds the
+// editors' API port, the agent serves links anyway and says why the API is
+// off.
+func TestAgentPortTaken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dirs := freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	if code, _, errs := thumbdrop(t, dirs, "", "config", "set", "local_addr", busy.Addr().String()); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "busy")[0])
+	if code != 0 || !strings.HasPrefix(out, "http://"+busy.Addr().String()) {
+		t.Fatalf("upload: %d %q %q", code, out, errs)
+	}
+	for _, want := range []string{"could not start", busy.Addr().String() + " is already in use", "config set local_addr"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("upload's stderr %q does not say %q", errs, want)
+		}
+	}
+	if strings.Contains(errs, "thumbdrop: thumbdrop:") {
+		t.Errorf("doubled prefix: %q", errs)
+	}
+
+	dirs = freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	if code, _, errs := thumbdrop(t, dirs, "", "config", "set", "picgo_server", busy.Addr().String()); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs = thumbdrop(t, dirs, "", "upload", photos(t, 1, "picgo")[0])
+	if code != 0 || strings.Contains(errs, "could not start") || get(t, strings.TrimSpace(out)) != 200 {
+		t.Fatalf("upload with the API's port taken: %d %q %q", code, out, errs)
+	}
+	if st := agentState(t, dirs); st.PicGo != "" || !strings.Contains(st.PicGoErr, "already in use") {
+		t.Errorf("agent state: %+v", st)
+	}
+}
+
+// TestMistypedCommand: a word that is neither a command nor a file, or an
+// unknown flag, is a usage error, not a window (nor a GLFW panic where
+// there is no display); with no display at all, one sentence says so.
+func TestMistypedCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	for _, c := range []struct {
+		arg, want string
+		code      int
+	}{{"uplaod", "unknown command", 2}, {"--bogus", "unknown flag", 2}, {"missing.jpg", "no display", 1}} {
+		cmd := exec.Command(buildApp(t), c.arg)
+		cmd.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data, "DISPLAY=", "WAYLAND_DISPLAY=")
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != c.code || !strings.Contains(string(out), c.want) || strings.Contains(string(out), "panic") {
+			t.Errorf("thumbdrop %s: exit %d %q", c.arg, cmd.ProcessState.ExitCode(), out)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -20,6 +21,19 @@ import (
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/ui"
 )
+
+// haveDisplay says, on systems that draw through X11 or Wayland, when
+// there is neither to open the window on (GLFW would panic).
+func haveDisplay(getenv func(string) string) error {
+	switch runtime.GOOS {
+	case "windows", "darwin", "ios", "android", "js":
+		return nil
+	}
+	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); from a terminal, use 'thumbdrop upload FILE...' ('thumbdrop help' lists the commands)")
+	}
+	return nil
+}
 
 // runGUI opens the desktop app (local mode when nothing is configured),
 // or hands files to the one already open.
@@ -51,6 +65,10 @@ func runGUI(files []string) int {
 		return 1
 	}
 	defer inst.Close()
+	if err := haveDisplay(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "thumbdrop:", err)
+		return 1
+	}
 
 	// A desktop app idles for hours next to a browser: collect garbage
 	// sooner than the default (previews decoded while scrolling are

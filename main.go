@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -29,6 +30,10 @@ func main() {
 	}
 	args := os.Args[1:]
 	if len(args) == 0 || !cli.IsCommand(args[0]) {
+		if err := cli.CheckAppArgs(args); err != nil {
+			fmt.Fprintf(os.Stderr, "thumbdrop: %v\n", err)
+			os.Exit(cli.ExitUsage)
+		}
 		os.Exit(runGUI(args))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -31,11 +31,14 @@ const (
 
 // State is what a running agent says of itself.
 type State struct {
-	PID     int       `json:"pid"`
-	Addr    string    `json:"addr"`            // link server
-	PicGo   string    `json:"picgo,omitempty"` // editors' API ("" when off)
-	Version string    `json:"version"`
-	Started time.Time `json:"started"`
+	PID   int    `json:"pid"`
+	Addr  string `json:"addr"`            // link server
+	PicGo string `json:"picgo,omitempty"` // editors' API ("" when off)
+	// PicGoErr is why the editors' API is not served although it is on
+	// (its port taken, by PicGo itself perhaps): links are served anyway.
+	PicGoErr string    `json:"picgo_error,omitempty"`
+	Version  string    `json:"version"`
+	Started  time.Time `json:"started"`
 }
 
 // ErrRunning: another agent already runs for this user.
@@ -86,20 +89,26 @@ func Run(ctx context.Context, o Options) error {
 	}
 	linkLn, err := listenLoopback(addr)
 	if err != nil {
-		return err
+		fix := "config set local_addr 127.0.0.1:PORT"
+		if o.Addr != "" {
+			fix = "serve --addr 127.0.0.1:PORT"
+		}
+		return fmt.Errorf("local links: %w; pick another port with 'thumbdrop %s'", err, fix)
 	}
 	st := State{PID: os.Getpid(), Addr: linkLn.Addr().String(), Version: o.Version, Started: time.Now().UTC()}
 	servers := []*http.Server{newServer(hostOnly(linkLn.Addr(), &links{store: store, log: o.Log}), o.Log)}
 	listeners := []net.Listener{linkLn}
 	if cfg.PicGoServer != "off" && cfg.PicGoServer != "" {
-		ln, err := listenLoopback(cfg.PicGoServer)
-		if err != nil {
-			linkLn.Close()
-			return fmt.Errorf("editors' upload API: %w; pick another address with 'thumbdrop config set picgo_server 127.0.0.1:PORT' or turn it off", err)
+		// Links matter more than the editors' API: without its port
+		// (PicGo itself may hold 36677) the agent serves links anyway.
+		if ln, err := listenLoopback(cfg.PicGoServer); err != nil {
+			st.PicGoErr = fmt.Sprintf("%v; pick another port with 'thumbdrop config set picgo_server 127.0.0.1:PORT' or turn it off with 'thumbdrop config set picgo_server off'", err)
+			o.Log.Error("the editors' upload API is not served", "err", st.PicGoErr)
+		} else {
+			st.PicGo = ln.Addr().String()
+			servers = append(servers, newServer(hostOnly(ln.Addr(), &picgo{core: core, log: o.Log}), o.Log))
+			listeners = append(listeners, ln)
 		}
-		st.PicGo = ln.Addr().String()
-		servers = append(servers, newServer(hostOnly(ln.Addr(), &picgo{core: core, log: o.Log}), o.Log))
-		listeners = append(listeners, ln)
 	}
 	if err := writeState(o.Dirs, st); err != nil {
 		for _, ln := range listeners {
@@ -145,7 +154,7 @@ func listenLoopback(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		if isAddrInUse(err) {
-			return nil, fmt.Errorf("another program uses %s", addr)
+			return nil, fmt.Errorf("%s is already in use by another program", addr)
 		}
 		return nil, err
 	}

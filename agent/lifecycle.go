@@ -150,7 +150,8 @@ func lastLog(d app.Dirs, from int64) string {
 		return "see " + filepath.Join(d.Data, logFile)
 	}
 	lines := strings.Split(strings.TrimSpace(string(bytes.TrimSpace(b[from:]))), "\n")
-	return lines[len(lines)-1]
+	last := strings.TrimPrefix(lines[len(lines)-1], "thumbdrop: ")
+	return strings.TrimSuffix(last, ".")
 }
 
 func samePort(a, b string) bool {

@@ -269,7 +269,17 @@ func saveForm(r *http.Request, dir string) (paths, names []string, err error) {
 			continue
 		}
 		name := app.CleanName(part.FileName())
-		p := filepath.Join(dir, fmt.Sprintf("%d", len(paths)))
+		if name == "" {
+			name = "image"
+		}
+		// Each file under its own name (in a folder of its own), so
+		// that a refusal names the file the editor sent.
+		sub := filepath.Join(dir, fmt.Sprintf("%d", len(paths)))
+		if err := os.Mkdir(sub, 0o700); err != nil {
+			part.Close()
+			return nil, nil, err
+		}
+		p := filepath.Join(sub, name)
 		n, err := saveStream(p, part, left)
 		part.Close()
 		if err != nil {

@@ -25,7 +25,12 @@ type CheckReport struct {
 type CheckItem struct {
 	OK     bool
 	Detail string
+	// Skipped: not tried, because an earlier step failed (OK is false).
+	Skipped bool
 }
+
+// notChecked is a step not tried because an earlier one failed.
+var notChecked = CheckItem{Detail: "not checked", Skipped: true}
 
 // CheckLine is a labelled item of a report.
 type CheckLine struct {
@@ -54,7 +59,7 @@ type prober interface {
 // setting must change.
 func endpointReport(quirks []storage.Quirk) CheckItem {
 	if len(quirks) == 0 {
-		return CheckItem{true, "behaves as AWS S3 does in everything thumbdrop tried"}
+		return CheckItem{OK: true, Detail: "behaves as AWS S3 does in everything thumbdrop tried"}
 	}
 	ok := true
 	var parts []string
@@ -62,17 +67,17 @@ func endpointReport(quirks []storage.Quirk) CheckItem {
 		ok = ok && !q.Fix
 		parts = append(parts, q.Detail)
 	}
-	return CheckItem{ok, strings.Join(parts, "; ")}
+	return CheckItem{OK: ok, Detail: strings.Join(parts, "; ")}
 }
 
 // TestConnection opens cfg (without saving it or disturbing the open
 // target) and reports what works: credentials and bucket, a put of a tiny
 // image, and whether a resize function answers. It deletes what it wrote.
 func (c *Core) TestConnection(ctx context.Context, cfg Config) CheckReport {
-	nc := CheckItem{false, "not checked"}
+	nc := notChecked
 	s, err := c.openSession(ctx, cfg)
 	if err != nil {
-		item := CheckItem{false, err.Error()}
+		item := CheckItem{Detail: err.Error()}
 		if errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring) {
 			return CheckReport{Credentials: item, Bucket: nc, Put: nc, Resize: nc}
 		}
@@ -83,24 +88,24 @@ func (c *Core) TestConnection(ctx context.Context, cfg Config) CheckReport {
 
 func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	var r CheckReport
-	nc := CheckItem{false, "not checked"}
+	nc := notChecked
 	err := s.b.Check(ctx)
 	switch {
 	case err == nil:
-		r.Credentials = CheckItem{true, "accepted"}
-		r.Bucket = CheckItem{true, fmt.Sprintf("%s is reachable", s.b.Name())}
+		r.Credentials = CheckItem{OK: true, Detail: "accepted"}
+		r.Bucket = CheckItem{OK: true, Detail: fmt.Sprintf("%s is reachable", s.b.Name())}
 	case errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring):
-		r.Credentials = CheckItem{false, err.Error()}
+		r.Credentials = CheckItem{OK: false, Detail: err.Error()}
 		r.Bucket = nc
 	default:
-		r.Credentials = CheckItem{!errors.Is(err, storage.ErrUnreachable), "not refused"}
+		r.Credentials = CheckItem{OK: true, Detail: "not refused"}
 		if errors.Is(err, storage.ErrUnreachable) {
-			r.Credentials.Detail = "not checked: the server was not reached"
+			r.Credentials = CheckItem{Detail: "not checked: the server was not reached", Skipped: true}
 		}
-		r.Bucket = CheckItem{false, err.Error()}
+		r.Bucket = CheckItem{Detail: err.Error()}
 	}
 	if s.cfg.Target == TargetLocal {
-		r.Credentials = CheckItem{true, "none needed in local mode"}
+		r.Credentials = CheckItem{OK: true, Detail: "none needed in local mode"}
 	}
 	now := time.Now()
 	probeKey := func(name string) string {
@@ -109,7 +114,8 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	png := testPNG()
 	var probed []string
 	refused := errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring)
-	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused {
+	unreached := errors.Is(err, storage.ErrUnreachable)
+	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused && !unreached {
 		var quirks []storage.Quirk
 		quirks, probed = p.Probe(ctx, probeKey, png)
 		r.Endpoint = endpointReport(quirks)
@@ -125,10 +131,10 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	}
 	key := OriginalKey(s.cfg.OriginalPrefix, now, "thumbdrop-connection-test.png")
 	if err := s.b.Upload(ctx, key, bytesReader(png), int64(len(png)), storage.PutOptions{ContentType: "image/png"}); err != nil {
-		r.Put, r.Resize = CheckItem{false, err.Error()}, nc
+		r.Put, r.Resize = CheckItem{OK: false, Detail: err.Error()}, nc
 		return r
 	}
-	r.Put = CheckItem{true, "can upload under " + s.cfg.OriginalPrefix}
+	r.Put = CheckItem{OK: true, Detail: "can upload under " + s.cfg.OriginalPrefix}
 	if s.cfg.Target == TargetS3 && s.cfg.LinkMode == LinkPublic {
 		r.Links = publicLinks(ctx, s.b.URL(key))
 	}
@@ -136,7 +142,7 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	if info, err := WaitThumb(ctx, s.b, thumbKey, wait); err == nil {
 		r.Resize = functionReport(s.cfg, info.Metadata)
 	} else {
-		r.Resize = CheckItem{false, err.Error()}
+		r.Resize = CheckItem{OK: false, Detail: err.Error()}
 	}
 	// Clean up: the test upload, the probes', and whatever the function
 	// made of them (waited for, so it does not come after the delete).
@@ -160,17 +166,17 @@ func publicLinks(ctx context.Context, link string) CheckItem {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
-		return CheckItem{false, err.Error()}
+		return CheckItem{OK: false, Detail: err.Error()}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return CheckItem{false, fmt.Sprintf("a public link does not open (%v)", err)}
+		return CheckItem{OK: false, Detail: fmt.Sprintf("a public link does not open (%v)", err)}
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return CheckItem{false, fmt.Sprintf("a public link answers HTTP %d: let the bucket be read publicly (deploy with PublicRead=true), or set link_mode presigned", resp.StatusCode)}
+		return CheckItem{OK: false, Detail: fmt.Sprintf("a public link answers HTTP %d: let the bucket be read publicly (deploy with PublicRead=true), or set link_mode presigned", resp.StatusCode)}
 	}
-	return CheckItem{true, "open to anyone, as posts need"}
+	return CheckItem{OK: true, Detail: "open to anyone, as posts need"}
 }
 
 // functionReport says what the resize function makes, as its thumbnail's
@@ -199,8 +205,8 @@ func functionReport(cfg Config, md map[string]string) CheckItem {
 		fixes = append(fixes, fmt.Sprintf("its WEBP is %t but webp is %t", webp, cfg.WebP))
 	}
 	if len(fixes) == 0 {
-		return CheckItem{true, makes}
+		return CheckItem{OK: true, Detail: makes}
 	}
-	return CheckItem{false, makes + "; but " + strings.Join(fixes, " and ") + ": redeploy with " +
+	return CheckItem{OK: false, Detail: makes + "; but " + strings.Join(fixes, " and ") + ": redeploy with " +
 		fmt.Sprintf("--parameter-overrides ExtraWidths=%q WebP=%t", cfg.ExtraWidths, cfg.WebP) + ", or change the settings to match"}
 }

@@ -379,19 +379,28 @@ func (c *Config) Set(key, value string) error {
 	if err := f.Set(&next, value); err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
-	if err := next.checkPrefixes(); err != nil {
+	if err := next.checkTogether(); err != nil {
 		return err
 	}
 	*c = next
 	return nil
 }
 
-// checkPrefixes refuses prefixes that overlap: the resize function would
-// read its own output (endless recursion) or overwrite originals.
-func (c *Config) checkPrefixes() error {
+// checkTogether refuses settings that are each fine but clash: prefixes
+// that overlap (the resize function would read its own output, endless
+// recursion, or overwrite originals), and the agent's two servers on one
+// port (the second could never listen, and local links would be dead).
+func (c *Config) checkTogether() error {
 	if strings.HasPrefix(c.ThumbPrefix, c.OriginalPrefix) || strings.HasPrefix(c.OriginalPrefix, c.ThumbPrefix) {
 		return fmt.Errorf("original_prefix %q and thumb_prefix %q must not overlap: thumbnails would be taken for uploads",
 			c.OriginalPrefix, c.ThumbPrefix)
+	}
+	if c.PicGoServer != "off" {
+		_, lp, _ := net.SplitHostPort(c.LocalAddr)
+		_, pp, _ := net.SplitHostPort(c.PicGoServer)
+		if lp != "" && lp == pp {
+			return fmt.Errorf("local_addr %s and picgo_server %s use the same port; give them different ones", c.LocalAddr, c.PicGoServer)
+		}
 	}
 	return nil
 }
@@ -403,7 +412,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s: %w", f.Key, err)
 		}
 	}
-	if err := c.checkPrefixes(); err != nil {
+	if err := c.checkTogether(); err != nil {
 		return err
 	}
 	if c.Target == TargetS3 && c.Bucket == "" {

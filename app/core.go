@@ -66,6 +66,9 @@ type session struct {
 	cfg Config
 	b   Bucket
 	id  string // the target's identity in the history
+	// agentErr is why the local agent could not be started as the
+	// session opened: local links answer only while it runs.
+	agentErr error
 }
 
 // Open loads the configuration and the history. It does not connect:
@@ -185,12 +188,26 @@ func (c *Core) openSession(ctx context.Context, cfg Config) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	s := &session{cfg: cfg, b: b, id: TargetID(cfg)}
 	if cfg.Target == TargetLocal && c.opt.StartAgent != nil {
 		if err := c.opt.StartAgent(ctx, cfg); err != nil {
 			c.log.Warn("the local agent did not start; local links work only while it runs", "err", err.Error())
+			s.agentErr = err
 		}
 	}
-	return &session{cfg: cfg, b: b, id: TargetID(cfg)}, nil
+	return s, nil
+}
+
+// AgentErr is why the local agent could not be started when the target
+// opened, if it could not: the links of local uploads do not answer until
+// it runs. Nil on other targets, or before the target is open.
+func (c *Core) AgentErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur == nil {
+		return nil
+	}
+	return c.cur.agentErr
 }
 
 // TargetID is the identity of the target of c in the history: "local", or

@@ -55,6 +55,9 @@ type LinkData struct {
 	URL, ThumbURL string
 	Name, Key     string
 	Width, Height int // of the original, as displayed
+	// ContentType is the original's; a srcset offers the original only
+	// where browsers show that type (not HEIC, not TIFF).
+	ContentType string
 	// ThumbWidth and ThumbHeight are the thumbnail's size (0: unknown).
 	ThumbWidth, ThumbHeight int
 	// Variants are the copies and WebP twins made, with their links.
@@ -134,9 +137,9 @@ type candidate struct {
 // candidates are the images a srcset offers: the thumbnail and every copy
 // of the type given ("" for the thumbnail's own, "image/webp" for the
 // twins), narrowest first. The original is offered too (not among WebP
-// twins) when it is wider than them all and there is no copy, or it is
-// less than half as wide again as the widest: never a 12 MB original
-// beside a 1280 px copy.
+// twins), if browsers can show it, when it is wider than them all and
+// there is no copy, or it is less than half as wide again as the widest:
+// never a 12 MB original beside a 1280 px copy, never a HEIC.
 func candidates(d LinkData, webp bool) []candidate {
 	var cs []candidate
 	if d.ThumbURL != "" && d.ThumbWidth > 0 && !webp {
@@ -148,7 +151,7 @@ func candidates(d LinkData, webp bool) []candidate {
 		}
 	}
 	slices.SortStableFunc(cs, func(a, b candidate) int { return a.w - b.w })
-	if webp || d.URL == "" || d.Width <= 0 {
+	if webp || d.URL == "" || d.Width <= 0 || !browsersShow(d.ContentType) {
 		return cs
 	}
 	widest := 0
@@ -160,6 +163,17 @@ func candidates(d LinkData, webp bool) []candidate {
 		cs = append(cs, candidate{d.URL, d.Width, d.Height})
 	}
 	return cs
+}
+
+// browsersShow: every current browser displays images of this type in an
+// <img> ("": unknown, taken as yes, as for records made before types were
+// kept).
+func browsersShow(contentType string) bool {
+	switch contentType {
+	case "", "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif":
+		return true
+	}
+	return false
 }
 
 func srcsetAttr(cs []candidate) string {
@@ -250,7 +264,7 @@ func (c *Core) PrivateLinks(ctx context.Context, r Record, ttl time.Duration) (L
 
 func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Duration) (LinkData, error) {
 	cfg := c.Config()
-	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height,
+	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height, ContentType: r.ContentType,
 		ThumbWidth: r.ThumbWidth, ThumbHeight: r.ThumbHeight, Variants: slices.Clone(r.Variants), Sizes: cfg.Sizes}
 	if r.Status != StatusReady && r.Status != StatusDuplicate || d.ThumbURL == "" {
 		d.ThumbURL, d.Variants = "", nil
@@ -258,6 +272,14 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 	if r.Status == StatusFailed || r.Key == "" {
 		d.URL, d.ThumbURL, d.Variants = "", "", nil
 		return d, nil
+	}
+	if r.Target == TargetLocal {
+		// The agent serves local links where local_addr says now,
+		// whatever it said at upload time.
+		d.URL, d.ThumbURL = atAddr(d.URL, cfg.LocalAddr), atAddr(d.ThumbURL, cfg.LocalAddr)
+		for i := range d.Variants {
+			d.Variants[i].URL = atAddr(d.Variants[i].URL, cfg.LocalAddr)
+		}
 	}
 	if mode == "" {
 		mode, ttl = cfg.LinkMode, cfg.PresignTTL.D()
@@ -286,6 +308,18 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 		}
 	}
 	return d, nil
+}
+
+// atAddr moves a local link ("http://HOST:PORT/...") to addr.
+func atAddr(link, addr string) string {
+	rest, ok := strings.CutPrefix(link, "http://")
+	if !ok || addr == "" {
+		return link
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return "http://" + addr + rest[i:]
+	}
+	return link
 }
 
 // Link renders a record's link in format f (a named format or a custom

@@ -327,3 +327,32 @@ func TestLocalLocationRemoved(t *testing.T) {
 		t.Errorf("strip_location false: removed=%v, %s", j3.Record.LocationRemoved, out)
 	}
 }
+
+// TestLocalLinksFollowLocalAddr: after local_addr changes, every link of
+// an earlier local upload (history, a duplicate, its thumbnail) names the
+// port the agent now serves on, not the one it had at upload time.
+func TestLocalLinksFollowLocalAddr(t *testing.T) {
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	core := localCore(t, d)
+	photo := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "p.jpg")
+	ids := core.Add(app.AddOptions{}, photo)
+	core.Wait(bg, ids...)
+	if err := core.Set("local_addr", "127.0.0.1:18599"); err != nil {
+		t.Fatal(err)
+	}
+	ids = core.Add(app.AddOptions{}, photo) // a duplicate of the first
+	core.Wait(bg, ids...)
+	j, _ := core.Job(ids[0])
+	recs, err := core.History(bg, "")
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("history: %v %d", err, len(recs))
+	}
+	for _, r := range []app.Record{j.Record, recs[0]} {
+		for _, f := range []string{app.FormatURL, app.FormatThumb, app.FormatMarkdown} {
+			link, err := core.Link(bg, f, r)
+			if err != nil || !strings.Contains(link, "http://127.0.0.1:18599/thumbdrop/") || strings.Contains(link, ":8586") {
+				t.Errorf("%s (%s): %s %v", f, r.Status, link, err)
+			}
+		}
+	}
+}

@@ -132,6 +132,14 @@ func TestConfigSetAndValidate(t *testing.T) {
 	if err := c3.Validate(); err == nil {
 		t.Error("overlapping prefixes accepted")
 	}
+	// The agent's two servers on one port: the second could never listen.
+	c5 := DefaultConfig()
+	if err := c5.Set("picgo_server", "127.0.0.1:8586"); err == nil || !strings.Contains(err.Error(), "same port") {
+		t.Errorf("picgo_server on local_addr's port: %v", err)
+	}
+	if err := c5.Set("local_addr", "localhost:36677"); err == nil || c5 != DefaultConfig() {
+		t.Errorf("local_addr on picgo_server's port: %v", err)
+	}
 	c4 := DefaultConfig()
 	c4.Target = TargetS3
 	if err := c4.Validate(); err == nil || !strings.Contains(err.Error(), "bucket") {

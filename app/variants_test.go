@@ -113,6 +113,13 @@ func TestResponsiveLinks(t *testing.T) {
 	if got := Link(FormatPicture, d, ""); got != "<picture>"+want+"</picture>" {
 		t.Errorf("picture without twins: %s", got)
 	}
+	// A HEIC original is never offered: browsers other than Safari do
+	// not show it.
+	heic := d
+	heic.URL, heic.ContentType = base+"original/1_a.heic", "image/heic"
+	if got := Link(FormatSrcset, heic, ""); strings.Contains(got, ".heic") || !strings.Contains(got, `src="https://b.example/thumb/1_a.jpg"`) {
+		t.Errorf("HEIC original offered in a srcset: %s", got)
+	}
 	// A picture no wider than its thumbnail: offered once.
 	small := LinkData{URL: base + "o.jpg", ThumbURL: base + "t.jpg", Name: "s.jpg", Width: 150, Height: 100, ThumbWidth: 150, ThumbHeight: 100}
 	if got := Link(FormatSrcset, small, ""); got != `<img src="https://b.example/t.jpg" srcset="https://b.example/t.jpg 150w" sizes="(max-width: 768px) 100vw, 768px" width="150" height="100" alt="s.jpg">` {

@@ -94,6 +94,23 @@ func IsCommand(arg string) bool {
 	return false
 }
 
+// CheckAppArgs checks what is given to the app instead of a command: files
+// and folders to upload. A flag, or a bare word that names no file, is a
+// mistyped command (exit 2), not a file the app would fail to find.
+func CheckAppArgs(args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	a := args[0]
+	if strings.HasPrefix(a, "-") {
+		return usagef("unknown flag %q; run '%s help' for the commands and flags", a, programName)
+	}
+	if _, err := os.Stat(a); err != nil && !strings.ContainsAny(a, `/\.`) {
+		return usagef("unknown command %q; run '%s help' for the list", a, programName)
+	}
+	return nil
+}
+
 // Run runs one subcommand and returns the process exit status.
 func Run(ctx context.Context, e Env, args []string) int {
 	if e.Getenv == nil {
@@ -196,6 +213,14 @@ func fail(e Env, format string, args ...any) {
 // note prints a remark that is not a failure to stderr.
 func note(e Env, format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "%s: note: %s\n", programName, fmt.Sprintf(format, args...))
+}
+
+// agentNote says on stderr when the local agent could not start: the
+// local links just printed do not answer until it runs.
+func agentNote(e Env, core *app.Core) {
+	if err := core.AgentErr(); err != nil {
+		note(e, "these links answer only while the thumbdrop agent runs, and it could not start: %v", err)
+	}
 }
 
 // openCore opens the one core every command drives.

@@ -52,8 +52,15 @@ func runHistory(ctx context.Context, e Env, args []string) error {
 			}
 			fmt.Fprintln(e.Stdout, link)
 		default:
-			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, app.HumanSize(r.Bytes), r.URL)
+			d, err := core.Links(ctx, r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, app.HumanSize(r.Bytes), d.URL)
 		}
+	}
+	if len(recs) > 0 {
+		agentNote(e, core)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			fmt.Fprintln(e.Stdout, "no agent is running")
 			return nil
 		}
-		fmt.Fprintln(e.Stdout, "agent stopped; local links answer again once the app, an upload or 'thumbdrop serve' starts it")
+		fmt.Fprintln(e.Stdout, "agent stopped; local links answer again once thumbdrop starts it (the app, any command that uses local mode, or 'thumbdrop serve')")
 		return nil
 	case *detach:
 		if e.Executable == "" {
@@ -91,6 +91,9 @@ func runServe(ctx context.Context, e Env, args []string) error {
 }
 
 func picgoLine(st agent.State) string {
+	if st.PicGoErr != "" {
+		return "; the editors' upload API is not served: " + st.PicGoErr
+	}
 	if st.PicGo == "" {
 		return ""
 	}

@@ -137,6 +137,7 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 		}
 		fmt.Fprintln(e.Stdout, link)
 	}
+	agentNote(e, core)
 	if waitErr != nil {
 		return waitErr
 	}
