@@ -325,7 +325,7 @@ func Fields() []Field {
 	g, s = num(func(c *Config) *int { return &c.Concurrency }, 1, 16)
 	add(f("concurrency", "files uploaded at once", g, s))
 	g, s = str(func(c *Config) *string { return &c.CopyFormat }, func(v string) error { return oneOf(v, Formats()...) })
-	add(f("copy_format", "default link format: "+strings.Join(Formats(), ", "), g, s))
+	add(f("copy_format", "the link format the app copies: "+strings.Join(Formats(), ", ")+" (upload prints url unless --format says otherwise)", g, s))
 	g, s = str(func(c *Config) *string { return &c.CustomTemplate }, checkTemplate)
 	add(f("custom_template", "custom link: {url} {thumb_url} {name} {key} {width} {height}", g, s))
 	g, s = num(func(c *Config) *int { return &c.ThumbMaxSize }, 16, 2000)
@@ -416,7 +416,7 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if c.Target == TargetS3 && c.Bucket == "" {
-		return errors.New("bucket: the s3 target needs a bucket; set it with 'thumbdrop config set bucket NAME'")
+		return errors.New("the s3 target needs a bucket; set it with 'thumbdrop config set bucket NAME'")
 	}
 	return nil
 }

@@ -14,6 +14,12 @@ import (
 // ErrNotOurs: a key or link that names no upload of this bucket.
 var ErrNotOurs = errors.New("not an upload of this bucket")
 
+// notOurs is an ErrNotOurs that says why in a sentence of its own.
+type notOurs string
+
+func (e notOurs) Error() string        { return string(e) }
+func (e notOurs) Is(target error) bool { return target == ErrNotOurs }
+
 // ResolveKey turns what a user names — a key, a public, path-style, CDN or
 // presigned link, of the original or of its thumbnail — into the
 // original's key.
@@ -24,13 +30,13 @@ func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 	}
 	key, ok := storage.KeyFromURL(ref, s.b.Name())
 	if !ok {
-		return "", fmt.Errorf("%s is not a key or link of bucket %s: %w", ref, s.b.Name(), ErrNotOurs)
+		return "", notOurs(fmt.Sprintf("%s is not a key or link of bucket %s", ref, s.b.Name()))
 	}
 	if rest, isThumb := strings.CutPrefix(key, s.cfg.ThumbPrefix); isThumb {
 		key = s.cfg.OriginalPrefix + thumbRest(rest) // a thumbnail's, copy's or twin's link names the same upload
 	}
 	if _, ok := ThumbKey(s.cfg, key); !ok {
-		return "", fmt.Errorf("%s is not under %s: thumbdrop deletes only its own uploads: %w", key, s.cfg.OriginalPrefix, ErrNotOurs)
+		return "", notOurs(fmt.Sprintf("%s is not an upload of bucket %s (thumbdrop deletes only its own uploads, under %s)", ref, s.b.Name(), s.cfg.OriginalPrefix))
 	}
 	return key, nil
 }

@@ -11,8 +11,12 @@ import (
 // anything needs fixing.
 func runCheck(ctx context.Context, e Env, args []string) error {
 	fs := newFlagSet("check", "")
-	if _, err := parseFlags(fs, e, args); err != nil {
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		return usagef("check takes no arguments; it tests the saved settings ('thumbdrop config show')")
 	}
 	core, err := openCore(ctx, e)
 	if err != nil {
@@ -23,7 +27,10 @@ func runCheck(ctx context.Context, e Env, args []string) error {
 	ok := true
 	for _, it := range r.Items() {
 		mark := "ok  "
-		if !it.OK {
+		switch {
+		case it.Skipped:
+			mark, ok = "skip", false
+		case !it.OK:
 			mark, ok = "FAIL", false
 		}
 		fmt.Fprintf(e.Stdout, "%s %s: %s\n", mark, it.Label, it.Detail)

@@ -198,6 +198,11 @@ func newFlagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(programName+" "+name, flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: %s %s %s\n", programName, name, args)
+		for _, c := range commands() {
+			if c.name == name {
+				fmt.Fprintf(fs.Output(), "\n%s.\n", strings.ToUpper(c.help[:1])+c.help[1:])
+			}
+		}
 		fs.PrintDefaults()
 	}
 	return fs
@@ -213,6 +218,18 @@ func fail(e Env, format string, args ...any) {
 // note prints a remark that is not a failure to stderr.
 func note(e Env, format string, args ...any) {
 	fmt.Fprintf(e.Stderr, "%s: note: %s\n", programName, fmt.Sprintf(format, args...))
+}
+
+// checkFormat is app.CheckFormat as a usage error, pointing a --format
+// json at --json.
+func checkFormat(f string) error {
+	if f == "json" {
+		return usagef("--format json: use --json for JSON")
+	}
+	if err := app.CheckFormat(f); err != nil {
+		return usagef("--format: %v", err)
+	}
+	return nil
 }
 
 // agentNote says on stderr when the local agent could not start: the

@@ -15,15 +15,21 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 	if len(args) == 0 {
 		return usagef(usage)
 	}
-	if args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(e.Stdout, usage)
-		for _, f := range app.Fields() {
-			fmt.Fprintf(e.Stdout, "  %-16s %s\n", f.Key, f.Help)
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fmt.Fprintln(e.Stdout, usage)
+			fmt.Fprintln(e.Stdout, "\nSettings (config set KEY VALUE):")
+			for _, f := range app.Fields() {
+				fmt.Fprintf(e.Stdout, "  %-16s %s\n", f.Key, f.Help)
+			}
+			return nil
 		}
-		return nil
 	}
 	switch args[0] {
 	case "reset":
+		if len(args) > 1 {
+			return usagef("config reset takes no arguments")
+		}
 		d, err := app.ResolveDirs(e.Getenv)
 		if err != nil {
 			return err
@@ -37,8 +43,12 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 	case "show":
 		fs := newFlagSet("config show", "[--json]")
 		asJSON := fs.Bool("json", false, "print JSON")
-		if _, err := parseFlags(fs, e, args[1:]); err != nil {
+		rest, err := parseFlags(fs, e, args[1:])
+		if err != nil {
 			return err
+		}
+		if len(rest) > 0 {
+			return usagef("config show takes no arguments (%q); 'config set KEY VALUE' changes a setting", rest[0])
 		}
 		core, err := openCore(ctx, e)
 		if err != nil {

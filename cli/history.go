@@ -22,8 +22,8 @@ func runHistory(ctx context.Context, e Env, args []string) error {
 		return usagef("use either --json or --format, not both")
 	}
 	if *format != "" {
-		if err := app.CheckFormat(*format); err != nil {
-			return usagef("--format: %v", err)
+		if err := checkFormat(*format); err != nil {
+			return err
 		}
 	}
 	core, err := openCore(ctx, e)

@@ -44,8 +44,10 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 		return usagef("thumbnail needs -o DIR, the folder to write thumbnails into")
 	case len(files) == 0:
 		return usagef("thumbnail needs at least one image file")
-	case *maxSize < 1 || *quality < 1 || *quality > 100:
-		return usagef("--max must be at least 1 and --quality from 1 to 100")
+	case *maxSize < 1:
+		return usagef("--max must be at least 1 (pixels), not %d", *maxSize)
+	case *quality < 1 || *quality > 100:
+		return usagef("--quality must be from 1 to 100, not %d", *quality)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create %s: %w", *dir, err)

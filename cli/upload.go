@@ -41,8 +41,8 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 	if *format == "" {
 		*format = app.FormatURL
 	}
-	if err := app.CheckFormat(*format); err != nil {
-		return usagef("--format: %v", err)
+	if err := checkFormat(*format); err != nil {
+		return err
 	}
 	core, err := openCore(ctx, e)
 	if err != nil {

@@ -62,6 +62,20 @@ func (e *OpError) Unwrap() []error {
 	return []error{e.Err}
 }
 
+// explainedError is a sentence that says all there is to say, of a kind
+// errors.Is still finds (without the kind's words appended to it).
+type explainedError struct {
+	msg  string
+	kind error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.kind }
+
+func explained(kind error, format string, args ...any) error {
+	return &explainedError{fmt.Sprintf(format, args...), kind}
+}
+
 // Transient reports whether retrying err may help.
 func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {

@@ -110,7 +110,7 @@ func (r Keyring) Load() (Keys, error) {
 	}
 	var k Keys
 	if err := json.Unmarshal([]byte(s), &k); err != nil || k.Validate() != nil {
-		return Keys{}, fmt.Errorf("the keys in the OS keyring are damaged; run 'thumbdrop login' again: %w", ErrNoCredentials)
+		return Keys{}, explained(ErrNoCredentials, "the keys in the OS keyring are damaged; run 'thumbdrop login' again")
 	}
 	return k, nil
 }
@@ -140,21 +140,20 @@ func (r Keyring) Provider() aws.CredentialsProvider {
 
 func keyringError(what string, err error) error {
 	if errors.Is(err, keyring.ErrNotFound) {
-		return fmt.Errorf("no keys are stored; run 'thumbdrop login' or enter them in Settings: %w", ErrNoCredentials)
+		return explained(ErrNoCredentials, "no keys are stored; run 'thumbdrop login' or enter them in Settings")
 	}
 	msg := err.Error()
 	var ne *net.OpError
+	const aws = "or use the AWS CLI's credentials with 'thumbdrop config set credentials aws'"
 	switch {
 	case errors.Is(err, errNoSessionBus):
-		return fmt.Errorf("cannot %s: this session has no D-Bus session bus, so no OS keyring (Secret Service); "+
-			"log in to a desktop session, or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+		return explained(ErrNoKeyring, "cannot %s: this session has no D-Bus session bus, so no OS keyring (Secret Service); "+
+			"log in to a desktop session, %s", what, aws)
 	case strings.Contains(msg, "unlock correct collection") || strings.Contains(msg, "is locked"):
-		return fmt.Errorf("cannot %s: the OS keyring is locked and cannot ask for its password here; unlock it (log in to the desktop), "+
-			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+		return explained(ErrNoKeyring, "cannot %s: the OS keyring is locked and cannot ask for its password here; unlock it (log in to the desktop), %s", what, aws)
 	case errors.As(err, &ne) || strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
 		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform):
-		return fmt.Errorf("cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), "+
-			"or use the AWS CLI's credentials with 'thumbdrop config set credentials aws': %w", what, ErrNoKeyring)
+		return explained(ErrNoKeyring, "cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), %s", what, aws)
 	}
 	return fmt.Errorf("cannot %s in the OS keyring: %w", what, err)
 }

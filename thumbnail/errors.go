@@ -3,6 +3,7 @@ package thumbnail
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies why an image was refused. Every Kind is permanent: the same
@@ -80,7 +81,18 @@ func (e *Error) Error() string {
 		s += ": " + e.Reason
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		// The decoder's own words, its last clause only ("invalid JPEG
+		// format: short Huffman data" says "short Huffman data"), in
+		// brackets: one sentence, not a chain.
+		inner := e.Err.Error()
+		if i := strings.LastIndex(inner, ": "); i >= 0 {
+			inner = inner[i+2:]
+		}
+		if inner != "" && e.Reason != "" {
+			s += " (" + inner + ")"
+		} else if inner != "" {
+			s += ": " + inner
+		}
 	}
 	return s
 }

@@ -435,8 +435,11 @@ func FormatReport(r app.CheckReport) string {
 	var b strings.Builder
 	for _, it := range r.Items() {
 		mark := "✗"
-		if it.OK {
+		switch {
+		case it.OK:
 			mark = "✓"
+		case it.Skipped:
+			mark = "–"
 		}
 		fmt.Fprintf(&b, "%s %s: %s\n", mark, lang.L(it.Label), it.Detail)
 	}
