@@ -312,11 +312,14 @@ func unwrapPath(err error) error {
 // mode's own, or those of a function deployed with the SAM template's
 // defaults (512 MB).
 func functionLimits(c Config) thumbnail.Options {
-	if c.Target == TargetLocal {
-		return LocalResizeConfig(c).Thumbnail
-	}
 	o := resize.DefaultConfig().Thumbnail
-	o.MaxMemory = resize.DecodeBudget(512 << 20)
-	o.Widths, o.WebP = c.Widths(), c.WebP
+	if c.Target == TargetLocal {
+		o = LocalResizeConfig(c).Thumbnail
+	} else {
+		o.MaxMemory = resize.DecodeBudget(512 << 20)
+	}
+	// The thumbnail alone: a function that cannot hold the copies' larger
+	// decode makes the thumbnail without them (resize.Handler).
+	o.Widths, o.WebP = nil, false
 	return o
 }

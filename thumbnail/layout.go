@@ -263,10 +263,11 @@ func memoryNeed(info Info, l layout, dataLen int, tw, th int) int64 {
 	return need + int64(dataLen)
 }
 
-// checkMemory refuses an image whose decode would not fit the budget.
+// checkMemory refuses an image whose decode, and the set made from it,
+// would not fit the budget.
 func checkMemory(info Info, l layout, dataLen int, opt Options) error {
-	_, dw, dh := plan(info, opt)
-	need := memoryNeed(info, l, dataLen, dw, dh)
+	targets, dw, dh := plan(info, opt)
+	need := memoryNeed(info, l, dataLen, dw, dh) + setNeed(targets, opt.WebP)
 	if need <= opt.MaxMemory {
 		return nil
 	}
@@ -274,6 +275,28 @@ func checkMemory(info Info, l layout, dataLen int, opt Options) error {
 	if l.depth > 8 {
 		what = fmt.Sprintf("%dx%d %d-bit %s", info.Width, info.Height, l.depth, info.Format)
 	}
-	return newError(KindTooMuchMemory, nil, "decoding this %s would need about %s, more than the %s this function may use",
-		what, humanBytes(need), humanBytes(opt.MaxMemory))
+	doing := "decoding this " + what
+	if len(targets) > 1 || opt.WebP {
+		doing += " and making its copies"
+	}
+	return newError(KindTooMuchMemory, nil, "%s would need about %s, more than the %s this function may use",
+		doing, humanBytes(need), humanBytes(opt.MaxMemory))
+}
+
+// setNeed is what making a set holds beyond the decode: every size made
+// (4 bytes a pixel, each kept until it is encoded) and the encoder's
+// working memory for the largest: for WebP, vp8enc's Y'CbCr source and
+// reconstruction (3 bytes a pixel) and quantised levels (3.1), and the
+// output.
+func setNeed(targets []target, webp bool) int64 {
+	var need, largest int64
+	for _, t := range targets {
+		px := int64(t.w) * int64(t.h)
+		need += 4 * px
+		largest = max(largest, px)
+	}
+	if webp {
+		return need + 7*largest
+	}
+	return need + largest
 }

@@ -96,7 +96,7 @@ func render(data []byte, info Info, l layout, opt Options) (targets []target, ma
 func MakeSet(data []byte, opt Options) ([]Piece, error) {
 	opt = opt.withDefaults()
 	if len(opt.Widths) > MaxWidths {
-		return nil, fmt.Errorf("%d widths: at most %d", len(opt.Widths), MaxWidths)
+		return nil, fmt.Errorf("%d extra widths asked for; at most %d can be made", len(opt.Widths), MaxWidths)
 	}
 	info, err := Inspect(data, opt)
 	if err != nil {
@@ -111,25 +111,40 @@ func MakeSet(data []byte, opt Options) ([]Piece, error) {
 		return nil, err
 	}
 	dw, dh := info.DisplaySize()
-	pieces := make([]Piece, 0, 2*len(targets))
-	for i, t := range targets {
-		m := made[i]
+	// Largest first, each size let go once encoded; listed smallest first.
+	var pieces []Piece
+	for i := len(targets) - 1; i >= 0; i-- {
+		t, m := targets[i], made[i]
+		made[i] = nil
 		res := &Result{SrcFormat: info.Format, SrcWidth: dw, SrcHeight: dh, Width: m.Rect.Dx(), Height: m.Rect.Dy()}
 		if res.Data, res.Format, err = encode(m, info.Format, src, opt); err != nil {
-			return nil, fmt.Errorf("encode thumbnail: %w", err)
+			return nil, encodeError(t, "", err)
 		}
 		res.ContentType = res.Format.ContentType()
-		pieces = append(pieces, Piece{Width: t.width, Result: res})
-		if opt.WebP {
+		// WebP frames end at 16383 pixels a side: a taller copy (a long
+		// screenshot) has no twin, the rest of the set does.
+		if opt.WebP && m.Rect.Dx() <= vp8enc.MaxSide && m.Rect.Dy() <= vp8enc.MaxSide {
 			twin := *res
 			if twin.Data, err = encodeWebP(m, opt.WebPQuality); err != nil {
-				return nil, fmt.Errorf("encode WebP: %w", err)
+				return nil, encodeError(t, "WebP ", err)
 			}
 			twin.Format, twin.ContentType = WebP, WebP.ContentType()
 			pieces = append(pieces, Piece{Width: t.width, WebP: true, Result: &twin})
 		}
+		pieces = append(pieces, Piece{Width: t.width, Result: res})
 	}
+	slices.Reverse(pieces)
 	return pieces, nil
+}
+
+// encodeError is a failure to encode one piece: permanent (the same
+// picture would fail the same way), naming the piece.
+func encodeError(t target, kind string, err error) error {
+	what := "the thumbnail"
+	if t.width > 0 {
+		what = fmt.Sprintf("the %d px copy", t.width)
+	}
+	return newError(KindCorrupt, err, "cannot encode %s%s (%dx%d)", kind, what, t.w, t.h)
 }
 
 // encodeWebP encodes a WebP twin. Opaque pictures (photos: nearly all)

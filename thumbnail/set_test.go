@@ -3,15 +3,17 @@ package thumbnail
 import (
 	"bytes"
 	"encoding/binary"
-	"image/color"
-
-	"github.com/disintegration/imaging"
+	"fmt"
 	"image"
+	"image/color"
+	"image/jpeg"
 	"os"
 	"testing"
-	"time"
 
+	"github.com/disintegration/imaging"
 	"golang.org/x/image/webp"
+
+	"github.com/thumbdrop/thumbdrop/thumbnail/vp8enc"
 )
 
 // TestMakeSet: the thumbnail, a copy per width the picture reaches (never
@@ -75,7 +77,6 @@ func BenchmarkSet12MP(b *testing.B) {
 			MakeSet(data, Options{Widths: []int{640, 1280}, WebP: true})
 		}
 	})
-	_ = time.Second
 }
 
 // TestWebPInputColours: a lossy WebP's planes are in BT.601's limited
@@ -103,6 +104,38 @@ func TestWebPInputColours(t *testing.T) {
 		if d := int(c.got) - int(c.want); d < -4 || d > 4 {
 			t.Errorf("channel %d: %d, want %d±4 (thumbnail of a WebP is %d,%d,%d)", i, c.got, c.want, r>>8, g>>8, b>>8)
 		}
+	}
+}
+
+// TestMakeSetTallScreenshot: a copy taller than a WebP frame can be (a
+// long scrolling screenshot) has no twin; the rest of the set is made.
+func TestMakeSetTallScreenshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 22 MP picture (the full tier)")
+	}
+	m := image.NewGray(image.Rect(0, 0, 1100, 20000))
+	for y := 0; y < 20000; y++ {
+		for x := 0; x < 1100; x++ {
+			m.Pix[y*m.Stride+x] = uint8(x/40*9 + y/100)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	pieces, err := MakeSet(buf.Bytes(), Options{Widths: []int{1000}, WebP: true, MaxMemory: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pieces {
+		got = append(got, fmt.Sprintf("%d:%v:%dx%d", p.Width, p.WebP, p.Result.Width, p.Result.Height))
+		if p.Result.Height > vp8enc.MaxSide && p.WebP {
+			t.Errorf("a WebP twin %d px tall", p.Result.Height)
+		}
+	}
+	if want := "[0:false:11x200 0:true:11x200 1000:false:1000x18182]"; fmt.Sprint(got) != want {
+		t.Errorf("pieces %v, want %s", got, want)
 	}
 }
 

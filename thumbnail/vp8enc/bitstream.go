@@ -2,14 +2,16 @@ package vp8enc
 
 import "encoding/binary"
 
-// tokenBuf records the coefficient tokens' bits as they are decided,
-// each with the probability it is to be coded with: an entry below
-// nFlat names a context probability (fitted to the picture before
-// anything is written), one above it a fixed probability. Counting them
-// as they come gives the statistics the fitted probabilities need.
+// tokenBuf takes the coefficient tokens' bits as they are decided, in two
+// passes over the same levels: first it counts them per context (the
+// statistics the fitted probabilities need), then, with enc set, it codes
+// them with the probabilities chosen. Nothing per bit is kept between the
+// passes: the quantised levels (a fixed 3 bytes a pixel) are, where a
+// recorded bit stream would grow with the picture's detail.
 type tokenBuf struct {
-	bits  []uint16 // bit 15: the bit; the rest: the probability's index
 	stats [nFlat][2]uint32
+	enc   *boolEncoder // nil while counting
+	probs [nFlat]uint8 // the context probabilities, flat, once chosen
 }
 
 const nFlat = nPlane * nBand * nContext * nProb
@@ -20,40 +22,33 @@ func flatIndex(plane, band, ctx, node int) int {
 
 func (s *tokenBuf) bit(b bool, plane, band, ctx, node int) {
 	i := flatIndex(plane, band, ctx, node)
-	v := uint16(i)
+	if s.enc != nil {
+		s.enc.putBit(b, s.probs[i])
+		return
+	}
 	if b {
-		v |= 1 << 15
 		s.stats[i][1]++
 	} else {
 		s.stats[i][0]++
 	}
-	s.bits = append(s.bits, v)
 }
 
 func (s *tokenBuf) fixed(b bool, prob uint8) {
-	v := uint16(nFlat + int(prob))
-	if b {
-		v |= 1 << 15
+	if s.enc != nil {
+		s.enc.putBit(b, prob)
 	}
-	s.bits = append(s.bits, v)
 }
 
-// write codes the recorded bits with the chosen probabilities.
-func (s *tokenBuf) write(e *boolEncoder, probs *[nPlane][nBand][nContext][nProb]uint8) {
-	var table [nFlat + 256]uint8
+// startCoding switches from counting to coding with probs.
+func (s *tokenBuf) startCoding(e *boolEncoder, probs *[nPlane][nBand][nContext][nProb]uint8) {
 	for i := 0; i < nFlat; i++ {
 		l := i % nProb
 		k := i / nProb % nContext
 		j := i / (nProb * nContext) % nBand
 		p := i / (nProb * nContext * nBand)
-		table[i] = probs[p][j][k][l]
+		s.probs[i] = probs[p][j][k][l]
 	}
-	for i := 0; i < 256; i++ {
-		table[nFlat+i] = uint8(i)
-	}
-	for _, v := range s.bits {
-		e.putBit(v&(1<<15) != 0, table[v&0x7fff])
-	}
+	s.enc = e
 }
 
 // block emits the tokens of one block's levels (natural order) from index
@@ -329,8 +324,19 @@ func (e *encoder) frame() []byte {
 	}
 	first := fp.finish()
 
-	tp := newBoolEncoder(len(e.toks.bits) / 6)
-	e.toks.write(tp, &probs)
+	// The token partition: the levels again, in the same order and with
+	// the same contexts, now coded.
+	tp := newBoolEncoder(e.width * e.height / 4)
+	e.toks.startCoding(tp, &probs)
+	clear(e.upNz)
+	clear(e.upY2)
+	for mby := 0; mby < e.mbh; mby++ {
+		e.leftNz, e.leftY2 = 0, 0
+		for mbx := 0; mbx < e.mbw; mbx++ {
+			n := mby*e.mbw + mbx
+			e.record(mbx, &e.mbs[n], &e.levels[n])
+		}
+	}
 	tokens := tp.finish()
 
 	out := make([]byte, 10, 10+len(first)+len(tokens))

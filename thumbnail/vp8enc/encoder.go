@@ -24,8 +24,14 @@ import (
 // cannot carry.
 var ErrNotOpaque = errors.New("vp8enc: the picture has transparent pixels")
 
-// ErrTooLarge: VP8 frames are at most 16383 pixels on a side.
+// MaxSide is the most pixels a VP8 frame has on a side (14 bits).
+const MaxSide = 16383
+
+// ErrTooLarge: VP8 frames are at most MaxSide pixels on a side.
 var ErrTooLarge = errors.New("vp8enc: the picture is larger than 16383 pixels on a side")
+
+// ErrEmpty: the picture has no pixels.
+var ErrEmpty = errors.New("vp8enc: the picture is empty")
 
 // Encode writes m as a lossy WebP of the given quality (1..100, libwebp's
 // scale: 80 is its default).
@@ -38,7 +44,10 @@ func Encode(w io.Writer, m *image.NRGBA, quality int) error {
 
 func check(m *image.NRGBA) error {
 	b := m.Rect
-	if b.Dx() < 1 || b.Dy() < 1 || b.Dx() > 16383 || b.Dy() > 16383 {
+	if b.Dx() < 1 || b.Dy() < 1 {
+		return ErrEmpty
+	}
+	if b.Dx() > MaxSide || b.Dy() > MaxSide {
 		return ErrTooLarge
 	}
 	if !m.Opaque() {
@@ -190,6 +199,7 @@ type encoder struct {
 	lambda        int64 // SSE per bit, in 1/16
 	mbs           []mbInfo
 	toks          tokenBuf
+	levels        []mbLevels // each macroblock's, for the second pass
 	// The non-zero contexts of the token coding: bits 0-3 luma, 4-5 U,
 	// 6-7 V, as the decoder's nzMask; and the Y2 block's.
 	upNz, upY2     []uint8
@@ -235,7 +245,7 @@ func newEncoder(m *image.NRGBA, quality int) *encoder {
 	e.lambda = max(ac*ac*16/lambdaDiv, 1)
 	e.mbs = make([]mbInfo, e.mbw*e.mbh)
 	e.upNz, e.upY2 = make([]uint8, e.mbw), make([]uint8, e.mbw)
-	e.toks.bits = make([]uint16, 0, e.width*e.height)
+	e.levels = make([]mbLevels, e.mbw*e.mbh)
 	e.upModes = make([][4]uint8, e.mbw)
 	e.filterLevel = filterLevel(q)
 	return e
@@ -430,6 +440,7 @@ func (e *encoder) macroblock(mbx, mby int) {
 	nzUV = e.residual8(srcV, cs, wsVY, wsVX, lv[20:24]) || nzUV
 
 	info.skip = !nzUV && allZero(lv[:16]) && (!info.i16 || allZero(lv[24:25]))
+	e.levels[n] = *lv
 	e.record(mbx, info, lv)
 
 	// The reconstruction, for the macroblocks predicted from this one.

@@ -198,7 +198,7 @@ func TestRefusals(t *testing.T) {
 	if err := Encode(io.Discard, image.NewNRGBA(image.Rect(0, 0, 16384, 1)), 80); err != ErrTooLarge {
 		t.Errorf("16384 wide: %v", err)
 	}
-	if err := Encode(io.Discard, image.NewNRGBA(image.Rect(0, 0, 0, 0)), 80); err != ErrTooLarge {
+	if err := Encode(io.Discard, image.NewNRGBA(image.Rect(0, 0, 0, 0)), 80); err != ErrEmpty {
 		t.Errorf("empty: %v", err)
 	}
 }
