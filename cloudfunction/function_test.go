@@ -194,3 +194,30 @@ func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
 		t.Errorf("with storage down: HTTP %d, want a 5xx (retried)", got)
 	}
 }
+
+// TestCloudFunctionBadConfig: a function deployed with a bad setting
+// answers every event (no retries for a day), logging why, in JSON, with
+// the object's key.
+func TestCloudFunctionBadConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the function (the full tier: make test)")
+	}
+	url, logs := function(t, "127.0.0.1:1", "EXTRA_WIDTHS=wide")
+	const key = "original/1732500000000_a.jpg"
+	for i := 0; i < 2; i++ {
+		if got := send(t, url, "google.cloud.storage.object.v1.finalized", "photos", key); got != http.StatusOK {
+			t.Fatalf("event %d: HTTP %d, want 200 (not retried)\n%s", i, got, logs.String())
+		}
+	}
+	var line map[string]any
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "bad configuration") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Errorf("not a JSON log line: %s", l)
+			}
+		}
+	}
+	if line["key"] != key || !strings.Contains(fmt.Sprint(line["err"]), "EXTRA_WIDTHS") {
+		t.Errorf("log %v\n%s", line, logs.String())
+	}
+}

@@ -50,7 +50,11 @@ func (s gcsStore) Get(ctx context.Context, bucket, key string) (io.ReadCloser, i
 func (s gcsStore) Put(ctx context.Context, bucket, key string, o resize.Object) error {
 	w := s.c.Bucket(bucket).Object(key).NewWriter(ctx)
 	w.ContentType, w.CacheControl, w.Metadata = o.ContentType, o.CacheControl, o.Metadata
-	w.ChunkSize = 0 // one request: thumbnails are small
+	// One request, retried on transient errors: a buffer the size of the
+	// body (rounded up to the library's 256 KiB). ChunkSize 0 would also
+	// be one request, but one the library never retries.
+	const unit = 256 << 10
+	w.ChunkSize = max(unit, (len(o.Body)+unit-1)/unit*unit)
 	if _, err := w.Write(o.Body); err != nil {
 		w.Close()
 		return fmt.Errorf("write gs://%s/%s: %w", bucket, key, err)
