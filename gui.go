@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 	"github.com/thumbdrop/thumbdrop/internal/single"
@@ -85,6 +84,7 @@ func runGUI(files []string) int {
 		}
 	}()
 	var u *ui.UI
+	agentCtl := &agentControl{dirs: dirs}
 	// open opens the core and the main window.
 	open := func() error {
 		c, err := app.Open(context.Background(), app.Options{
@@ -95,7 +95,7 @@ func runGUI(files []string) int {
 			// status line says so once it answers.
 			StartAgent: func(ctx context.Context, c app.Config) error {
 				go func() {
-					if _, err := agent.Ensure(context.Background(), dirs, exe, c.LocalAddr); err != nil {
+					if err := agentCtl.start(exe, c.LocalAddr); err != nil {
 						log.Warn("the agent did not start", "err", err.Error())
 					}
 					fyne.Do(func() {
@@ -112,7 +112,7 @@ func runGUI(files []string) int {
 		}
 		core = c
 		openErr := core.Connect(context.Background())
-		u = ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentControl{dirs},
+		u = ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentCtl,
 			ClipboardImage: func(ctx context.Context) ([]byte, error) { return clipimage.Read(ctx, os.Getenv) }})
 		inst.Serve(func(m single.Message) {
 			fyne.Do(func() { u.Raise(m.Files) })

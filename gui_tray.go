@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 
@@ -34,15 +35,34 @@ func trayHost() bool {
 	return err == nil && has
 }
 
-// agentControl lets the window show and stop the local agent.
-type agentControl struct{ dirs app.Dirs }
+// agentControl lets the window show, start and stop the local agent.
+type agentControl struct {
+	dirs     app.Dirs
+	mu       sync.Mutex
+	startErr error
+}
 
-func (a agentControl) Running() (string, bool) {
+func (a *agentControl) Running() (string, bool) {
 	st, ok := agent.ReadState(a.dirs)
 	return st.Addr, ok
 }
 
-func (a agentControl) Stop() error {
+// start starts the agent if none runs, remembering why it could not.
+func (a *agentControl) start(exe, addr string) error {
+	_, err := agent.Ensure(context.Background(), a.dirs, exe, addr)
+	a.mu.Lock()
+	a.startErr = err
+	a.mu.Unlock()
+	return err
+}
+
+func (a *agentControl) StartError() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.startErr
+}
+
+func (a *agentControl) Stop() error {
 	_, err := agent.Stop(context.Background(), a.dirs)
 	return err
 }

@@ -17,8 +17,9 @@ import (
 type CheckReport struct {
 	Credentials, Bucket, Put, Resize CheckItem
 	// Endpoint lists how an S3-compatible endpoint differs from AWS S3
-	// (empty for AWS and local mode); Links whether public links open.
-	Endpoint, Links CheckItem
+	// (empty for AWS and local mode); Links whether public links open;
+	// Cleanup, if the test's objects could not be deleted.
+	Endpoint, Links, Cleanup CheckItem
 }
 
 // CheckItem is one line of a CheckReport.
@@ -41,7 +42,7 @@ type CheckLine struct {
 // Items lists the report's lines with their labels.
 func (r CheckReport) Items() []CheckLine {
 	items := []CheckLine{{"Credentials", r.Credentials}, {"Bucket", r.Bucket}, {"Upload permission", r.Put}, {"Resize function", r.Resize}}
-	for _, l := range []CheckLine{{"Endpoint", r.Endpoint}, {"Public links", r.Links}} {
+	for _, l := range []CheckLine{{"Endpoint", r.Endpoint}, {"Public links", r.Links}, {"Clean-up", r.Cleanup}} {
 		if l.Detail != "" {
 			items = append(items, l)
 		}
@@ -86,8 +87,7 @@ func (c *Core) TestConnection(ctx context.Context, cfg Config) CheckReport {
 	return check(ctx, s, min(cfg.ThumbTimeout.D(), 20*time.Second))
 }
 
-func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
-	var r CheckReport
+func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) {
 	nc := notChecked
 	err := s.b.Check(ctx)
 	switch {
@@ -112,7 +112,31 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 		return OriginalKey(s.cfg.OriginalPrefix, now, "thumbdrop-connection-test-"+name+".png")
 	}
 	png := testPNG()
-	var probed []string
+	var probed []string // objects written, to delete whatever happens
+	uploaded := ""
+	defer func() {
+		// Clean up: the test upload, the probes', and whatever the
+		// function made of them (waited for, so it does not come after
+		// the delete).
+		var keys []string
+		for i, k := range append([]string{uploaded}, probed...) {
+			if k == "" {
+				continue
+			}
+			tk, _ := ThumbKey(s.cfg, k)
+			if i > 0 && r.Resize.OK {
+				WaitThumb(ctx, s.b, tk, wait)
+			}
+			keys = append(keys, k, tk, tk+RefusedSuffix, tk+resize.WebPSuffix)
+			keys = append(keys, expectedKeys(s.cfg, tk)...)
+		}
+		if len(keys) == 0 {
+			return
+		}
+		if err := s.b.Delete(context.WithoutCancel(ctx), keys...); err != nil {
+			r.Cleanup = CheckItem{Detail: fmt.Sprintf("the test objects (%s...) could not be deleted: %v", keys[0], err)}
+		}
+	}()
 	refused := errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring)
 	unreached := errors.Is(err, storage.ErrUnreachable)
 	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused && !unreached {
@@ -134,6 +158,7 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 		r.Put, r.Resize = CheckItem{OK: false, Detail: err.Error()}, nc
 		return r
 	}
+	uploaded = key
 	r.Put = CheckItem{OK: true, Detail: "can upload under " + s.cfg.OriginalPrefix}
 	if s.cfg.Target == TargetS3 && s.cfg.LinkMode == LinkPublic {
 		r.Links = publicLinks(ctx, s.b.URL(key))
@@ -144,18 +169,6 @@ func check(ctx context.Context, s *session, wait time.Duration) CheckReport {
 	} else {
 		r.Resize = CheckItem{OK: false, Detail: err.Error()}
 	}
-	// Clean up: the test upload, the probes', and whatever the function
-	// made of them (waited for, so it does not come after the delete).
-	var keys []string
-	for i, k := range append([]string{key}, probed...) {
-		tk, _ := ThumbKey(s.cfg, k)
-		if i > 0 && r.Resize.OK {
-			WaitThumb(ctx, s.b, tk, wait)
-		}
-		keys = append(keys, k, tk, tk+RefusedSuffix, tk+resize.WebPSuffix)
-		keys = append(keys, expectedKeys(s.cfg, tk)...)
-	}
-	s.b.Delete(context.WithoutCancel(ctx), keys...)
 	return r
 }
 

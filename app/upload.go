@@ -124,7 +124,10 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	// A file written to (or cut short) while it went up: what the bucket
 	// holds is neither the old file nor the new one.
 	if now, err := f.Stat(); err == nil && (now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime())) {
-		s.b.Delete(context.WithoutCancel(ctx), rec.Key)
+		if err := c.discard(context.WithoutCancel(ctx), s, rec); err != nil {
+			return rec, fmt.Errorf("%s changed while it was uploading (%s before, %s now), and what went up could not be deleted (%v): delete %s with 'thumbdrop delete', then upload it again once it is complete",
+				j.Name, HumanSize(st.Size()), HumanSize(now.Size()), err, rec.Key)
+		}
 		return rec, fmt.Errorf("%s changed while it was uploading (%s before, %s now); nothing was kept: upload it again once it is complete",
 			j.Name, HumanSize(st.Size()), HumanSize(now.Size()))
 	}
@@ -306,6 +309,25 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// discardWait is how long a discarded upload's resize function is given
+// to write what it makes of it, so that is deleted too.
+const discardWait = 5 * time.Second
+
+// discard deletes an upload that must not stay, with whatever the resize
+// function makes of it: the original at once (a function not yet started
+// finds nothing), then, once its thumbnail or refusal appears (or after
+// discardWait), every object the upload can have.
+func (c *Core) discard(ctx context.Context, s *session, rec Record) error {
+	rec.ThumbKey, _ = ThumbKey(s.cfg, rec.Key)
+	if err := s.b.Delete(ctx, deleteKeys(s.cfg, rec)...); err != nil {
+		return err
+	}
+	if _, err := WaitThumb(ctx, s.b, rec.ThumbKey, discardWait); err == nil || errors.As(err, new(*RefusedError)) {
+		return s.b.Delete(ctx, deleteKeys(s.cfg, rec)...)
+	}
+	return nil
 }
 
 // functionLimits are the limits the target's resize function applies: local

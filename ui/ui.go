@@ -92,6 +92,9 @@ type Options struct {
 type Agent interface {
 	// Running says whether it runs, and where it serves links.
 	Running() (addr string, ok bool)
+	// StartError is why it could not be started the last time it was
+	// tried (nil: it was, or it was not tried).
+	StartError() error
 	// Stop stops it; links answer again once an upload starts it.
 	Stop() error
 }
@@ -251,6 +254,9 @@ func (u *UI) targetLine() string {
 		}
 		if addr, ok := u.agent.Running(); ok {
 			return line + "; " + fmt.Sprintf(lang.L("links are served by the thumbdrop agent on %s"), "http://"+addr)
+		}
+		if err := u.agent.StartError(); err != nil {
+			return line + "; " + fmt.Sprintf(lang.L("links do not answer: the thumbdrop agent that serves them could not start (%s)"), localizeError(err.Error()))
 		}
 		return line + "; " + lang.L("the thumbdrop agent that serves links is not running (it starts with the next upload)")
 	}
