@@ -33,7 +33,21 @@ func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 		return "", notOurs(fmt.Sprintf("%s is not a key or link of bucket %s", ref, s.b.Name()))
 	}
 	if rest, isThumb := strings.CutPrefix(key, s.cfg.ThumbPrefix); isThumb {
-		key = s.cfg.OriginalPrefix + thumbRest(rest) // a thumbnail's, copy's or twin's link names the same upload
+		// A thumbnail's, copy's or twin's link names the same upload: the
+		// candidate the history or the bucket knows.
+		cands := thumbRests(rest)
+		key = s.cfg.OriginalPrefix + cands[0]
+		for _, rest := range cands {
+			k := s.cfg.OriginalPrefix + rest
+			if _, found, _ := c.hist.Find(ctx, s.id, k); found {
+				key = k
+				break
+			}
+			if _, err := s.b.Head(ctx, k); err == nil {
+				key = k
+				break
+			}
+		}
 	}
 	if _, ok := ThumbKey(s.cfg, key); !ok {
 		return "", notOurs(fmt.Sprintf("%s is not an upload of bucket %s (thumbdrop deletes only its own uploads, under %s)", ref, s.b.Name(), s.cfg.OriginalPrefix))

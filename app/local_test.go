@@ -21,6 +21,7 @@ import (
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/storage/local"
+	"github.com/thumbdrop/thumbdrop/thumbnail/vp8enc"
 )
 
 // Local mode for real: the store in a data folder, the resize code run by
@@ -354,5 +355,39 @@ func TestLocalLinksFollowLocalAddr(t *testing.T) {
 				t.Errorf("%s (%s): %s %v", f, r.Status, link, err)
 			}
 		}
+	}
+}
+
+// TestLocalDeleteWebPByThumbnailLink: a WebP original whose name has a
+// dot before its extension (my.photo.webp) is deleted by its thumbnail's
+// link, which looks like the twin of "my.photo".
+func TestLocalDeleteWebPByThumbnailLink(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	m := image.NewNRGBA(image.Rect(0, 0, 300, 200))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i)
+		if i%4 == 3 {
+			m.Pix[i] = 255
+		}
+	}
+	var buf bytes.Buffer
+	if err := vp8enc.Encode(&buf, m, 80); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "my.photo.webp")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ids := core.Add(app.AddOptions{}, p)
+	core.Wait(bg, ids...)
+	j, _ := core.Job(ids[0])
+	if j.Record.Status != app.StatusReady {
+		t.Fatalf("%s %v", j.Record.Status, j.Err)
+	}
+	if _, err := core.Delete(bg, j.Record.ThumbURL); err != nil {
+		t.Fatalf("delete by %s: %v", j.Record.ThumbURL, err)
+	}
+	if n, _ := core.HistoryCount(bg, ""); n != 0 {
+		t.Errorf("%d records left", n)
 	}
 }

@@ -278,6 +278,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			backoff *= 2
 			continue
 		}
+		c.update(id, false, func(j *Job) { j.Note = "" }) // no more "trying again"
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
 }

@@ -66,13 +66,19 @@ func expectedKeys(cfg Config, thumbKey string) []string {
 
 var widthDir = regexp.MustCompile(`^[0-9]+w/`)
 
-// thumbRest maps what follows the thumbnail prefix in the key of a
-// thumbnail, a copy (640w/<name>) or a twin (<name>.webp) to the name of
-// the original it was made from.
-func thumbRest(rest string) string {
+// thumbRests maps what follows the thumbnail prefix in the key of a
+// thumbnail, a copy (640w/<name>) or a twin (<name>.webp) to the names of
+// the original it may have been made from, likeliest first: "a.jpg.webp"
+// is the twin of a.jpg's thumbnail, but "my.photo.webp" may be the twin
+// of my.photo's or the thumbnail of my.photo.webp.
+func thumbRests(rest string) []string {
 	rest = widthDir.ReplaceAllString(rest, "")
-	if base, ok := strings.CutSuffix(rest, resize.WebPSuffix); ok && strings.Contains(base[strings.LastIndex(base, "/")+1:], ".") {
-		rest = base // <name>.jpg.webp; a <name>.webp original keeps its name
+	base, ok := strings.CutSuffix(rest, resize.WebPSuffix)
+	if !ok {
+		return []string{rest}
 	}
-	return rest
+	if strings.Contains(base[strings.LastIndex(base, "/")+1:], ".") {
+		return []string{base, rest}
+	}
+	return []string{rest, base}
 }

@@ -60,10 +60,14 @@ func TestVariantLinksNameTheUpload(t *testing.T) {
 		"1_a.webp":           "1_a.webp", // a WebP original's thumbnail keeps its name
 		"1_a.webp.webp":      "1_a.webp",
 		"640w/1_b.webp":      "1_b.webp",
+		"1_my.photo.webp":    "1_my.photo", // or my.photo.webp's thumbnail: the history decides
 	} {
-		if got := thumbRest(rest); got != want {
-			t.Errorf("thumbRest(%q) = %q, want %q", rest, got, want)
+		if got := thumbRests(rest); got[0] != want {
+			t.Errorf("thumbRests(%q) = %q, want %q first", rest, got, want)
 		}
+	}
+	if got := thumbRests("1_my.photo.webp"); len(got) != 2 || got[1] != "1_my.photo.webp" {
+		t.Errorf("thumbRests(1_my.photo.webp) = %q: the WebP original is not a candidate", got)
 	}
 }
 

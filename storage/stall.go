@@ -67,8 +67,10 @@ func (w *watch) run(after time.Duration) {
 			return
 		case <-tick.C:
 			if time.Since(time.Unix(0, w.last.Load())) > after {
-				w.cancel(w.err)
+				// Told before the request fails, so the note never
+				// lands on an upload that has already ended.
 				retrying(w.ctx, w.err)
+				w.cancel(w.err)
 				return
 			}
 		}
