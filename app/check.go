@@ -138,11 +138,14 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 		}
 	}()
 	refused := errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring)
-	unreached := errors.Is(err, storage.ErrUnreachable)
-	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused && !unreached {
+	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused {
 		var quirks []storage.Quirk
 		quirks, probed = p.Probe(ctx, probeKey, png)
-		r.Endpoint = endpointReport(quirks)
+		if len(quirks) > 0 || r.Bucket.OK {
+			// (With no bucket reached and nothing met, the probes say
+			// nothing about the endpoint.)
+			r.Endpoint = endpointReport(quirks)
+		}
 		for _, q := range quirks {
 			if q.Name == "path-style" && q.Fix && !r.Bucket.OK {
 				r.Bucket.Detail += "; " + q.Detail // the likely cause

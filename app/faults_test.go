@@ -328,4 +328,12 @@ func TestVersityDoctor(t *testing.T) {
 	for _, it := range r.Items() {
 		t.Logf("%s: %v %s", it.Label, it.OK, it.Detail)
 	}
+
+	// Nothing listening: the steps not tried say so, and nothing is
+	// claimed of the endpoint.
+	c.Endpoint = "http://" + testsrv.FreeAddr(t)
+	r = core.TestConnection(bg, c)
+	if r.Bucket.OK || r.Endpoint.Detail != "" || !r.Credentials.Skipped || !r.Put.Skipped || !r.Resize.Skipped {
+		t.Errorf("an endpoint where nothing listens: %+v", r)
+	}
 }

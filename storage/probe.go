@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Quirk is a way an endpoint differs from AWS S3, met by Probe, with what
@@ -85,14 +85,14 @@ func (b *S3) Probe(ctx context.Context, key func(name string) string, body []byt
 		unsignedAcceptEncoding(o)
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported
 	})
-	if err := put(full, "checksums", nil); err != nil && !authError(err) {
-		quirks = append(quirks, Quirk{"checksums", false, fmt.Sprintf("refuses the checksum headers newer AWS SDKs send (%s); thumbdrop sends them only where the protocol requires", apiCode(err))})
+	if code, ok := refusal(put(full, "checksums", nil)); ok {
+		quirks = append(quirks, Quirk{"checksums", false, fmt.Sprintf("refuses the checksum headers newer AWS SDKs send (%s); thumbdrop sends them only where the protocol requires", code)})
 	}
 
 	// ACLs: thumbdrop sends none, but a bucket that refuses them cannot
 	// be made public per object.
-	if err := put(base, "acl", func(p *s3.PutObjectInput) { p.ACL = types.ObjectCannedACLPrivate }); err != nil && !authError(err) {
-		quirks = append(quirks, Quirk{"acl", false, fmt.Sprintf("refuses ACL headers (%s); thumbdrop sends none: for public links, allow public reads with a bucket policy", apiCode(err))})
+	if code, ok := refusal(put(base, "acl", func(p *s3.PutObjectInput) { p.ACL = types.ObjectCannedACLPrivate })); ok {
+		quirks = append(quirks, Quirk{"acl", false, fmt.Sprintf("refuses ACL headers (%s); thumbdrop sends none: for public links, allow public reads with a bucket policy", code)})
 	}
 
 	// Signatures: the SDK signs Accept-Encoding, which some front ends
@@ -113,14 +113,27 @@ func authError(err error) bool {
 	return errors.Is(c, ErrBadCredentials) || errors.Is(c, ErrAccessDenied) && apiCode(err) != "AccessControlListNotSupported"
 }
 
+// refusal says whether a probe's request was refused for what it tried:
+// an error the server answered with a code and a 4xx status, other than
+// refused keys or permissions. A timeout, a reset or a 5xx says nothing
+// about the header tried, so no quirk is reported for it.
+func refusal(err error) (code string, ok bool) {
+	if err == nil || authError(err) {
+		return "", false
+	}
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() < 400 || re.HTTPStatusCode() > 499 {
+		return "", false
+	}
+	code = apiCode(err)
+	return code, code != ""
+}
+
+// apiCode is the error code the server answered with ("" if none).
 func apiCode(err error) string {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode()
 	}
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 {
-		return s[i+2:]
-	}
-	return s
+	return ""
 }
