@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,7 +215,12 @@ func functionReport(cfg Config, md map[string]string) CheckItem {
 		makes += " and a WebP twin of each"
 	}
 	var fixes []string
-	if widths != cfg.ExtraWidths {
+	same := func(a, b string) bool { // "1280,640" and "640, 1280" make the same copies (sorted, once each)
+		wa, _ := resize.ParseWidths(a)
+		wb, _ := resize.ParseWidths(b)
+		return slices.Equal(wa, wb)
+	}
+	if !same(widths, cfg.ExtraWidths) {
 		fixes = append(fixes, fmt.Sprintf("it makes copies at %q but extra_widths is %q", widths, cfg.ExtraWidths))
 	}
 	if webp != cfg.WebP {

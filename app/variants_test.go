@@ -191,3 +191,18 @@ func TestUploaderPolicyCoversEveryCopy(t *testing.T) {
 		t.Error("the uploader may put under original/ only")
 	}
 }
+
+// TestFunctionReportWidthsAsNumbers: the same widths written another way
+// ("1280,640" in config.json, "640,1280" from the function) match.
+func TestFunctionReportWidthsAsNumbers(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.ExtraWidths = "1280, 640"
+	md := map[string]string{resize.MetaMaxSize: "200", resize.MetaWidths: "640,1280"}
+	if r := functionReport(cfg, md); !r.OK {
+		t.Errorf("same widths reported as a mismatch: %s", r.Detail)
+	}
+	cfg.ExtraWidths = "640"
+	if r := functionReport(cfg, md); r.OK {
+		t.Errorf("different widths not reported: %s", r.Detail)
+	}
+}

@@ -158,7 +158,7 @@ func ParseWidths(s string) ([]int, error) {
 	slices.Sort(out)
 	out = slices.Compact(out)
 	if len(out) > thumbnail.MaxWidths {
-		return nil, fmt.Errorf("%d widths: at most %d", len(out), thumbnail.MaxWidths)
+		return nil, fmt.Errorf("%d widths given; at most %d copies can be made", len(out), thumbnail.MaxWidths)
 	}
 	return out, nil
 }
