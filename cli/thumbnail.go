@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
@@ -64,6 +66,10 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 	}
 	next := make(chan int)
 	workers := min(runtime.GOMAXPROCS(0), len(files))
+	// Each decoder may use up to the per-image budget; together they
+	// stay within two budgets: ordinary photos all run at once, a few
+	// huge ones take turns.
+	w.gate = newMemGate(2 * thumbnail.DefaultMaxMemory)
 	for range workers {
 		go func() {
 			for i := range next {
@@ -121,6 +127,47 @@ type thumbWriter struct {
 	dir     string
 	inputs  []string
 	written map[string]bool
+	gate    *memGate // nil: no limit
+}
+
+// memGate shares a memory budget between decoders running at once.
+type memGate struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	total int64
+	free  int64
+}
+
+func newMemGate(total int64) *memGate {
+	g := &memGate{total: total, free: total}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// acquire waits until n bytes (at most the whole budget) are free, takes
+// them and returns how much it took.
+func (g *memGate) acquire(n int64) int64 {
+	if g == nil {
+		return 0
+	}
+	n = min(max(n, 0), g.total)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.free < n {
+		g.cond.Wait()
+	}
+	g.free -= n
+	return n
+}
+
+func (g *memGate) release(n int64) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	g.free += n
+	g.mu.Unlock()
+	g.cond.Broadcast()
 }
 
 // made is one file's thumbnail, or why there is none.
@@ -140,6 +187,16 @@ func (w *thumbWriter) thumbnail(path string, opt thumbnail.Options) (*thumbnail.
 		return nil, fmt.Errorf("%s: cannot open it (%v)", path, unwrapPath(err))
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		head := make([]byte, min(256<<10, st.Size()))
+		if n, _ := io.ReadFull(f, head); n > 0 {
+			took := w.gate.acquire(thumbnail.MemoryNeed(head[:n], st.Size(), opt))
+			defer w.gate.release(took)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("%s: cannot read it (%v)", path, err)
+		}
+	}
 	res, err := thumbnail.Read(f, opt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; nothing written", path, err)

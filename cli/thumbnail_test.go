@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -66,5 +67,27 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if code, stdout, _ := run(t, "", "help"); code != 0 || !strings.Contains(stdout, "thumbnail") {
 		t.Errorf("help: %d %q", code, stdout)
+	}
+}
+
+// TestMemGate: decoders share the budget; one larger than the whole
+// budget still runs, alone.
+func TestMemGate(t *testing.T) {
+	g := newMemGate(100)
+	a := g.acquire(80)
+	got := make(chan int64)
+	go func() { got <- g.acquire(50) }()
+	select {
+	case <-got:
+		t.Fatal("50 more bytes taken while only 20 were free")
+	case <-time.After(50 * time.Millisecond):
+	}
+	g.release(a)
+	if b := <-got; b != 50 {
+		t.Errorf("took %d", b)
+	}
+	g.release(50)
+	if c := g.acquire(500); c != 100 {
+		t.Errorf("an image over the whole budget took %d, want all 100", c)
 	}
 }

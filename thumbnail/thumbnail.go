@@ -183,6 +183,20 @@ func Check(head []byte, size int64, opt Options) error {
 	return checkMemory(info, readLayout(info.Format, head), int(size), opt)
 }
 
+// MemoryNeed estimates, from a file's first bytes and its size, the most
+// memory making its thumbnail (or set, as opt says) holds at once, the
+// file's bytes included; 0 where the header does not tell. Callers that
+// run several at once weigh them by it.
+func MemoryNeed(head []byte, size int64, opt Options) int64 {
+	opt = opt.withDefaults()
+	info, err := inspectHeader(head, opt)
+	if err != nil {
+		return 0
+	}
+	targets, dw, dh := plan(info, opt)
+	return memoryNeed(info, readLayout(info.Format, head), int(size), dw, dh) + setNeed(targets, opt.WebP)
+}
+
 // Make makes the thumbnail of an encoded image (MakeSet without copies).
 func Make(data []byte, opt Options) (*Result, error) {
 	opt.Widths, opt.WebP = nil, false
