@@ -69,6 +69,9 @@ type session struct {
 	// agentErr is why the local agent could not be started as the
 	// session opened: local links answer only while it runs.
 	agentErr error
+	// givenUp are uploads failed while the server was not answering
+	// (key: sha256): it may still store them when it comes back.
+	givenUp sync.Map
 }
 
 // Open loads the configuration and the history. It does not connect:

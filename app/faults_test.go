@@ -171,6 +171,48 @@ func TestVersityStalledServerGivesUp(t *testing.T) {
 	}
 }
 
+// TestVersityGivenUpUploadStoredLater: a small file's PUT reaches a
+// server that has stopped (its bytes wait in the socket); the upload is
+// given up; when the server comes back it serves the queued request and
+// stores the object the user was told failed. The next upload deletes it.
+func TestVersityGivenUpUploadStoredLater(t *testing.T) {
+	v, core := versityCore(t, false, time.Second, stallAfter(time.Second))
+	p, _ := bigPhoto(t, 64<<10, "queued.jpg")
+	v.Pause()
+	id := core.Add(app.AddOptions{NoWait: true}, p)[0]
+	core.Wait(bg, id)
+	v.Resume()
+	j, _ := core.Job(id)
+	if j.State != app.Failed || !errors.Is(j.Err, storage.ErrStalled) {
+		t.Fatalf("with the server stopped: %v %v", j.State, j.Err)
+	}
+	dir := filepath.Join(v.Root, "photos", "original")
+	stored := func() []string {
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), "queued.jpg") {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(stored()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(stored()) == 0 {
+		t.Skip("the server did not serve the queued request after all: nothing to clean up")
+	}
+	next := core.Add(app.AddOptions{NoWait: true}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "next.jpg"))[0]
+	core.Wait(bg, next)
+	if j, _ := core.Job(next); j.State != app.Done {
+		t.Fatalf("the next upload: %v %v", j.State, j.Err)
+	}
+	if left := stored(); len(left) != 0 {
+		t.Errorf("the given-up upload is still stored: %v", left)
+	}
+}
+
 // TestVersityFileChangedWhileUploading: a file cut short while it goes up
 // fails, and nothing of it is kept. (Before: reported uploaded with the
 // old size and sha256, the object shorter.)

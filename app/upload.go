@@ -227,6 +227,7 @@ func openRegular(path, name string) (*os.File, os.FileInfo, error) {
 // upload sends the file under a fresh key, retrying transient failures with
 // backoff and moving to the next millisecond if the key is taken.
 func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, size int64, rec Record) (string, error) {
+	c.sweepGivenUp(ctx, s)
 	name := CleanName(rec.File)
 	t := time.Now()
 	backoff := time.Second
@@ -279,6 +280,9 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			continue
 		}
 		c.update(id, false, func(j *Job) { j.Note = "" }) // no more "trying again"
+		if errors.Is(err, storage.ErrStalled) {
+			s.givenUp.Store(key, givenUp{sha256: rec.SHA256, at: time.Now()})
+		}
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
 }
@@ -310,6 +314,36 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// givenUp is an upload failed while the server was not answering.
+type givenUp struct {
+	sha256 string
+	at     time.Time
+}
+
+// givenUpWatch is how long a given-up upload is looked for.
+const givenUpWatch = 10 * time.Minute
+
+// sweepGivenUp deletes what a server that stopped answering stored after
+// all of uploads that had been given up (requests it had queued, served
+// when it came back): objects the user was told failed, which nothing
+// else would ever delete. Checked before each upload, by key and sha256.
+func (c *Core) sweepGivenUp(ctx context.Context, s *session) {
+	s.givenUp.Range(func(k, v any) bool {
+		key, g := k.(string), v.(givenUp)
+		info, err := s.b.Head(ctx, key)
+		switch {
+		case err == nil && info.Metadata["sha256"] == g.sha256:
+			if c.discard(context.WithoutCancel(ctx), s, Record{Key: key}) == nil {
+				c.log.Info("deleted an upload stored after it was given up", "key", key)
+				s.givenUp.Delete(key)
+			}
+		case err == nil, errors.Is(err, storage.ErrNotFound) && time.Since(g.at) > givenUpWatch:
+			s.givenUp.Delete(key)
+		}
+		return true
+	})
 }
 
 // discardWait is how long a discarded upload's resize function is given
