@@ -57,6 +57,11 @@ type Core struct {
 
 	pollStop chan struct{}
 	pollDone chan struct{}
+
+	// life ends with Close: background work of the core (the sweep of
+	// stale multipart uploads) stops then.
+	life     context.Context
+	lifeStop context.CancelFunc
 }
 
 // session is an open target with the configuration it was opened with.
@@ -100,6 +105,7 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 		return nil, err
 	}
 	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, subs: map[int]*subscriber{}}
+	c.life, c.lifeStop = context.WithCancel(context.Background())
 	c.q = newQueue(c)
 	return c, nil
 }
@@ -164,10 +170,14 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
 		if sw, ok := s.b.(sweeper); ok {
 			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				ctx, cancel := context.WithTimeout(c.life, 30*time.Second)
 				defer cancel()
-				if n, err := sw.SweepIncomplete(ctx, s.cfg.OriginalPrefix, staleUpload); n > 0 || err != nil {
-					c.log.Info("aborted stale multipart uploads", "count", n, "err", err)
+				n, err := sw.SweepIncomplete(ctx, s.cfg.OriginalPrefix, staleUpload)
+				switch {
+				case err != nil && ctx.Err() == nil:
+					c.log.Warn("could not look for stale multipart uploads", "err", err.Error())
+				case n > 0:
+					c.log.Info("aborted stale multipart uploads", "count", n)
 				}
 			}()
 		}
@@ -314,6 +324,7 @@ func (c *Core) Close() {
 		return
 	}
 	c.closed = true
+	c.lifeStop()
 	p := c.prev
 	stop, done := c.pollStop, c.pollDone
 	c.pollStop = nil
