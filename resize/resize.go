@@ -242,9 +242,9 @@ func (h *Handler) permanent(ctx context.Context, out Outcome, bucket string, err
 	return out, nil
 }
 
-// DecodeEventKey decodes an object key as S3 puts it in event notifications:
+// decodeEventKey decodes an object key as S3 puts it in event notifications:
 // URL-encoded, with '+' standing for a space.
-func DecodeEventKey(k string) (string, error) {
+func decodeEventKey(k string) (string, error) {
 	s, err := url.QueryUnescape(k)
 	if err != nil {
 		return "", fmt.Errorf("decode event key %q: %w", k, err)
@@ -299,7 +299,7 @@ func (h *Handler) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 			continue
 		}
 		raw := r.S3.Object.Key
-		key, err := DecodeEventKey(raw)
+		key, err := decodeEventKey(raw)
 		if err != nil {
 			key = raw // not URL-encoded at all: use it as it is
 		}

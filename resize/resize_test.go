@@ -168,12 +168,12 @@ func TestDecodeEventKey(t *testing.T) {
 		"original/%281%29.jpg":            "original/(1).jpg",
 		"original/%EC%82%AC%EC%A7%84.jpg": "original/사진.jpg",
 	} {
-		got, err := DecodeEventKey(raw)
+		got, err := decodeEventKey(raw)
 		if err != nil || got != want {
-			t.Errorf("DecodeEventKey(%q) = %q, %v; want %q", raw, got, err, want)
+			t.Errorf("decodeEventKey(%q) = %q, %v; want %q", raw, got, err, want)
 		}
 	}
-	if _, err := DecodeEventKey("original/bad%zz"); err == nil {
+	if _, err := decodeEventKey("original/bad%zz"); err == nil {
 		t.Error("a malformed escape decoded")
 	}
 }

@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"net/url"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/middleware"
@@ -49,14 +47,3 @@ func unsignedAcceptEncoding(o *s3.Options) {
 	})
 }
 
-// IsCloudStorage reports whether an endpoint is Google Cloud Storage's XML
-// API (storage.googleapis.com and its regional forms).
-func IsCloudStorage(endpoint string) bool {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return false
-	}
-	h := strings.ToLower(u.Hostname())
-	return h == "storage.googleapis.com" || strings.HasSuffix(h, ".storage.googleapis.com") ||
-		strings.HasPrefix(h, "storage.") && strings.HasSuffix(h, ".rep.googleapis.com")
-}

@@ -104,20 +104,3 @@ func TestCloudStorageSigning(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 }
-
-func TestIsCloudStorage(t *testing.T) {
-	for ep, want := range map[string]bool{
-		"https://storage.googleapis.com":                    true,
-		"https://storage.googleapis.com/":                   true,
-		"https://photos.storage.googleapis.com":             true,
-		"https://storage.europe-west3.rep.googleapis.com":   true,
-		"https://storage.googleapis.com.evil.example":       false,
-		"https://s3.us-east-1.amazonaws.com":                false,
-		"http://127.0.0.1:9000":                             false,
-		"https://www.googleapis.com/storage/v1/b/photos/o/": false,
-	} {
-		if got := IsCloudStorage(ep); got != want {
-			t.Errorf("IsCloudStorage(%q) = %v", ep, got)
-		}
-	}
-}

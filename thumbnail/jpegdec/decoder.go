@@ -17,9 +17,9 @@ import (
 // ErrUnsupported: a valid JPEG variant this decoder leaves to image/jpeg.
 var ErrUnsupported = errors.New("jpegdec: unsupported JPEG variant")
 
-// MaxPixels bounds what a frame header may declare: the decoder allocates
+// maxPixels bounds what a frame header may declare: the decoder allocates
 // its (reduced) planes from the declared size before reading the scan.
-const MaxPixels = 1 << 28
+const maxPixels = 1 << 28
 
 // FormatError: the data is not valid JPEG.
 type FormatError string
@@ -76,9 +76,9 @@ type decoder struct {
 	subsampled bool
 }
 
-// Decode decodes data at 1/scale size (scale 1, 2, 4 or 8): the result is
+// decode decodes data at 1/scale size (scale 1, 2, 4 or 8): the result is
 // ceil(w/scale) x ceil(h/scale), an *image.YCbCr or *image.Gray.
-func Decode(data []byte, scale int) (image.Image, error) {
+func decode(data []byte, scale int) (image.Image, error) {
 	if scale != 1 && scale != 2 && scale != 4 && scale != 8 {
 		return nil, fmt.Errorf("jpegdec: scale 1/%d: %w", scale, ErrUnsupported)
 	}
@@ -193,8 +193,8 @@ func (d *decoder) frame(s []byte) error {
 	if d.w == 0 || d.h == 0 {
 		return ErrUnsupported // height from DNL: leave to image/jpeg
 	}
-	if int64(d.w)*int64(d.h) > MaxPixels {
-		return FormatError(fmt.Sprintf("%dx%d is more than %d pixels", d.w, d.h, MaxPixels))
+	if int64(d.w)*int64(d.h) > maxPixels {
+		return FormatError(fmt.Sprintf("%dx%d is more than %d pixels", d.w, d.h, maxPixels))
 	}
 	if nf != 1 && nf != 3 && nf != 4 {
 		return ErrUnsupported

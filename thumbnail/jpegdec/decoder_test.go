@@ -109,7 +109,7 @@ func TestScaledMatchesBoxFilter(t *testing.T) {
 		data, _ := os.ReadFile(f)
 		full, stdErr := jpeg.Decode(bytes.NewReader(data))
 		for _, scale := range []int{2, 4, 8} {
-			m, err := Decode(data, scale)
+			m, err := decode(data, scale)
 			name := filepath.Base(f)
 			if errors.Is(err, ErrUnsupported) {
 				continue
@@ -162,12 +162,12 @@ func TestRefusesGarbage(t *testing.T) {
 					t.Fatalf("panic on %d-byte prefix: %v", n, r)
 				}
 			}()
-			if _, err := Decode(data[:n], 8); err == nil && n < len(data)-200 {
+			if _, err := decode(data[:n], 8); err == nil && n < len(data)-200 {
 				t.Errorf("a %d of %d byte prefix decoded without error", n, len(data))
 			}
 		}()
 	}
-	if _, err := Decode([]byte("not a jpeg"), 8); err == nil || !strings.Contains(err.Error(), "SOI") {
+	if _, err := decode([]byte("not a jpeg"), 8); err == nil || !strings.Contains(err.Error(), "SOI") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func BenchmarkDecode(b *testing.B) {
 		b.Run(fmt.Sprintf("jpegdec-1/%d", s), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Decode(data, s); err != nil {
+				if _, err := decode(data, s); err != nil {
 					b.Fatal(err)
 				}
 			}

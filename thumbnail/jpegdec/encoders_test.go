@@ -62,7 +62,7 @@ func TestEncoderVariants(t *testing.T) {
 		}
 		row := v.name + ":"
 		for _, scale := range []int{1, 2, 4, 8} {
-			m, err := Decode(data, scale)
+			m, err := decode(data, scale)
 			if err != nil {
 				t.Errorf("%s 1/%d: %v", v.name, scale, err)
 				continue

@@ -36,7 +36,7 @@ func TestFullScaleMatchesStdlib(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		m, err := Decode(data, 1)
+		m, err := decode(data, 1)
 		if errors.Is(err, ErrUnsupported) {
 			continue
 		}

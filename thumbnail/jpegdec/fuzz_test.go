@@ -24,16 +24,16 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		scale := []int{1, 2, 4, 8}[int(s)%4]
-		decode := Decode
+		dec := decode
 		if s&4 != 0 {
-			decode = DecodeSubsampled
+			dec = DecodeSubsampled
 		}
-		m, err := decode(data, scale)
+		m, err := dec(data, scale)
 		if err != nil {
 			return
 		}
 		b := m.Bounds()
-		if b.Dx() <= 0 || b.Dy() <= 0 || int64(b.Dx())*int64(b.Dy()) > MaxPixels {
+		if b.Dx() <= 0 || b.Dy() <= 0 || int64(b.Dx())*int64(b.Dy()) > maxPixels {
 			t.Fatalf("decoded bounds %v", b)
 		}
 		m.At(b.Max.X-1, b.Max.Y-1) // the planes must cover the bounds
