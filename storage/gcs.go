@@ -46,4 +46,3 @@ func unsignedAcceptEncoding(o *s3.Options) {
 			}), "Signing", middleware.After)
 	})
 }
-
