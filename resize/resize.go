@@ -225,10 +225,13 @@ type Refusal struct {
 // and then the error is returned so the invocation is retried.
 func (h *Handler) permanent(ctx context.Context, out Outcome, bucket string, err error) (Outcome, error) {
 	out.Failed = err
-	h.log().Warn("no thumbnail (permanent, not retried)", "bucket", bucket, "key", out.Key, "reason", err.Error())
 	if errors.Is(err, errGone) {
-		return out, nil // nothing to explain to: the original is gone
+		// Nothing to explain to: the original is gone (deleted since the
+		// event, or the event's key is to be tried as it came).
+		h.log().Info("no thumbnail: the original is not there", "bucket", bucket, "key", out.Key)
+		return out, nil
 	}
+	h.log().Warn("no thumbnail (permanent, not retried)", "bucket", bucket, "key", out.Key, "reason", err.Error())
 	r := Refusal{Kind: "unknown", Reason: err.Error()}
 	var te *thumbnail.Error
 	if errors.As(err, &te) {

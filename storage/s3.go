@@ -357,8 +357,11 @@ func (b *S3) Delete(ctx context.Context, keys ...string) error {
 			_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &b.cfg.Bucket, Key: aws.String(k)})
 			return err
 		})
-		if err != nil && !errors.Is(b.classify("delete", k, err), ErrNotFound) {
-			errs = append(errs, b.classify("delete", k, err))
+		if err == nil {
+			continue
+		}
+		if err = b.classify("delete", k, err); !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
