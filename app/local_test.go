@@ -391,3 +391,30 @@ func TestLocalDeleteWebPByThumbnailLink(t *testing.T) {
 		t.Errorf("%d records left", n)
 	}
 }
+
+// TestLocalDuplicateSaysCopiesAreMissing: a photo uploaded before copies
+// were configured comes back as a duplicate that says how to get them.
+func TestLocalDuplicateSaysCopiesAreMissing(t *testing.T) {
+	core := localCore(t, app.Dirs{})
+	photo := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "p.jpg") // 150x103
+	ids := core.Add(app.AddOptions{}, photo)
+	core.Wait(bg, ids...)
+	if err := core.Set("extra_widths", "100"); err != nil {
+		t.Fatal(err)
+	}
+	ids = core.Add(app.AddOptions{}, photo)
+	core.Wait(bg, ids...)
+	j, _ := core.Job(ids[0])
+	if j.State != app.Done || j.Record.Status != app.StatusDuplicate || j.Err == nil || !strings.Contains(j.Err.Error(), "delete it and upload it again") {
+		t.Errorf("duplicate: %v %s %v", j.State, j.Record.Status, j.Err)
+	}
+	// Widths it is narrower than make no copies: nothing to say.
+	if err := core.Set("extra_widths", "640"); err != nil {
+		t.Fatal(err)
+	}
+	ids = core.Add(app.AddOptions{}, photo)
+	core.Wait(bg, ids...)
+	if j, _ := core.Job(ids[0]); j.Err != nil {
+		t.Errorf("a note where no copy would be made: %v", j.Err)
+	}
+}

@@ -323,12 +323,12 @@ func (q *queue) worker() {
 
 		q.mu.Lock()
 		j.cancel, j.claimed = nil, true
-		var noThumb *noThumbnail
+		var note *doneWithNote
 		switch {
 		case err != nil && canceled:
 			j.State, j.Err = Canceled, context.Canceled
-		case errors.As(err, &noThumb):
-			j.State, j.Err = Done, noThumb.err
+		case errors.As(err, &note):
+			j.State, j.Err = Done, note.err
 		case err != nil:
 			j.State, j.Err = Failed, err
 			rec.Status, rec.Error = StatusFailed, err.Error()

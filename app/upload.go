@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/resize"
@@ -15,11 +16,12 @@ import (
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
-// noThumbnail: the file was uploaded, but no thumbnail came (in time). The
-// job is done; err says why.
-type noThumbnail struct{ err error }
+// doneWithNote: the job is done, with a remark: the file was uploaded but
+// no thumbnail came (in time), or it was uploaded before without the
+// copies configured now. err says which.
+type doneWithNote struct{ err error }
 
-func (e *noThumbnail) Error() string { return e.err.Error() }
+func (e *doneWithNote) Error() string { return e.err.Error() }
 
 // headSize is how much of a file is read to sniff and size it.
 const headSize = 256 << 10
@@ -98,6 +100,13 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 		if _, err := s.b.Head(ctx, old.Key); err == nil {
 			ok = true
 			rec = duplicateOf(old, rec)
+			// Uploaded when no copies were made, which the settings
+			// would make now (a twin, or a width it is wider than).
+			wants := s.cfg.WebP || slices.ContainsFunc(s.cfg.Widths(), func(w int) bool { return w < old.Width })
+			if wants && len(old.Variants) == 0 && old.Status == StatusReady {
+				return rec, &doneWithNote{fmt.Errorf("%s was uploaded on %s, before copies were made: to have them, delete it and upload it again",
+					j.Name, old.Time.Local().Format("2006-01-02"))}
+			}
 			return rec, nil
 		} else if errors.Is(err, storage.ErrNotFound) {
 			c.hist.Remove(ctx, old.Target, old.Key) // deleted elsewhere: upload again
@@ -146,7 +155,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 		if err := c.hist.Put(context.WithoutCancel(ctx), rec); err != nil {
 			return rec, fmt.Errorf("save history: %w", err)
 		}
-		return rec, &noThumbnail{fmt.Errorf("%s: %s", j.Name, rec.Error)}
+		return rec, &doneWithNote{fmt.Errorf("%s: %s", j.Name, rec.Error)}
 	}
 	if opt.NoWait {
 		return rec, nil
@@ -181,7 +190,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	}
 	c.notifyHistory()
 	if note != nil {
-		return rec, &noThumbnail{note}
+		return rec, &doneWithNote{note}
 	}
 	return rec, nil
 }

@@ -29,6 +29,8 @@ var errorPatterns = []struct {
 	{regexp.MustCompile(`^not connected \((.+)\); check Settings or 'thumbdrop config show'$`), "not connected (%[1]s); check Settings"},
 	{regexp.MustCompile(`^local links: (.+) is already in use by another program; pick another port with '(.+)'$`),
 		"local links: %[1]s is already in use by another program; pick another port with '%[2]s'"},
+	{regexp.MustCompile(`^(.+) was uploaded on (\S+), before copies were made: to have them, delete it and upload it again$`),
+		"%[1]s was uploaded on %[2]s, before copies were made: to have them, delete it and upload it again"},
 	{regexp.MustCompile(`^no thumbnail will be made: (.+)$`), "no thumbnail will be made: %[1]s"},
 	{regexp.MustCompile(`^no thumbnail: (.+)$`), "no thumbnail: %[1]s"},
 	{regexp.MustCompile(`^(.+) changed while it was uploading \((.+) before, (.+) now\); nothing was kept: upload it again once it is complete$`),
