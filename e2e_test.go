@@ -132,6 +132,48 @@ func TestConcurrentUploadsNoAgent(t *testing.T) {
 	}
 }
 
+// TestSamePictureFromThreeProcesses: three 'thumbdrop upload' of one
+// photo started at once store it once; the others report a duplicate
+// with the same link.
+func TestSamePictureFromThreeProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	t.Cleanup(func() { stopAgent(t, dirs) })
+	photo := photos(t, 1, "same")[0]
+	var wg sync.WaitGroup
+	recs := make([]app.Record, 3)
+	for i := range recs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			code, out, errs := thumbdrop(t, dirs, "", "upload", "--json", photo)
+			if code != 0 || json.Unmarshal([]byte(out), &recs[i]) != nil {
+				t.Errorf("uploader %d: exit %d %q %q", i, code, out, errs)
+			}
+		}(i)
+	}
+	wg.Wait()
+	statuses := map[string]int{}
+	for _, r := range recs {
+		statuses[r.Status]++
+		if r.URL != recs[0].URL {
+			t.Errorf("links differ: %s and %s", r.URL, recs[0].URL)
+		}
+	}
+	if statuses[app.StatusReady] != 1 || statuses[app.StatusDuplicate] != 2 {
+		t.Errorf("statuses %v, want one ready and two duplicates", statuses)
+	}
+	if n := len(history(t, dirs)); n != 1 {
+		t.Errorf("%d history records", n)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dirs.Data, "objects", "thumbdrop", "original"))
+	if len(entries) != 1 {
+		t.Errorf("stored: %d originals", len(entries))
+	}
+}
+
 // TestKilledUploaderLeavesEverythingWhole: an upload process killed with
 // SIGKILL in the middle of a large file leaves a history that opens, no
 // half-written object in sight, and a store the next upload works with.
@@ -193,6 +235,13 @@ func TestKilledUploaderLeavesEverythingWhole(t *testing.T) {
 	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "after")[0]); code != 0 {
 		t.Fatalf("upload after the kill: %s", errs)
 	}
+	// The killed process's claim on the big file's picture is stale: the
+	// same file uploads again, without waiting on it.
+	start := time.Now()
+	if code, _, errs := thumbdrop(t, dirs, "", "upload", "--no-wait", big); code != 0 || strings.Contains(errs, "waiting for it") {
+		t.Fatalf("the killed upload again: %d %s", code, errs)
+	}
+	t.Logf("the killed upload again: %s", time.Since(start).Round(time.Millisecond))
 }
 
 // TestAgentDetachAndStop: serve --detach starts one agent, a second

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/resize"
@@ -96,6 +97,13 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	}
 	ok := false
 	defer func() { c.q.land(s.id, sum, mine, rec, ok) }()
+	// Another thumbdrop (the app, an editor's upload, a script) may be
+	// uploading the same picture now: wait for it, then it is a duplicate.
+	release, err := c.claimShared(ctx, id, s.id, sum)
+	if err != nil {
+		return rec, err
+	}
+	defer release()
 	if old, found, _ := c.hist.BySHA256(ctx, s.id, sum); found {
 		if _, err := s.b.Head(ctx, old.Key); err == nil {
 			ok = true
@@ -148,6 +156,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	if err := c.hist.Put(ctx, rec); err != nil {
 		return rec, fmt.Errorf("%s was uploaded as %s but the history could not be saved: %w", j.Name, rec.Key, err)
 	}
+	release() // recorded: others waiting on it find it now
 	ok = true
 	c.notifyHistory()
 	if predicted != nil {
@@ -323,6 +332,45 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// claimStale is how long a claim may be held before others take it over
+// (a process stopped, not dead, holding it).
+const claimStale = 6 * time.Hour
+
+// claimShared claims the picture of sum for this process in the history
+// every process shares, waiting while another live process holds it. The
+// release it returns may be called more than once.
+func (c *Core) claimShared(ctx context.Context, id int, target, sum string) (func(), error) {
+	pid := os.Getpid()
+	stale := func(holder int, since time.Time) bool { return processGone(holder) || time.Since(since) > claimStale }
+	noted := false
+	for {
+		ok, holder, err := c.hist.Claim(ctx, target, sum, pid, stale)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if noted {
+				c.update(id, false, func(j *Job) { j.Note = "" })
+			}
+			var once sync.Once
+			return func() {
+				once.Do(func() { c.hist.Release(context.WithoutCancel(ctx), target, sum, pid) })
+			}, nil
+		}
+		if !noted {
+			noted = true
+			c.update(id, false, func(j *Job) {
+				j.Note = fmt.Sprintf("the same picture is being uploaded by another thumbdrop (process %d); waiting for it", holder)
+			})
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // givenUp is an upload failed while the server was not answering.
