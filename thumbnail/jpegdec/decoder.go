@@ -797,40 +797,65 @@ func decodeBlock(br *bitReader, c *component, blk *[64]int32) error {
 		return err
 	}
 	blk[0] = c.pred * c.q[0]
-	ac, q := c.ac, c.q
+	// As decodeDCOnly: the bit reader's state in locals, refilled eight
+	// bytes at a time while no 0xFF is in sight; most coefficients come
+	// whole (code and magnitude) from one lookup of the fast table.
+	fast, q := &c.ac.fast, c.q
+	data := br.data
+	acc, n, pos := br.acc, br.n, br.pos
 	for k := 1; k < 64; {
-		if br.n < 16 {
+		if n < 32 {
+			if !br.marker && pos+8 <= len(data) {
+				v := binary.BigEndian.Uint64(data[pos:])
+				if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+					m := (63 - n) / 8
+					acc |= v >> (64 - 8*m) << (64 - 8*m - n)
+					n += 8 * m
+					pos += int(m)
+					goto lookup
+				}
+			}
+			br.acc, br.n, br.pos = acc, n, pos
 			br.refill()
+			acc, n, pos = br.acc, br.n, br.pos
 		}
-		if f := ac.fast[br.acc>>(64-lutBits)]; f.n != 0 {
-			br.skip(uint(f.n))
+	lookup:
+		if f := fast[acc>>(64-lutBits)]; f.n != 0 {
+			acc <<= f.n
+			n -= uint(f.n)
 			k += int(f.run)
 			if k > 63 {
+				br.acc, br.n, br.pos = acc, n, pos
 				return FormatError("coefficient index past 63")
 			}
 			blk[zigzag[k]] = int32(f.val) * q[k]
 			k++
 			continue
 		}
-		rs, err := ac.decode(br)
+		// A long code, or a magnitude that does not fit: the table walk.
+		br.acc, br.n, br.pos = acc, n, pos
+		rs, err := c.ac.decode(br)
 		if err != nil {
 			return err
 		}
-		r, s := int(rs>>4), uint(rs&15)
-		if s == 0 {
+		r, sz := int(rs>>4), uint(rs&15)
+		if sz == 0 {
 			if r != 15 {
-				break // end of block
+				return nil // end of block (the reader's state is in br)
 			}
 			k += 16
+			acc, n, pos = br.acc, br.n, br.pos
 			continue
 		}
 		k += r
 		if k > 63 {
 			return FormatError("coefficient index past 63")
 		}
-		blk[zigzag[k]] = br.receiveExtend(s) * q[k]
+		blk[zigzag[k]] = br.receiveExtend(sz) * q[k]
+		acc, n, pos = br.acc, br.n, br.pos
 		k++
 	}
+	br.acc, br.n, br.pos = acc, n, pos
 	return nil
 }
 

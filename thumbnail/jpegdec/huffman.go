@@ -2,7 +2,7 @@ package jpegdec
 
 import "errors"
 
-const lutBits = 9
+const lutBits = 11
 
 // skipBits index the skip table: AC codes up to this long are skipped in
 // one lookup.
