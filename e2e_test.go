@@ -335,9 +335,11 @@ func TestMistypedCommand(t *testing.T) {
 	for _, c := range []struct {
 		arg, want string
 		code      int
-	}{{"uplaod", "unknown command", 2}, {"--bogus", "unknown flag", 2}, {"missing.jpg", "no display", 1}} {
+		display   string
+	}{{"uplaod", "unknown command", 2, ""}, {"--bogus", "unknown flag", 2, ""}, {"missing.jpg", "no display", 1, ""},
+		{"missing.jpg", "does not answer", 1, ":4242"}} { // no X server there
 		cmd := exec.Command(buildApp(t), c.arg)
-		cmd.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data, "DISPLAY=", "WAYLAND_DISPLAY=")
+		cmd.Env = append(os.Environ(), "THUMBDROP_CONFIG_DIR="+dirs.Config, "THUMBDROP_DATA_DIR="+dirs.Data, "DISPLAY="+c.display, "WAYLAND_DISPLAY=")
 		out, _ := cmd.CombinedOutput()
 		if cmd.ProcessState.ExitCode() != c.code || !strings.Contains(string(out), c.want) || strings.Contains(string(out), "panic") {
 			t.Errorf("thumbdrop %s: exit %d %q", c.arg, cmd.ProcessState.ExitCode(), out)

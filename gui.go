@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,16 +25,59 @@ import (
 )
 
 // haveDisplay says, on systems that draw through X11 or Wayland, when
-// there is neither to open the window on (GLFW would panic).
+// there is no display to open the window on, or the one named does not
+// answer (GLFW would panic).
 func haveDisplay(getenv func(string) string) error {
 	switch runtime.GOOS {
 	case "windows", "darwin", "ios", "android", "js":
 		return nil
 	}
-	if getenv("DISPLAY") == "" && getenv("WAYLAND_DISPLAY") == "" {
+	x, wl := getenv("DISPLAY"), getenv("WAYLAND_DISPLAY")
+	if x == "" && wl == "" {
 		return errors.New("there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); from a terminal, use 'thumbdrop upload FILE...' ('thumbdrop help' lists the commands)")
 	}
-	return nil
+	if wl != "" {
+		p := wl
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(getenv("XDG_RUNTIME_DIR"), wl)
+		}
+		if c, err := net.DialTimeout("unix", p, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+	}
+	if x != "" && xAnswers(x) {
+		return nil
+	}
+	name := "DISPLAY=" + x
+	if x == "" {
+		name = "WAYLAND_DISPLAY=" + wl
+	}
+	return fmt.Errorf("the display %s does not answer, so the window cannot open; check that the desktop session is running, or use 'thumbdrop upload FILE...' from a terminal", name)
+}
+
+// xAnswers says whether an X server listens at display name ("[host]:n[.s]").
+func xAnswers(display string) bool {
+	host, rest, ok := strings.Cut(display, ":")
+	if !ok {
+		return false
+	}
+	num, _, _ := strings.Cut(rest, ".")
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		return false
+	}
+	tries := [][2]string{{"unix", fmt.Sprintf("/tmp/.X11-unix/X%d", n)}, {"unix", fmt.Sprintf("@/tmp/.X11-unix/X%d", n)}}
+	if host != "" && host != "unix" {
+		tries = [][2]string{{"tcp", net.JoinHostPort(host, strconv.Itoa(6000+n))}}
+	}
+	for _, t := range tries {
+		if c, err := net.DialTimeout(t[0], t[1], time.Second); err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
 }
 
 // runGUI opens the desktop app (local mode when nothing is configured),

@@ -211,6 +211,19 @@ func (c *Core) openSession(ctx context.Context, cfg Config) (*session, error) {
 	return s, nil
 }
 
+// keepAgent makes sure, before a local upload, that the agent serving
+// its links runs: it may have been stopped (Settings, 'serve --stop')
+// since the session opened. Starting one that runs costs a heartbeat.
+func (c *Core) keepAgent(ctx context.Context, s *session) {
+	if s.cfg.Target != TargetLocal || c.opt.StartAgent == nil {
+		return
+	}
+	err := c.opt.StartAgent(ctx, s.cfg)
+	c.mu.Lock()
+	s.agentErr = err
+	c.mu.Unlock()
+}
+
 // AgentErr is why the local agent could not be started when the target
 // opened, if it could not: the links of local uploads do not answer until
 // it runs. Nil on other targets, or before the target is open.

@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	_ "image/jpeg"
@@ -416,5 +418,39 @@ func TestLocalDuplicateSaysCopiesAreMissing(t *testing.T) {
 	core.Wait(bg, ids...)
 	if j, _ := core.Job(ids[0]); j.Err != nil {
 		t.Errorf("a note where no copy would be made: %v", j.Err)
+	}
+}
+
+// TestLocalUploadRestartsAgent: every local upload makes sure the agent
+// runs, so one stopped since the app opened (Settings' Stop agent) serves
+// the new links again.
+func TestLocalUploadRestartsAgent(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
+	core, err := app.Open(bg, app.Options{Dirs: d, StartAgent: func(context.Context, app.Config) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	if err := core.Connect(bg); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	opened := calls
+	mu.Unlock()
+	for i := 0; i < 2; i++ {
+		ids := core.Add(app.AddOptions{NoWait: true}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), fmt.Sprintf("p%d.jpg", i)))
+		core.Wait(bg, ids...)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls-opened != 2 {
+		t.Errorf("the agent was looked after %d times for 2 uploads", calls-opened)
 	}
 }

@@ -42,6 +42,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 		return rec, notConnected(err)
 	}
 	rec.Target = s.id
+	c.keepAgent(ctx, s)
 
 	f, st, err := openRegular(j.Path, j.Name)
 	if err != nil {
