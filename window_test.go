@@ -412,6 +412,9 @@ func TestRealWindowOpenDialogAndQuit(t *testing.T) {
 	}
 	x.run(t, "xdotool", "key", "--window", win, "Escape")
 	time.Sleep(time.Second)
+	if c := changed(before, x.screenshot(t, "open-dialog-escaped.png")); c > 0.1 {
+		t.Errorf("after Escape %.0f%% of the window still differs: the dialog stayed open?", c*100)
+	}
 	// The toolbar's Add… button, at the window's top left.
 	x.run(t, "xdotool", "mousemove", "--window", win, "40", "22", "click", "1")
 	time.Sleep(1500 * time.Millisecond)

@@ -172,3 +172,13 @@ func (c *Core) tempDir() (string, error) {
 	}
 	return c.tmp, nil
 }
+
+// ImageExtensions are the file name extensions of the formats thumbdrop
+// takes (for a file dialog's filter: the bytes decide, not the name).
+func ImageExtensions() []string {
+	var exts []string
+	for _, f := range thumbnail.Formats {
+		exts = append(exts, f.Extensions()...)
+	}
+	return exts
+}

@@ -48,6 +48,9 @@ func Sniff(head []byte) Format {
 	return ""
 }
 
+// Formats are the formats Sniff recognises.
+var Formats = []Format{JPEG, PNG, GIF, WebP, BMP, TIFF, HEIF, AVIF}
+
 // FormatList names the formats Sniff recognises, for messages.
 const FormatList = "JPEG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"
 

@@ -350,7 +350,7 @@ func (u *UI) reportRefused(refused []error) {
 		text = strings.Join(msgs[:8], "\n") + "\n" + fmt.Sprintf(lang.L("and %d more"), len(msgs)-8)
 	}
 	u.setStatus(msgs[0])
-	dialog.ShowInformation(lang.L("Some files were not added"), text, u.w)
+	u.showDialog(dialog.NewInformation(lang.L("Some files were not added"), text, u.w), fyne.NewSize(520, 0))
 }
 
 // Paste uploads what is on the clipboard (Ctrl+V, the tray): an image (a
@@ -404,6 +404,9 @@ func (u *UI) PastePaths(text string) {
 }
 
 func (u *UI) showOpen() {
+	if _, open := u.dialog.(*dialog.FileDialog); open {
+		return // Ctrl+O again: the one open stays, not a second
+	}
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
@@ -412,11 +415,11 @@ func (u *UI) showOpen() {
 		r.Close()
 		u.AddPaths([]string{p})
 	}, u.w)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".JPG", ".JPEG", ".PNG"}))
+	d.SetFilter(storage.NewExtensionFileFilter(app.ImageExtensions())) // any case: the filter folds it
 	// Fyne 2.8.1: a FileDialog has no widgets before Show, and Resize
-	// before Show dereferences them (a nil-pointer panic).
-	d.Show()
-	d.Resize(fyne.NewSize(720, 520))
+	// before Show dereferences them (a nil-pointer panic): showDialog
+	// shows first.
+	u.showDialog(d, fyne.NewSize(720, 520))
 }
 
 // onJob applies a job event (UI thread).
