@@ -24,26 +24,27 @@ import (
 // actions right under it (so they show without scrolling at the default
 // size), the links to copy, then the facts.
 type detailView struct {
-	u        *UI
-	rec      app.Record
-	has      bool
-	preview  *canvas.Image // the original, rendered at 400 px
-	noPrev   *widget.Label // why there is no preview, in its place
-	thumb    *canvas.Image // the thumbnail, at its own size
-	thumbLbl *widget.Label
-	facts    *widget.Form
-	name     *widget.Label
-	copied   *widget.Label
-	copyBtns map[string]*widget.Button
-	open     *widget.Button
-	del      *widget.Button
-	presign  *widget.Button
-	ttl      *widget.Select
-	box      *fyne.Container
-	scroll   *container.Scroll
-	body     *fyne.Container
-	empty    *widget.Label
-	values   map[string]*widget.Label
+	u          *UI
+	rec        app.Record
+	has        bool
+	preview    *canvas.Image // the original, rendered at 400 px
+	noPrev     *widget.Label // why there is no preview, in its place
+	thumb      *canvas.Image // the thumbnail, at its own size
+	thumbLbl   *widget.Label
+	facts      *widget.Form
+	name       *widget.Label
+	copied     *widget.Label
+	copyBtns   map[string]*widget.Button
+	open       *widget.Button
+	del        *widget.Button
+	presign    *widget.Button
+	presignRow *fyne.Container
+	ttl        *widget.Select
+	box        *fyne.Container
+	scroll     *container.Scroll
+	body       *fyne.Container
+	empty      *widget.Label
+	values     map[string]*widget.Label
 }
 
 func newDetailView(u *UI) *detailView {
@@ -85,6 +86,8 @@ func newDetailView(u *UI) *detailView {
 	d.ttl.SetSelected("24h")
 	d.presign = widget.NewButtonWithIcon(lang.L("Copy private link"), theme.ContentCopyIcon(), d.copyPresigned)
 	thumbRow := container.NewBorder(nil, nil, container.NewCenter(d.thumb), nil, d.thumbLbl)
+	// Local links do not expire and cannot be made private: no row for it.
+	d.presignRow = container.NewBorder(nil, nil, nil, d.ttl, d.presign)
 	d.body = container.NewVBox(
 		d.preview,
 		d.noPrev,
@@ -92,7 +95,7 @@ func newDetailView(u *UI) *detailView {
 		container.NewHBox(d.open, layout.NewSpacer(), d.del),
 		widget.NewLabelWithStyle(lang.L("Copy link"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		grid,
-		container.NewBorder(nil, nil, nil, d.ttl, d.presign),
+		d.presignRow,
 		d.copied,
 		widget.NewSeparator(),
 		thumbRow,
@@ -123,6 +126,20 @@ func (d *detailView) show(r app.Record) {
 	d.empty.Hide()
 	d.body.Show()
 	d.copied.SetText("")
+	if r.Target == app.TargetLocal {
+		d.presignRow.Hide()
+	} else {
+		d.presignRow.Show()
+	}
+	// No thumbnail (refused, not made in time): nothing to copy as its
+	// link; the other formats show the original.
+	if b := d.copyBtns[app.FormatThumb]; b != nil {
+		if (r.Status == app.StatusReady || r.Status == app.StatusDuplicate) && r.ThumbURL != "" {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
 	d.name.SetText(r.Name())
 	d.values["Key"].SetText(r.Key)
 	d.values["Size"].SetText(app.HumanSize(r.Bytes))

@@ -61,6 +61,7 @@ var errorPhrases = []string{
 	"empty file",
 	"too much memory to decode",
 	"the disk is full",
+	"HEIC or AVIF", // the end of the list of formats
 }
 
 // localizeError says a core error message in the user's language.

@@ -169,6 +169,11 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		case app.StatusDuplicate:
 			r.state.SetText(lang.L("Already uploaded: its links are ready"))
 			r.state.Importance = widget.SuccessImportance
+			if j.Err != nil { // uploaded before copies were made: how to get them
+				r.state.SetText(localizeError(j.Err.Error()))
+				r.state.Importance = widget.WarningImportance
+				r.why.Show()
+			}
 		case app.StatusTimeout:
 			r.state.SetText(lang.L("Uploaded; no thumbnail came (is the resize function deployed?)"))
 			r.state.Importance = widget.WarningImportance
