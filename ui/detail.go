@@ -307,6 +307,7 @@ func (d *detailView) confirmDelete(r app.Record) {
 					return
 				}
 				d.u.setStatus(fmt.Sprintf(lang.L("Deleted %s"), r.Name()))
+				d.u.queue.markDeleted(r.Key)
 				if d.rec.Key == r.Key {
 					d.has = false
 					d.body.Hide()

@@ -31,6 +31,9 @@ type queueView struct {
 	title *widget.Label
 	clear *widget.Button
 	rowH  float32
+	// deleted are the keys of uploads deleted since: their rows say so
+	// and offer no link.
+	deleted map[string]bool
 }
 
 type queueRow struct {
@@ -192,6 +195,12 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		if j.Record.LocationRemoved {
 			r.state.SetText(r.state.Text + " · " + lang.L("location removed"))
 		}
+		if q.deleted[j.Record.Key] {
+			r.state.SetText(lang.L("Deleted"))
+			r.state.Importance = widget.MediumImportance
+			r.why.Hide()
+			break // no link to copy: it would not answer
+		}
 		r.copy.Show()
 	case app.Failed:
 		r.state.SetText(localizeError(j.Err.Error()))
@@ -237,6 +246,19 @@ func (q *queueView) apply(j app.Job) {
 		q.index[j.ID] = len(q.jobs)
 		q.jobs = append(q.jobs, j)
 		q.refresh()
+	}
+}
+
+// markDeleted marks the rows of the upload with this key as deleted.
+func (q *queueView) markDeleted(key string) {
+	if q.deleted == nil {
+		q.deleted = map[string]bool{}
+	}
+	q.deleted[key] = true
+	for i, j := range q.jobs {
+		if j.Record.Key == key {
+			q.list.RefreshItem(i)
+		}
 	}
 }
 

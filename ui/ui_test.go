@@ -620,3 +620,69 @@ func TestOverallAgreesWithCounts(t *testing.T) {
 		t.Errorf("after the batch: visible %v, status %q", h.u.overallBox.Visible(), h.u.status.Text)
 	}
 }
+
+// TestDeletedRowOffersNoLink: after Delete, the upload's row says so and
+// has no copy button (its links would not answer); local mode has no
+// private-link row; an upload without a thumbnail cannot copy one.
+func TestDeletedRowOffersNoLink(t *testing.T) {
+	h := newHarness(t, nil)
+	h.u.AddPaths([]string{copyFile(t, corpus("video-001.png"), filepath.Join(t.TempDir(), "gone.png"))})
+	h.pump("upload", h.allDone)
+	rec := h.u.queue.jobs[0].Record
+	h.u.detail.show(rec)
+	if h.u.detail.presignRow.Visible() {
+		t.Error("a private-link row in local mode")
+	}
+	if h.u.detail.copyBtns[app.FormatThumb].Disabled() {
+		t.Error("Thumbnail URL disabled for an upload with a thumbnail")
+	}
+	noThumb := rec
+	noThumb.Status, noThumb.ThumbURL = app.StatusUploaded, ""
+	h.u.detail.show(noThumb)
+	if !h.u.detail.copyBtns[app.FormatThumb].Disabled() {
+		t.Error("Thumbnail URL enabled for an upload without a thumbnail")
+	}
+	h.u.detail.show(rec)
+	copyShown := func() (state string, shown bool) {
+		row := h.u.queue.list.CreateItem()
+		h.u.queue.update(0, row)
+		for _, o := range test.LaidOutObjects(row) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() && l.Text == "Deleted" {
+				state = l.Text
+			}
+			if b, ok := o.(*widget.Button); ok && b.Icon == theme.ContentCopyIcon() && b.Visible() {
+				shown = true
+			}
+		}
+		return
+	}
+	if _, shown := copyShown(); !shown {
+		t.Fatal("no copy button on a finished row before the delete")
+	}
+	h.u.detail.confirmDelete(rec)
+	for _, o := range test.LaidOutObjects(h.u.w.Canvas().Overlays().Top()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Delete" {
+			test.Tap(b)
+		}
+	}
+	h.pump("delete", func() bool { return h.u.queue.deleted[rec.Key] })
+	if state, copyVisible := copyShown(); state != "Deleted" || copyVisible {
+		t.Errorf("deleted row: state %q, copy button shown %v", state, copyVisible)
+	}
+}
+
+// TestOpenDialogOnceAndEscape: Ctrl+O twice opens one file dialog, and
+// Escape closes it.
+func TestOpenDialogOnceAndEscape(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.u.w.Canvas()
+	h.u.showOpen()
+	h.u.showOpen()
+	if n := len(c.Overlays().List()); n != 1 {
+		t.Fatalf("Ctrl+O twice: %d overlays", n)
+	}
+	c.(interface{ OnTypedKey() func(*fyne.KeyEvent) }).OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if n := len(c.Overlays().List()); n != 0 {
+		t.Fatalf("Escape left %d overlays", n)
+	}
+}
