@@ -130,7 +130,7 @@ func runGUI(files []string) int {
 		}
 	}()
 	var u *ui.UI
-	agentCtl := &agentControl{dirs: dirs}
+	agentCtl := &agentControl{dirs: dirs, exe: exe}
 	// open opens the core and the main window.
 	open := func() error {
 		c, err := app.Open(context.Background(), app.Options{
@@ -141,7 +141,7 @@ func runGUI(files []string) int {
 			// status line says so once it answers.
 			StartAgent: func(ctx context.Context, c app.Config) error {
 				go func() {
-					if err := agentCtl.start(exe, c.LocalAddr); err != nil {
+					if err := agentCtl.Start(c.LocalAddr); err != nil {
 						log.Warn("the agent did not start", "err", err.Error())
 					}
 					fyne.Do(func() {

@@ -38,6 +38,7 @@ func trayHost() bool {
 // agentControl lets the window show, start and stop the local agent.
 type agentControl struct {
 	dirs     app.Dirs
+	exe      string
 	mu       sync.Mutex
 	startErr error
 }
@@ -47,9 +48,9 @@ func (a *agentControl) Running() (string, bool) {
 	return st.Addr, ok
 }
 
-// start starts the agent if none runs, remembering why it could not.
-func (a *agentControl) start(exe, addr string) error {
-	_, err := agent.Ensure(context.Background(), a.dirs, exe, addr)
+// Start starts the agent if none runs, remembering why it could not.
+func (a *agentControl) Start(addr string) error {
+	_, err := agent.Ensure(context.Background(), a.dirs, a.exe, addr)
 	a.mu.Lock()
 	a.startErr = err
 	a.mu.Unlock()

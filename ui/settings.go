@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -46,6 +48,7 @@ type Settings struct {
 	keysAsked bool
 	agentInfo *widget.Label
 	agentStop *widget.Button
+	agentRun  *widget.Button
 }
 
 // NewSettings builds the form from the current config.
@@ -110,6 +113,7 @@ func NewSettings(u *UI) *Settings {
 	s.agentInfo = widget.NewLabel("")
 	s.agentInfo.Wrapping = fyne.TextWrapWord
 	s.agentStop = widget.NewButton(lang.L("Stop agent"), s.StopAgent)
+	s.agentRun = widget.NewButton(lang.L("Start agent"), s.StartAgent)
 	s.refreshAgent()
 	s.test = widget.NewButton(lang.L("Test connection"), s.TestConnection)
 	s.report = widget.NewLabel("")
@@ -128,8 +132,11 @@ func NewSettings(u *UI) *Settings {
 		s.target.SetSelected(lang.L(choiceAWS))
 	}
 	s.form = widget.NewForm()
-	s.Content = container.NewVScroll(container.NewVBox(s.errLbl, s.form,
-		container.NewHBox(s.test, s.forget), s.report))
+	// The scroll bar overlays the content's right edge: keep a gutter.
+	gutter := canvas.NewRectangle(nil)
+	gutter.SetMinSize(fyne.NewSize(theme.ScrollBarSize()+theme.Padding(), 1))
+	s.Content = container.NewVScroll(container.NewBorder(nil, nil, nil, gutter, container.NewVBox(s.errLbl, s.form,
+		container.NewHBox(s.test, s.forget), s.report)))
 	s.showFields()
 	return s
 }
@@ -145,16 +152,40 @@ func (s *Settings) refreshAgent() {
 	if a == nil {
 		s.agentInfo.SetText(lang.L("No agent in this build."))
 		s.agentStop.Hide()
+		s.agentRun.Hide()
 		return
 	}
 	if addr, ok := a.Running(); ok {
-		s.agentInfo.SetText(fmt.Sprintf(lang.L("Running: local links are served on %s, and the editors' upload API too."), "http://"+addr))
+		text := fmt.Sprintf(lang.L("Running: local links are served on %s."), "http://"+addr)
+		if api := s.u.core.Config().PicGoServer; api != "off" && api != "" {
+			text += " " + fmt.Sprintf(lang.L("The editors' upload API is on %s."), "http://"+api)
+		}
+		s.agentInfo.SetText(text)
 		s.agentStop.Show()
 		s.agentStop.Enable()
+		s.agentRun.Hide()
 		return
 	}
 	s.agentInfo.SetText(lang.L("Not running: local links do not answer until the next upload starts it."))
 	s.agentStop.Hide()
+	s.agentRun.Show()
+	s.agentRun.Enable()
+}
+
+// StartAgent starts the local agent (off the UI thread).
+func (s *Settings) StartAgent() {
+	s.agentRun.Disable()
+	addr := s.u.core.Config().LocalAddr
+	go func() {
+		err := s.u.agent.Start(addr)
+		s.u.do(func() {
+			if err != nil {
+				s.setError(localizeError(err.Error()))
+			}
+			s.refreshAgent()
+			s.u.setStatus(s.u.targetLine())
+		})
+	}()
 }
 
 // StopAgent stops the local agent (off the UI thread).
@@ -211,7 +242,7 @@ func (s *Settings) showFields() {
 		add("Link lifetime", s.entries["presign_ttl"], "")
 	} else {
 		add("Local address", s.entries["local_addr"], "")
-		add("Agent", container.NewBorder(nil, nil, nil, s.agentStop, s.agentInfo), "")
+		add("Agent", container.NewBorder(nil, nil, nil, container.NewHBox(s.agentStop, s.agentRun), s.agentInfo), "")
 	}
 	if s.usesKeyring() {
 		s.forget.Show()

@@ -97,6 +97,8 @@ type Agent interface {
 	StartError() error
 	// Stop stops it; links answer again once an upload starts it.
 	Stop() error
+	// Start starts it, serving links on addr, if none runs.
+	Start(addr string) error
 }
 
 // New builds the main window. openErr is the error of core.Open, if any:

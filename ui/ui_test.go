@@ -686,3 +686,38 @@ func TestOpenDialogOnceAndEscape(t *testing.T) {
 		t.Fatalf("Escape left %d overlays", n)
 	}
 }
+
+// fakeAgent is an agent that runs or not, as Start and Stop say.
+type fakeAgent struct {
+	addr    string
+	running bool
+	started []string
+}
+
+func (f *fakeAgent) Running() (string, bool) { return f.addr, f.running }
+func (f *fakeAgent) Stop() error             { f.running = false; return nil }
+func (f *fakeAgent) StartError() error       { return nil }
+func (f *fakeAgent) Start(addr string) error {
+	f.started = append(f.started, addr)
+	f.addr, f.running = addr, true
+	return nil
+}
+
+// TestSettingsStartsAndStopsAgent: Settings stops the agent, then offers
+// to start it again on local_addr; the line names both of its servers.
+func TestSettingsStartsAndStopsAgent(t *testing.T) {
+	h := newHarness(t, nil)
+	fa := &fakeAgent{addr: h.core.Config().LocalAddr, running: true}
+	h.u.agent = fa
+	s := NewSettings(h.u)
+	if !s.agentStop.Visible() || s.agentRun.Visible() || !strings.Contains(s.agentInfo.Text, h.core.Config().PicGoServer) {
+		t.Fatalf("running: stop %v start %v %q", s.agentStop.Visible(), s.agentRun.Visible(), s.agentInfo.Text)
+	}
+	test.Tap(s.agentStop)
+	h.pump("stopped", func() bool { return s.agentRun.Visible() })
+	test.Tap(s.agentRun)
+	h.pump("started", func() bool { return s.agentStop.Visible() })
+	if len(fa.started) != 1 || fa.started[0] != h.core.Config().LocalAddr {
+		t.Errorf("started %v", fa.started)
+	}
+}
