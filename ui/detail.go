@@ -123,6 +123,9 @@ func (d *detailView) showIfNone(r app.Record) {
 // show displays r (UI thread), scrolled to its top.
 func (d *detailView) show(r app.Record) {
 	d.rec, d.has = r, true
+	if g := d.u.gallery; g != nil {
+		g.grid.Refresh() // the selected card is highlighted
+	}
 	d.empty.Hide()
 	d.body.Show()
 	d.copied.SetText("")
@@ -261,6 +264,9 @@ func (d *detailView) copy(f string) {
 // place copying from this pane says so.
 func (d *detailView) flash(s string) {
 	d.copied.SetText(s)
+	if d.u.openErr == nil && !d.u.batchActive {
+		d.u.setStatus(d.u.targetLine()) // no older "Copied …" below to contradict it
+	}
 	key := d.rec.Key
 	go func() {
 		time.Sleep(2 * time.Second)

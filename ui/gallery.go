@@ -43,6 +43,7 @@ const (
 // the whole name (and why there is no preview) in the status line.
 type card struct {
 	widget.BaseWidget
+	sel   *canvas.Rectangle // behind the card while its upload is the one in the detail pane
 	img   *canvas.Image
 	label *widget.Label
 	tap   func()
@@ -55,7 +56,10 @@ const (
 )
 
 func newCard() *card {
-	c := &card{img: canvas.NewImageFromResource(theme.FileImageIcon()), label: widget.NewLabel("")}
+	c := &card{img: canvas.NewImageFromResource(theme.FileImageIcon()), label: widget.NewLabel(""),
+		sel: canvas.NewRectangle(theme.Color(theme.ColorNameSelection))}
+	c.sel.CornerRadius = theme.InputRadiusSize()
+	c.sel.Hide()
 	c.img.FillMode = canvas.ImageFillContain
 	c.label.Truncation = fyne.TextTruncateEllipsis
 	c.label.Alignment = fyne.TextAlignCenter
@@ -64,7 +68,7 @@ func newCard() *card {
 }
 
 func (c *card) CreateRenderer() fyne.WidgetRenderer {
-	return &cardRenderer{c: c, objs: []fyne.CanvasObject{c.img, c.label}}
+	return &cardRenderer{c: c, objs: []fyne.CanvasObject{c.sel, c.img, c.label}}
 }
 
 type cardRenderer struct {
@@ -87,6 +91,8 @@ func (r *cardRenderer) Layout(size fyne.Size) {
 	lh := r.c.label.MinSize().Height
 	r.c.label.Move(fyne.NewPos(0, h))
 	r.c.label.Resize(fyne.NewSize(w, lh))
+	r.c.sel.Move(fyne.NewPos(-2, -2))
+	r.c.sel.Resize(fyne.NewSize(w+4, h+lh+4))
 }
 
 func (r *cardRenderer) MinSize() fyne.Size {
@@ -94,6 +100,7 @@ func (r *cardRenderer) MinSize() fyne.Size {
 }
 
 func (r *cardRenderer) Refresh() {
+	r.c.sel.FillColor = theme.Color(theme.ColorNameSelection)
 	r.Layout(r.c.Size())
 	canvas.Refresh(r.c)
 }
@@ -205,12 +212,17 @@ func (g *galleryView) update(id widget.GridWrapItemID, o fyne.CanvasObject) {
 	r, ok := g.record(id)
 	if !ok {
 		c.label.SetText("")
+		c.sel.Hide()
 		c.tap = nil
 		delete(g.shows, c)
 		setPlaceholder(c.img)
 		return
 	}
 	c.label.SetText(r.Name())
+	if sel := g.u.detail.has && g.u.detail.rec.Key == r.Key; sel != c.sel.Visible() {
+		c.sel.Hidden = !sel
+		c.sel.Refresh()
+	}
 	c.tap = func() { g.u.detail.show(r) }
 	c.hover = func(in bool) { g.hover(r, in) }
 	if g.shows[c] == r.Key {

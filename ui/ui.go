@@ -430,6 +430,9 @@ func (u *UI) onJob(j app.Job) {
 	if !u.batch[j.ID] {
 		if !u.batchActive { // a new batch: the last one had ended
 			u.batch = map[int]bool{}
+			if u.openErr == nil {
+				u.setStatus(u.targetLine()) // not what was said before it ("Deleted …")
+			}
 		}
 		u.batch[j.ID] = true
 	}
