@@ -50,7 +50,7 @@ type UI struct {
 	overall     *meter
 	overallText *widget.Label
 	overallBox  *fyne.Container
-	filter      *widget.Entry
+	filter      *filterEntry
 	// batch is the IDs of the jobs of the batch under way: the overall bar
 	// counts them only.
 	batch map[int]bool
@@ -131,7 +131,7 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	u.overallText = widget.NewLabel("")
 	u.overallBox = container.NewBorder(nil, nil, nil, u.overallText, u.overall)
 	u.overallBox.Hide()
-	u.filter = widget.NewEntry()
+	u.filter = newFilterEntry(u)
 	u.filter.SetPlaceHolder(lang.L("Filter uploads…"))
 	u.filter.OnChanged = func(string) { u.gallery.reload() }
 
@@ -690,3 +690,25 @@ func (u *UI) reconnected(err error) {
 }
 
 var errCanceled = errors.New("canceled")
+
+// filterEntry is the gallery's filter box. Ctrl+V in it pastes text as
+// any entry does, but with no text on the clipboard (a screenshot) it
+// uploads the image, as Ctrl+V does elsewhere in the window.
+type filterEntry struct {
+	widget.Entry
+	u *UI
+}
+
+func newFilterEntry(u *UI) *filterEntry {
+	e := &filterEntry{u: u}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *filterEntry) TypedShortcut(s fyne.Shortcut) {
+	if _, paste := s.(*fyne.ShortcutPaste); paste && e.u.a.Clipboard().Content() == "" {
+		e.u.Paste()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}

@@ -527,6 +527,17 @@ func TestPasteScreenshot(t *testing.T) {
 	if h.u.queue.jobs[1].Name != "path.jpg" {
 		t.Errorf("second paste: %q", h.u.queue.jobs[1].Name)
 	}
+	// Ctrl+V with the filter box focused: a screenshot (no text on the
+	// clipboard) is uploaded; text is pasted into the box.
+	h.u.clipImage = func(context.Context) ([]byte, error) { return append(png[:len(png):len(png)], 0), nil }
+	h.a.Clipboard().SetContent("")
+	h.u.filter.TypedShortcut(&fyne.ShortcutPaste{Clipboard: h.a.Clipboard()})
+	h.pump("paste in the filter box", func() bool { return len(h.u.queue.jobs) == 3 && h.allDone() })
+	h.a.Clipboard().SetContent("elephant")
+	h.u.filter.TypedShortcut(&fyne.ShortcutPaste{Clipboard: h.a.Clipboard()})
+	if h.u.filter.Text != "elephant" || len(h.u.queue.jobs) != 3 {
+		t.Errorf("text pasted into the filter: %q, %d jobs", h.u.filter.Text, len(h.u.queue.jobs))
+	}
 }
 
 // TestDialogsEscapeAndOneAtATime: Escape closes Help and Settings; Ctrl+,
