@@ -68,7 +68,9 @@ func (l *rowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 
 func (l *rowsLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	n := min(max(len(l.q.jobs), 1), queueRows)
-	return fyne.NewSize(200, float32(n)*l.q.rowH)
+	// Wide enough for the actions column, a size and the start of a name:
+	// narrower, the labels would be drawn over each other.
+	return fyne.NewSize(actionsWidth+140, float32(n)*l.q.rowH)
 }
 
 func (q *queueView) create() fyne.CanvasObject {
@@ -95,10 +97,13 @@ func (q *queueView) create() fyne.CanvasObject {
 	actions := container.NewHBox(layout.NewSpacer(), r.retry, r.why, r.cancel, r.copy)
 	top := container.NewBorder(nil, nil, nil, r.size, r.name)
 	mid := container.NewStack(r.bar, r.state)
-	o := container.NewBorder(nil, nil, nil, container.New(&fixedWidth{w: 190}, actions), container.NewVBox(top, mid))
+	o := container.NewBorder(nil, nil, nil, container.New(&fixedWidth{w: actionsWidth}, actions), container.NewVBox(top, mid))
 	o.Objects = append(o.Objects, &rowRef{r: r})
 	return o
 }
+
+// actionsWidth is the width of a row's column of buttons.
+const actionsWidth = 190
 
 // fixedWidth lays out its one object at a fixed minimum width.
 type fixedWidth struct{ w float32 }
