@@ -71,10 +71,10 @@ func decode(info Info, l layout, data []byte, tw, th int) (m image.Image, err er
 	r := bytes.NewReader(data)
 	switch info.Format {
 	case JPEG:
-		if s := jpegScale(info.Width, info.Height, tw, th); s > 1 {
-			if m, err = jpegdec.DecodeSubsampled(data, s); err == nil {
-				break
-			}
+		// Our decoder at every scale (at 1/1 too: 1.5-1.9 times image/jpeg's
+		// speed); image/jpeg for what it refuses.
+		if m, err = jpegdec.DecodeSubsampled(data, jpegScale(info.Width, info.Height, tw, th)); err == nil {
+			break
 		}
 		m, err = jpeg.Decode(r)
 	case PNG:

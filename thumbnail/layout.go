@@ -213,16 +213,17 @@ func memoryNeed(info Info, l layout, dataLen int, tw, th int) int64 {
 		comps := int64(max(l.channels, 1))
 		s := int64(jpegScale(info.Width, info.Height, tw, th))
 		switch {
-		case s > 1 && !l.progressive:
+		case !l.progressive:
 			need = px * comps / (s * s) // planes at scale; blocks stream
-		case s > 1:
-			per := int64(64) // coefficients kept per block at 1/2 and 1/4
+		default:
+			per := int64(64) // coefficients kept per block at 1/1, 1/2 and 1/4
 			if s == 8 {
 				per = 1 // DC alone
 			}
 			need = px*comps*2*per/64 + px*comps/(s*s)
-		default:
-			need = px * (comps + 4) // image/jpeg, then a conversion
+		}
+		if s == 1 {
+			need = max(need, px*(comps+4)) // image/jpeg, for what jpegdec refuses, then a conversion
 		}
 	case PNG:
 		if !l.interlaced && pngShrink(info.Width, info.Height, tw, th) >= 2 {
