@@ -133,9 +133,10 @@ func resampleH(src []byte, stride, sw, rows, ch int, t taps) []byte {
 				s := int(f.start[x])
 				p := row[s : s+n : s+n]
 				w := f.w[x*n : x*n+n : x*n+n]
+				w = w[:len(p)] // (no bounds check in the loop)
 				var a int32
-				for k := range p {
-					a += int32(p[k]) * w[k]
+				for k, pk := range p {
+					a += int32(pk) * w[k]
 				}
 				o[x] = clampByte(a)
 			}
