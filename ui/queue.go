@@ -67,7 +67,7 @@ func (l *rowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *rowsLayout) MinSize([]fyne.CanvasObject) fyne.Size {
-	n := min(max(len(l.q.jobs), 1), queueRows)
+	n := min(max(len(l.q.jobs), 1), l.q.rowsThatFit())
 	// Wide enough for the actions column, a size and the start of a name:
 	// narrower, the labels would be drawn over each other.
 	return fyne.NewSize(actionsWidth+140, float32(n)*l.q.rowH)
@@ -100,6 +100,23 @@ func (q *queueView) create() fyne.CanvasObject {
 	o := container.NewBorder(nil, nil, nil, container.New(&fixedWidth{w: actionsWidth}, actions), container.NewVBox(top, mid))
 	o.Objects = append(o.Objects, &rowRef{r: r})
 	return o
+}
+
+// rowsThatFit is how many whole rows the queue shows: up to queueRows,
+// fewer in a short window, so that a row of the gallery stays in sight
+// below it (the list scrolls).
+func (q *queueView) rowsThatFit() int {
+	if q.u == nil || q.u.w == nil || q.rowH <= 0 {
+		return queueRows
+	}
+	h := q.u.w.Canvas().Size().Height
+	if h <= 0 {
+		return queueRows
+	}
+	// Around the rows: toolbar, the queue's title, filter and hint, a row
+	// of gallery cards, the status line.
+	const around = 44 + 40 + 80 + cardImgH + 40 + 36
+	return min(max(int((h-around)/q.rowH), 1), queueRows)
 }
 
 // actionsWidth is the width of a row's column of buttons.

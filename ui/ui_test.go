@@ -732,3 +732,16 @@ func TestSettingsStartsAndStopsAgent(t *testing.T) {
 		t.Errorf("started %v", fa.started)
 	}
 }
+
+// TestShortWindowKeepsGalleryInSight: in a short window the queue shows
+// fewer whole rows (it scrolls), so a row of the gallery stays visible.
+func TestShortWindowKeepsGalleryInSight(t *testing.T) {
+	h := newHarness(t, nil)
+	if n := h.u.queue.rowsThatFit(); n != queueRows {
+		t.Errorf("1024x768: %d rows", n)
+	}
+	h.u.w.Resize(fyne.NewSize(640, 480))
+	if n := h.u.queue.rowsThatFit(); n != 1 {
+		t.Errorf("640x480: %d rows, want 1", n)
+	}
+}
