@@ -158,8 +158,8 @@ func TestSamePictureFromThreeProcesses(t *testing.T) {
 	statuses := map[string]int{}
 	for _, r := range recs {
 		statuses[r.Status]++
-		if r.URL != recs[0].URL {
-			t.Errorf("links differ: %s and %s", r.URL, recs[0].URL)
+		if r.URL != recs[0].URL || r.ThumbURL == "" || r.ThumbURL != recs[0].ThumbURL {
+			t.Errorf("links differ: %s %s and %s %s", r.URL, r.ThumbURL, recs[0].URL, recs[0].ThumbURL)
 		}
 	}
 	if statuses[app.StatusReady] != 1 || statuses[app.StatusDuplicate] != 2 {

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/internal/flock"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
@@ -157,7 +160,6 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 	if err := c.hist.Put(ctx, rec); err != nil {
 		return rec, fmt.Errorf("%s was uploaded as %s but the history could not be saved: %w", j.Name, rec.Key, err)
 	}
-	release() // recorded: others waiting on it find it now
 	ok = true
 	c.notifyHistory()
 	if predicted != nil {
@@ -250,12 +252,23 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 	name := CleanName(rec.File)
 	t := time.Now()
 	backoff := time.Second
+	// A request given up while the server was not answering may still be
+	// stored when it comes back: remember such keys whatever happens next.
+	var stalledKeys []string
+	defer func() {
+		for _, k := range stalledKeys {
+			if k != "" {
+				s.givenUp.Store(k, givenUp{sha256: rec.SHA256, at: time.Now()})
+			}
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		key := OriginalKey(s.cfg.OriginalPrefix, t, name)
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return "", err
 		}
 		c.update(id, false, func(j *Job) { j.State, j.Sent = Uploading, 0 })
+		var stalled atomic.Bool
 		err := s.b.Upload(ctx, key, f, size, storage.PutOptions{
 			ContentType: rec.ContentType,
 			Metadata:    map[string]string{"sha256": rec.SHA256},
@@ -268,9 +281,13 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 				})
 			},
 			Retrying: func(why error) {
+				stalled.Store(true)
 				c.update(id, false, func(j *Job) { j.Note = "the storage server stopped answering; trying again" })
 			},
 		})
+		if err != nil && (stalled.Load() || errors.Is(err, storage.ErrStalled)) {
+			stalledKeys = append(stalledKeys, key)
+		}
 		if errors.Is(err, storage.ErrExists) {
 			// A request retried after the server had stored it (it took
 			// too long to say so): the object is ours if it has our
@@ -282,6 +299,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		switch {
 		case err == nil:
 			c.update(id, false, func(j *Job) { j.Sent, j.Note = size, "" })
+			stalledKeys = slices.DeleteFunc(stalledKeys, func(k string) bool { return k == key }) // ours, stored
 			return key, nil
 		case errors.Is(err, storage.ErrExists) && attempt < 50:
 			t = t.Add(time.Millisecond)
@@ -299,9 +317,6 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			continue
 		}
 		c.update(id, false, func(j *Job) { j.Note = "" }) // no more "trying again"
-		if errors.Is(err, storage.ErrStalled) {
-			s.givenUp.Store(key, givenUp{sha256: rec.SHA256, at: time.Now()})
-		}
 		return "", fmt.Errorf("%s: %w", name, err)
 	}
 }
@@ -335,41 +350,38 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// claimStale is how long a claim may be held before others take it over
-// (a process stopped, not dead, holding it).
-const claimStale = 6 * time.Hour
-
-// claimShared claims the picture of sum for this process in the history
-// every process shares, waiting while another live process holds it. The
+// claimShared claims the picture of sum for this process, among every
+// thumbdrop process of the user: a lock file per picture, which the kernel
+// lets go of when its process ends however it ends (kill -9, a power cut),
+// so a claim never outlives its holder. While another process holds it,
+// the job waits (saying so) and then finds that process's record. The
 // release it returns may be called more than once.
 func (c *Core) claimShared(ctx context.Context, id int, target, sum string) (func(), error) {
-	pid := os.Getpid()
-	stale := func(holder int, since time.Time) bool { return processGone(holder) || time.Since(since) > claimStale }
+	t := sha256.Sum256([]byte(target))
+	path := filepath.Join(c.opt.Dirs.Data, "claims", hex.EncodeToString(t[:8])+"-"+sum+".lock")
 	noted := false
 	for {
-		ok, holder, err := c.hist.Claim(ctx, target, sum, pid, stale)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		l, err := flock.TryLockLive(path)
+		if err == nil {
 			if noted {
 				c.update(id, false, func(j *Job) { j.Note = "" })
 			}
 			var once sync.Once
-			return func() {
-				once.Do(func() { c.hist.Release(context.WithoutCancel(ctx), target, sum, pid) })
-			}, nil
+			return func() { once.Do(func() { l.Release() }) }, nil
+		}
+		if !errors.Is(err, flock.ErrHeld) {
+			return nil, fmt.Errorf("claim the picture: %w", err)
 		}
 		if !noted {
 			noted = true
 			c.update(id, false, func(j *Job) {
-				j.Note = fmt.Sprintf("the same picture is being uploaded by another thumbdrop (process %d); waiting for it", holder)
+				j.Note = "the same picture is being uploaded by another thumbdrop; waiting for it"
 			})
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
@@ -388,18 +400,25 @@ const givenUpWatch = 10 * time.Minute
 // when it came back): objects the user was told failed, which nothing
 // else would ever delete. Checked before each upload, by key and sha256.
 func (c *Core) sweepGivenUp(ctx context.Context, s *session) {
-	s.givenUp.Range(func(k, v any) bool {
+	s.givenUp.Range(func(k, _ any) bool {
+		v, mine := s.givenUp.LoadAndDelete(k) // one sweeper per entry
+		if !mine {
+			return true
+		}
 		key, g := k.(string), v.(givenUp)
-		info, err := s.b.Head(ctx, key)
+		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, err := s.b.Head(hctx, key)
+		cancel()
 		switch {
 		case err == nil && info.Metadata["sha256"] == g.sha256:
 			if c.discard(context.WithoutCancel(ctx), s, Record{Key: key}) == nil {
 				c.log.Info("deleted an upload stored after it was given up", "key", key)
-				s.givenUp.Delete(key)
+				return true
 			}
 		case err == nil, errors.Is(err, storage.ErrNotFound) && time.Since(g.at) > givenUpWatch:
-			s.givenUp.Delete(key)
+			return true // another upload's (keys are unique), or never came
 		}
+		s.givenUp.Store(key, g) // not there yet, or the server still down: later
 		return true
 	})
 }

@@ -62,6 +62,7 @@ var errorPhrases = []string{
 	"too much memory to decode",
 	"the disk is full",
 	"HEIC or AVIF", // the end of the list of formats
+	"the same picture is being uploaded by another thumbdrop; waiting for it",
 }
 
 // localizeError says a core error message in the user's language.

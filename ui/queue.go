@@ -175,6 +175,9 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		r.cancel.Show()
 	case app.Hashing:
 		r.state.SetText(lang.L("Checking…"))
+		if j.Note != "" { // waiting on another thumbdrop with the same picture
+			r.state.SetText(localizeError(j.Note))
+		}
 		r.cancel.Show()
 	case app.Uploading:
 		r.state.Hide()

@@ -14,7 +14,10 @@ import (
 var ErrHeld = errors.New("lock is held by another process")
 
 // Lock is a held lock.
-type Lock struct{ f *os.File }
+type Lock struct {
+	f    *os.File
+	path string
+}
 
 // TryLock takes the lock on path without waiting, or returns ErrHeld.
 func TryLock(path string) (*Lock, error) { return lock(path, false) }
@@ -37,7 +40,35 @@ func lock(path string, wait bool) (*Lock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return &Lock{f: f}, nil
+	return &Lock{f: f, path: path}, nil
+}
+
+// TryLockLive is TryLock for lock files their holders delete when done
+// (Release): the lock is taken only on the file the path names now, never
+// on one a former holder removed while this process was opening it.
+func TryLockLive(path string) (*Lock, error) {
+	for {
+		l, err := TryLock(path)
+		if err != nil {
+			return nil, err
+		}
+		held, err1 := l.f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			return l, nil
+		}
+		l.Unlock() // removed (and perhaps made again) meanwhile: try again
+	}
+}
+
+// Release deletes the lock's file, then lets go of the lock (where the
+// system cannot delete an open file, the file stays).
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	os.Remove(l.path)
+	return l.Unlock()
 }
 
 // Unlock lets go of the lock.

@@ -57,3 +57,35 @@ func TestLockDiesWithProcess(t *testing.T) {
 		t.Fatal("lock still held after the holder was killed")
 	}
 }
+
+// TestTryLockLiveAfterRelease: a holder's Release deletes the file; a
+// process that opened the old file meanwhile does not take a lock on it,
+// and the next TryLockLive makes and takes a new one.
+func TestTryLockLiveAfterRelease(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "claims", "abc.lock")
+	a, err := TryLockLive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TryLockLive(p); !errors.Is(err, ErrHeld) {
+		t.Fatalf("second TryLockLive: %v", err)
+	}
+	stale, _ := os.Open(p) // opened before the release, as a racing process would
+	defer stale.Close()
+	if err := a.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Errorf("the lock file is still there: %v", err)
+	}
+	b, err := TryLockLive(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	st1, _ := stale.Stat()
+	st2, _ := b.f.Stat()
+	if os.SameFile(st1, st2) {
+		t.Error("the new lock is on the deleted file")
+	}
+}

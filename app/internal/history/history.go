@@ -89,13 +89,6 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS uploads_by_sha ON uploads (target, sha256);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS claims (
-	target   TEXT    NOT NULL,
-	sha256   TEXT    NOT NULL,
-	pid      INTEGER NOT NULL,
-	since_ms INTEGER NOT NULL,
-	PRIMARY KEY (target, sha256)
-);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
@@ -305,44 +298,6 @@ func (d *DB) one(ctx context.Context, where string, args ...any) (Record, bool, 
 		return Record{}, false, fmt.Errorf("read history: %w", err)
 	}
 	return r, true, nil
-}
-
-// Claim marks the picture of sha256 as being uploaded to target by
-// process pid, so that other processes make it a duplicate instead of
-// uploading it again. It returns ok, or the process holding the claim and
-// since when. stale says whether a holder is gone (dead, or holding it
-// too long): its claim is taken over.
-func (d *DB) Claim(ctx context.Context, target, sum string, pid int, stale func(pid int, since time.Time) bool) (ok bool, holder int, err error) {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, 0, fmt.Errorf("claim in history: %w", err)
-	}
-	defer tx.Rollback()
-	var since int64
-	err = tx.QueryRowContext(ctx, `SELECT pid, since_ms FROM claims WHERE target = ? AND sha256 = ?`, target, sum).Scan(&holder, &since)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return false, 0, fmt.Errorf("claim in history: %w", err)
-	case holder != pid && !stale(holder, time.UnixMilli(since)):
-		return false, holder, nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO claims (target, sha256, pid, since_ms) VALUES (?, ?, ?, ?)`,
-		target, sum, pid, time.Now().UnixMilli()); err != nil {
-		return false, 0, fmt.Errorf("claim in history: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, 0, fmt.Errorf("claim in history: %w", err)
-	}
-	return true, pid, nil
-}
-
-// Release ends pid's claim on the picture of sha256.
-func (d *DB) Release(ctx context.Context, target, sum string, pid int) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM claims WHERE target = ? AND sha256 = ? AND pid = ?`, target, sum, pid); err != nil {
-		return fmt.Errorf("release claim in history: %w", err)
-	}
-	return nil
 }
 
 // BySHA256 finds the latest upload of the same bytes to the same target.

@@ -255,35 +255,3 @@ func TestOpensOlderDatabase(t *testing.T) {
 	}
 	open(t, dir) // a second open finds the columns there
 }
-
-// TestClaims: one process at a time holds a picture; a stale holder's
-// claim is taken over; only the holder releases it.
-func TestClaims(t *testing.T) {
-	dir := t.TempDir()
-	a, b := open(t, dir), open(t, dir) // two processes' connections
-	never := func(int, time.Time) bool { return false }
-	always := func(int, time.Time) bool { return true }
-	if ok, _, err := a.Claim(ctx, "local", "abc", 100, never); !ok || err != nil {
-		t.Fatalf("first claim: %v %v", ok, err)
-	}
-	if ok, holder, _ := b.Claim(ctx, "local", "abc", 200, never); ok || holder != 100 {
-		t.Errorf("second claim: %v, holder %d", ok, holder)
-	}
-	if ok, _, _ := b.Claim(ctx, "s3:x/y", "abc", 200, never); !ok {
-		t.Error("the same picture for another target is refused")
-	}
-	b.Release(ctx, "local", "abc", 200) // not its claim: nothing happens
-	if ok, _, _ := b.Claim(ctx, "local", "abc", 200, never); ok {
-		t.Error("released by a process that did not hold it")
-	}
-	if ok, _, _ := b.Claim(ctx, "local", "abc", 200, always); !ok {
-		t.Error("a stale claim is not taken over")
-	}
-	if ok, holder, _ := a.Claim(ctx, "local", "abc", 100, never); ok || holder != 200 {
-		t.Errorf("after the take-over: %v %d", ok, holder)
-	}
-	b.Release(ctx, "local", "abc", 200)
-	if ok, _, _ := a.Claim(ctx, "local", "abc", 100, never); !ok {
-		t.Error("not free after its holder released it")
-	}
-}
