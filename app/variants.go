@@ -36,9 +36,20 @@ func fromThumb(r *Record, b Bucket, cfg Config, info storage.ObjectInfo) {
 		vs = append(vs, Variant{Key: k, URL: b.URL(k), Width: w, Height: h, ContentType: info.ContentType})
 	}
 	if md[resize.MetaWebP] == "true" {
-		twins := []Variant{{Key: r.ThumbKey, Width: r.ThumbWidth, Height: r.ThumbHeight}}
+		noTwin := map[int]bool{} // widths whose twin could not be made; 0 the thumbnail
+		for _, w := range strings.Split(md[resize.MetaNoTwin], ",") {
+			if n, err := strconv.Atoi(w); err == nil {
+				noTwin[n] = true
+			}
+		}
+		var twins []Variant
+		if !noTwin[0] {
+			twins = append(twins, Variant{Key: r.ThumbKey, Width: r.ThumbWidth, Height: r.ThumbHeight})
+		}
 		for _, v := range vs {
-			twins = append(twins, v)
+			if !noTwin[v.Width] {
+				twins = append(twins, v)
+			}
 		}
 		for _, t := range twins {
 			k := t.Key + resize.WebPSuffix

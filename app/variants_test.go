@@ -41,6 +41,17 @@ func TestFromThumb(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("variants\n got %q\nwant %q", got, want)
 	}
+	// A copy too tall for a WebP frame has no twin, and no link to one.
+	tall := Record{Key: "original/1_a.jpg", ThumbKey: "thumb/1_a.jpg"}
+	fromThumb(&tall, b, DefaultConfig(), storage.ObjectInfo{ContentType: "image/jpeg", Metadata: map[string]string{
+		resize.MetaWidth: "6", resize.MetaHeight: "200", resize.MetaVariants: "640x20000", resize.MetaWebP: "true", resize.MetaNoTwin: "640"}})
+	got = nil
+	for _, v := range tall.Variants {
+		got = append(got, v.Key)
+	}
+	if want := []string{"thumb/640w/1_a.jpg", "thumb/1_a.jpg.webp"}; !slices.Equal(got, want) {
+		t.Errorf("tall: %q, want %q", got, want)
+	}
 	// An older function writes none of it: no variants, nothing invented.
 	old := Record{Key: "original/1_a.jpg", ThumbKey: "thumb/1_a.jpg"}
 	fromThumb(&old, b, DefaultConfig(), storage.ObjectInfo{Metadata: map[string]string{}})

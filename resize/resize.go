@@ -43,8 +43,13 @@ const (
 	// MetaVariants lists the copies made, as <width>x<height> joined by
 	// commas ("640x427,1280x853"): thumb/<width>w/<name> each.
 	MetaVariants = "variants"
-	// MetaWebP is "true" when every object made has a .webp twin.
+	// MetaWebP is "true" when the function makes .webp twins: every
+	// object made has one but those MetaNoTwin names.
 	MetaWebP = "webp"
+	// MetaNoTwin lists the widths (0: the thumbnail) whose WebP twin could
+	// not be made (taller than a WebP frame can be), joined by commas;
+	// absent when none is missing.
+	MetaNoTwin = "no-twin"
 	// MetaWidths is the function's EXTRA_WIDTHS ("640,1280"), made or not.
 	MetaWidths = "widths"
 	// MetaMaxSize is the function's THUMB_MAX_SIZE.
@@ -157,6 +162,20 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	// Copies and twins first, the thumbnail last with the list: a client
 	// waiting for the thumbnail finds every object it names.
 	var made []string
+	twins := map[int]bool{}
+	for _, p := range pieces {
+		if p.WebP {
+			twins[p.Width] = true
+		}
+	}
+	var noTwin []int
+	if opt.WebP {
+		for _, p := range pieces {
+			if !p.WebP && !twins[p.Width] {
+				noTwin = append(noTwin, p.Width)
+			}
+		}
+	}
 	for _, p := range pieces[1:] {
 		k := thumbKey
 		if p.Width > 0 {
@@ -175,6 +194,9 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	o := h.object(thumb.Result)
 	o.Metadata[MetaVariants] = strings.Join(made, ",")
 	o.Metadata[MetaWebP] = strconv.FormatBool(opt.WebP)
+	if len(noTwin) > 0 {
+		o.Metadata[MetaNoTwin] = joinInts(noTwin)
+	}
 	o.Metadata[MetaWidths] = joinInts(h.Config.Thumbnail.Widths)
 	o.Metadata[MetaMaxSize] = strconv.Itoa(opt.MaxSize)
 	if err := h.Store.Put(ctx, bucket, thumbKey, o); err != nil {

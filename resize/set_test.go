@@ -150,6 +150,35 @@ func TestSetTooBigForCopies(t *testing.T) {
 	}
 }
 
+// TestSetTallCopyHasNoTwin: a copy taller than a WebP frame (16383 px)
+// is written without its twin, and the thumbnail's metadata says so.
+func TestSetTallCopyHasNoTwin(t *testing.T) {
+	c, _ := fakeS3(t)
+	h := handler(c)
+	h.Config.Thumbnail.Widths = []int{100}
+	h.Config.Thumbnail.WebP = true
+	m := image.NewGray(image.Rect(0, 0, 110, 20000))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i / 7)
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	put(t, c, "original/1_long.jpg", buf.Bytes())
+	out, err := h.Resize(context.Background(), bucket, "original/1_long.jpg")
+	if err != nil || out.Failed != nil {
+		t.Fatalf("err %v, failed %v", err, out.Failed)
+	}
+	o, _ := get(t, c, "thumb/1_long.jpg")
+	if o.Metadata[MetaNoTwin] != "100" || o.Metadata[MetaWebP] != "true" {
+		t.Errorf("metadata %v", o.Metadata)
+	}
+	if !exists(c, "thumb/100w/1_long.jpg") || exists(c, "thumb/100w/1_long.jpg.webp") || !exists(c, "thumb/1_long.jpg.webp") {
+		t.Error("objects: want the copy, no twin of it, the thumbnail's twin")
+	}
+}
+
 func TestParseWidths(t *testing.T) {
 	for in, want := range map[string]string{"": "", "640,1280": "640,1280", "1280 640w,640": "640,1280"} {
 		got, err := ParseWidths(in)

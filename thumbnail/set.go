@@ -118,18 +118,18 @@ func MakeSet(data []byte, opt Options) ([]Piece, error) {
 		made[i] = nil
 		res := &Result{SrcFormat: info.Format, SrcWidth: dw, SrcHeight: dh, Width: m.Rect.Dx(), Height: m.Rect.Dy()}
 		if res.Data, res.Format, err = encode(m, info.Format, src, opt); err != nil {
-			return nil, encodeError(t, "", err)
+			return nil, encodeError(t, err)
 		}
 		res.ContentType = res.Format.ContentType()
 		// WebP frames end at 16383 pixels a side: a taller copy (a long
-		// screenshot) has no twin, the rest of the set does.
+		// screenshot) has no twin, the rest of the set does. A twin is an
+		// extra: one that cannot be encoded is left out, not the set.
 		if opt.WebP && m.Rect.Dx() <= vp8enc.MaxSide && m.Rect.Dy() <= vp8enc.MaxSide {
 			twin := *res
-			if twin.Data, err = encodeWebP(m, opt.WebPQuality); err != nil {
-				return nil, encodeError(t, "WebP ", err)
+			if twin.Data, err = encodeWebP(m, opt.WebPQuality); err == nil {
+				twin.Format, twin.ContentType = WebP, WebP.ContentType()
+				pieces = append(pieces, Piece{Width: t.width, WebP: true, Result: &twin})
 			}
-			twin.Format, twin.ContentType = WebP, WebP.ContentType()
-			pieces = append(pieces, Piece{Width: t.width, WebP: true, Result: &twin})
 		}
 		pieces = append(pieces, Piece{Width: t.width, Result: res})
 	}
@@ -139,12 +139,12 @@ func MakeSet(data []byte, opt Options) ([]Piece, error) {
 
 // encodeError is a failure to encode one piece: permanent (the same
 // picture would fail the same way), naming the piece.
-func encodeError(t target, kind string, err error) error {
+func encodeError(t target, err error) error {
 	what := "the thumbnail"
 	if t.width > 0 {
 		what = fmt.Sprintf("the %d px copy", t.width)
 	}
-	return newError(KindCorrupt, err, "cannot encode %s%s (%dx%d)", kind, what, t.w, t.h)
+	return newError(KindCorrupt, err, "cannot encode %s (%dx%d)", what, t.w, t.h)
 }
 
 // encodeWebP encodes a WebP twin. Opaque pictures (photos: nearly all)
