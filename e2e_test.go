@@ -322,6 +322,18 @@ func TestAgentPortTaken(t *testing.T) {
 	if st := agentState(t, dirs); st.PicGo != "" || !strings.Contains(st.PicGoErr, "already in use") {
 		t.Errorf("agent state: %+v", st)
 	}
+	// The advice followed: another port, and the next upload's agent
+	// serves the editors' API there.
+	free := testsrv.FreeAddr(t)
+	if code, _, errs := thumbdrop(t, dirs, "", "config", "set", "picgo_server", free); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "picgo2")[0]); code != 0 {
+		t.Fatalf("upload after picgo_server changed: %s", errs)
+	}
+	if st := agentState(t, dirs); st.PicGo != free || st.PicGoErr != "" {
+		t.Errorf("after picgo_server changed: %+v", st)
+	}
 }
 
 // TestMistypedCommand: a word that is neither a command nor a file, or an

@@ -141,7 +141,7 @@ func runGUI(files []string) int {
 			// status line says so once it answers.
 			StartAgent: func(ctx context.Context, c app.Config) error {
 				go func() {
-					if err := agentCtl.Start(c.LocalAddr); err != nil {
+					if err := agentCtl.Start(c); err != nil {
 						log.Warn("the agent did not start", "err", err.Error())
 					}
 					fyne.Do(func() {

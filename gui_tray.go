@@ -9,6 +9,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/ui"
 )
 
 // trayHost reports whether the desktop shows tray icons. Fyne's tray on
@@ -43,14 +44,14 @@ type agentControl struct {
 	startErr error
 }
 
-func (a *agentControl) Running() (string, bool) {
+func (a *agentControl) Running() (ui.AgentState, bool) {
 	st, ok := agent.ReadState(a.dirs)
-	return st.Addr, ok
+	return ui.AgentState{Links: st.Addr, API: st.PicGo, APIErr: st.PicGoErr}, ok
 }
 
 // Start starts the agent if none runs, remembering why it could not.
-func (a *agentControl) Start(addr string) error {
-	_, err := agent.Ensure(context.Background(), a.dirs, a.exe, addr)
+func (a *agentControl) Start(c app.Config) error {
+	_, err := agent.Ensure(context.Background(), a.dirs, a.exe, c)
 	a.mu.Lock()
 	a.startErr = err
 	a.mu.Unlock()

@@ -36,9 +36,11 @@ type State struct {
 	PicGo string `json:"picgo,omitempty"` // editors' API ("" when off)
 	// PicGoErr is why the editors' API is not served although it is on
 	// (its port taken, by PicGo itself perhaps): links are served anyway.
-	PicGoErr string    `json:"picgo_error,omitempty"`
-	Version  string    `json:"version"`
-	Started  time.Time `json:"started"`
+	PicGoErr string `json:"picgo_error,omitempty"`
+	// PicGoWant is the picgo_server setting the agent started with.
+	PicGoWant string    `json:"picgo_want,omitempty"`
+	Version   string    `json:"version"`
+	Started   time.Time `json:"started"`
 }
 
 // ErrRunning: another agent already runs for this user.
@@ -95,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		return fmt.Errorf("local links: %w; pick another port with 'thumbdrop %s'", err, fix)
 	}
-	st := State{PID: os.Getpid(), Addr: linkLn.Addr().String(), Version: o.Version, Started: time.Now().UTC()}
+	st := State{PID: os.Getpid(), Addr: linkLn.Addr().String(), Version: o.Version, Started: time.Now().UTC(), PicGoWant: cfg.PicGoServer}
 	servers := []*http.Server{newServer(hostOnly(linkLn.Addr(), &links{store: store, log: o.Log}), o.Log)}
 	listeners := []net.Listener{linkLn}
 	if cfg.PicGoServer != "off" && cfg.PicGoServer != "" {

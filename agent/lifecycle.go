@@ -20,15 +20,16 @@ import (
 // startTimeout bounds how long starting an agent may take.
 const startTimeout = 10 * time.Second
 
-// Ensure makes sure an agent runs for the user of dirs, serving links on
-// addr's port, starting exe ("thumbdrop serve", detached from this
-// process) when none does, and waits until it answers. Several processes
-// may call it at once: one agent wins the lock, the others exit at once,
-// and every caller sees the winner. An agent on another port (local_addr
-// changed since it started) is restarted.
-func Ensure(ctx context.Context, d app.Dirs, exe, addr string) (State, error) {
+// Ensure makes sure an agent runs for the user of dirs as c says (links
+// on c.LocalAddr's port, the editors' API on c.PicGoServer), starting exe
+// ("thumbdrop serve", detached from this process) when none does, and
+// waits until it answers. Several processes may call it at once: one
+// agent wins the lock, the others exit at once, and every caller sees the
+// winner. An agent started with other settings (local_addr or
+// picgo_server changed since) is restarted.
+func Ensure(ctx context.Context, d app.Dirs, exe string, c app.Config) (State, error) {
 	if st, ok := ReadState(d); ok && alive(ctx, st) {
-		if samePort(st.Addr, addr) {
+		if samePort(st.Addr, c.LocalAddr) && (st.PicGoWant == "" || st.PicGoWant == c.PicGoServer) {
 			return st, nil
 		}
 		if _, err := Stop(ctx, d); err != nil {

@@ -250,7 +250,7 @@ func openCore(ctx context.Context, e Env) (*app.Core, error) {
 	o := app.Options{Dirs: d, Keyring: keyring(e), Log: log}
 	if exe := e.Executable; exe != "" {
 		o.StartAgent = func(ctx context.Context, c app.Config) error {
-			_, err := agent.Ensure(ctx, d, exe, c.LocalAddr)
+			_, err := agent.Ensure(ctx, d, exe, c)
 			return err
 		}
 	}

@@ -155,10 +155,13 @@ func (s *Settings) refreshAgent() {
 		s.agentRun.Hide()
 		return
 	}
-	if addr, ok := a.Running(); ok {
-		text := fmt.Sprintf(lang.L("Running: local links are served on %s."), "http://"+addr)
-		if api := s.u.core.Config().PicGoServer; api != "off" && api != "" {
-			text += " " + fmt.Sprintf(lang.L("The editors' upload API is on %s."), "http://"+api)
+	if st, ok := a.Running(); ok {
+		text := fmt.Sprintf(lang.L("Running: local links are served on %s."), "http://"+st.Links)
+		switch {
+		case st.API != "":
+			text += " " + fmt.Sprintf(lang.L("The editors' upload API is on %s."), "http://"+st.API)
+		case st.APIErr != "":
+			text += " " + fmt.Sprintf(lang.L("The editors' upload API is not served: %s"), localizeError(st.APIErr))
 		}
 		s.agentInfo.SetText(text)
 		s.agentStop.Show()
@@ -175,9 +178,9 @@ func (s *Settings) refreshAgent() {
 // StartAgent starts the local agent (off the UI thread).
 func (s *Settings) StartAgent() {
 	s.agentRun.Disable()
-	addr := s.u.core.Config().LocalAddr
+	cfg := s.u.core.Config()
 	go func() {
-		err := s.u.agent.Start(addr)
+		err := s.u.agent.Start(cfg)
 		s.u.do(func() {
 			if err != nil {
 				s.setError(localizeError(err.Error()))

@@ -90,15 +90,21 @@ type Options struct {
 // Agent is the per-user background process that serves local links and
 // the editors' upload API.
 type Agent interface {
-	// Running says whether it runs, and where it serves links.
-	Running() (addr string, ok bool)
+	// Running says whether it runs, and what it serves.
+	Running() (AgentState, bool)
 	// StartError is why it could not be started the last time it was
 	// tried (nil: it was, or it was not tried).
 	StartError() error
 	// Stop stops it; links answer again once an upload starts it.
 	Stop() error
-	// Start starts it, serving links on addr, if none runs.
-	Start(addr string) error
+	// Start starts it as c says, if none runs so.
+	Start(c app.Config) error
+}
+
+// AgentState is what a running agent serves: links on Links; the editors'
+// upload API on API, or not, and why (APIErr).
+type AgentState struct {
+	Links, API, APIErr string
 }
 
 // New builds the main window. openErr is the error of core.Open, if any:
@@ -254,8 +260,8 @@ func (u *UI) targetLine() string {
 		if u.agent == nil {
 			return line
 		}
-		if addr, ok := u.agent.Running(); ok {
-			return line + "; " + fmt.Sprintf(lang.L("links are served by the thumbdrop agent on %s"), "http://"+addr)
+		if st, ok := u.agent.Running(); ok {
+			return line + "; " + fmt.Sprintf(lang.L("links are served by the thumbdrop agent on %s"), "http://"+st.Links)
 		}
 		if err := u.agent.StartError(); err != nil {
 			return line + "; " + fmt.Sprintf(lang.L("links do not answer: the thumbdrop agent that serves them could not start (%s)"), localizeError(err.Error()))

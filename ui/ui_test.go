@@ -705,12 +705,14 @@ type fakeAgent struct {
 	started []string
 }
 
-func (f *fakeAgent) Running() (string, bool) { return f.addr, f.running }
-func (f *fakeAgent) Stop() error             { f.running = false; return nil }
-func (f *fakeAgent) StartError() error       { return nil }
-func (f *fakeAgent) Start(addr string) error {
-	f.started = append(f.started, addr)
-	f.addr, f.running = addr, true
+func (f *fakeAgent) Running() (AgentState, bool) {
+	return AgentState{Links: f.addr, API: "127.0.0.1:36677"}, f.running
+}
+func (f *fakeAgent) Stop() error       { f.running = false; return nil }
+func (f *fakeAgent) StartError() error { return nil }
+func (f *fakeAgent) Start(c app.Config) error {
+	f.started = append(f.started, c.LocalAddr)
+	f.addr, f.running = c.LocalAddr, true
 	return nil
 }
 
