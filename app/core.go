@@ -33,6 +33,10 @@ type Options struct {
 	// PollInterval is how often the history is checked for uploads made
 	// by other processes while someone watches (default 1 s).
 	PollInterval time.Duration
+	// AgentRecheck is how long a local upload trusts that the agent found
+	// running a moment ago still runs (default 2 s: a burst of uploads
+	// looks after it once).
+	AgentRecheck time.Duration
 }
 
 // Core is thumbdrop's one door: every front end (the window, the CLI,
@@ -57,6 +61,11 @@ type Core struct {
 
 	pollStop chan struct{}
 	pollDone chan struct{}
+
+	// agentMu serialises looking after the local agent; agentSeen is when
+	// it was last found running (or started).
+	agentMu   sync.Mutex
+	agentSeen time.Time
 
 	// life ends with Close: background work of the core (the sweep of
 	// stale multipart uploads) stops then.
@@ -92,6 +101,9 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 		o.Retries = 3
 	} else if o.Retries < 0 {
 		o.Retries = 0
+	}
+	if o.AgentRecheck <= 0 {
+		o.AgentRecheck = 2 * time.Second
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
@@ -203,7 +215,13 @@ func (c *Core) openSession(ctx context.Context, cfg Config) (*session, error) {
 	}
 	s := &session{cfg: cfg, b: b, id: TargetID(cfg)}
 	if cfg.Target == TargetLocal && c.opt.StartAgent != nil {
-		if err := c.opt.StartAgent(ctx, cfg); err != nil {
+		c.agentMu.Lock()
+		err := c.opt.StartAgent(ctx, cfg)
+		if err == nil {
+			c.agentSeen = time.Now()
+		}
+		c.agentMu.Unlock()
+		if err != nil {
 			c.log.Warn("the local agent did not start; local links work only while it runs", "err", err.Error())
 			s.agentErr = err
 		}
@@ -214,15 +232,33 @@ func (c *Core) openSession(ctx context.Context, cfg Config) (*session, error) {
 // keepAgent makes sure, before a local upload, that the agent serving
 // its links runs: it may have been stopped (Settings, 'serve --stop')
 // since the session opened. Starting one that runs costs a heartbeat.
+// At most one check runs at a time, none within Options.AgentRecheck of
+// the last success, and always with the settings in effect now.
 func (c *Core) keepAgent(ctx context.Context, s *session) {
 	if s.cfg.Target != TargetLocal || c.opt.StartAgent == nil {
 		return
 	}
-	err := c.opt.StartAgent(ctx, s.cfg)
+	c.agentMu.Lock()
+	defer c.agentMu.Unlock()
+	if time.Since(c.agentSeen) < c.opt.AgentRecheck {
+		return
+	}
+	cfg := c.Config()
+	if cfg.Target != TargetLocal {
+		return
+	}
+	err := c.opt.StartAgent(ctx, cfg)
+	if ctx.Err() != nil {
+		return // canceled: says nothing of the agent
+	}
+	if err == nil {
+		c.agentSeen = time.Now()
+	}
 	c.mu.Lock()
 	s.agentErr = err
 	c.mu.Unlock()
 }
+
 
 // AgentErr is why the local agent could not be started when the target
 // opened, if it could not: the links of local uploads do not answer until

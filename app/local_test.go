@@ -428,12 +428,13 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
-	core, err := app.Open(bg, app.Options{Dirs: d, StartAgent: func(context.Context, app.Config) error {
+	count := func(context.Context, app.Config) error {
 		mu.Lock()
 		calls++
 		mu.Unlock()
 		return nil
-	}})
+	}
+	core, err := app.Open(bg, app.Options{Dirs: d, StartAgent: count, AgentRecheck: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,8 +450,28 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 		core.Wait(bg, ids...)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if calls-opened != 2 {
 		t.Errorf("the agent was looked after %d times for 2 uploads", calls-opened)
+	}
+	mu.Unlock()
+	// By default, a burst of uploads looks after it once, not per file.
+	calls = 0
+	burst, err := app.Open(bg, app.Options{Dirs: app.Dirs{Config: t.TempDir(), Data: t.TempDir()}, StartAgent: count})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer burst.Close()
+	if err := burst.Connect(bg); err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for i := 0; i < 5; i++ {
+		files = append(files, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), fmt.Sprintf("b%d.jpg", i)))
+	}
+	burst.Wait(bg, burst.Add(app.AddOptions{NoWait: true}, files...)...)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 { // when it connected; the uploads right after trust that
+		t.Errorf("connecting and a burst of 5 uploads looked after the agent %d times", calls)
 	}
 }

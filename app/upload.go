@@ -114,7 +114,7 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 			rec = duplicateOf(old, rec)
 			// Uploaded when no copies were made, which the settings
 			// would make now (a twin, or a width it is wider than).
-			wants := s.cfg.WebP || slices.ContainsFunc(s.cfg.Widths(), func(w int) bool { return w < old.Width })
+			wants := s.cfg.WebP || slices.ContainsFunc(s.cfg.Widths(), func(w int) bool { return w > old.ThumbWidth && w < old.Width })
 			if wants && len(old.Variants) == 0 && old.Status == StatusReady {
 				return rec, &doneWithNote{fmt.Errorf("%s was uploaded on %s, before copies were made: to have them, delete it and upload it again",
 					j.Name, old.Time.Local().Format("2006-01-02"))}
