@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"image"
-	_ "image/jpeg"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"os/exec"
@@ -398,10 +398,17 @@ func TestLocalDeleteWebPByThumbnailLink(t *testing.T) {
 // were configured comes back as a duplicate that says how to get them.
 func TestLocalDuplicateSaysCopiesAreMissing(t *testing.T) {
 	core := localCore(t, app.Dirs{})
-	photo := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "p.jpg") // 150x103
+	m := image.NewGray(image.Rect(0, 0, 400, 300))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i)
+	}
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, m, nil)
+	photo := filepath.Join(t.TempDir(), "p.jpg")
+	os.WriteFile(photo, buf.Bytes(), 0o644)
 	ids := core.Add(app.AddOptions{}, photo)
 	core.Wait(bg, ids...)
-	if err := core.Set("extra_widths", "100"); err != nil {
+	if err := core.Set("extra_widths", "300"); err != nil {
 		t.Fatal(err)
 	}
 	ids = core.Add(app.AddOptions{}, photo)
@@ -410,7 +417,8 @@ func TestLocalDuplicateSaysCopiesAreMissing(t *testing.T) {
 	if j.State != app.Done || j.Record.Status != app.StatusDuplicate || j.Err == nil || !strings.Contains(j.Err.Error(), "delete it and upload it again") {
 		t.Errorf("duplicate: %v %s %v", j.State, j.Record.Status, j.Err)
 	}
-	// Widths it is narrower than make no copies: nothing to say.
+	// Widths it is narrower than (or the thumbnail is as wide as) make
+	// no copies: nothing to say.
 	if err := core.Set("extra_widths", "640"); err != nil {
 		t.Fatal(err)
 	}
