@@ -236,7 +236,8 @@ func checkFormat(f string) error {
 // local links just printed do not answer until it runs.
 func agentNote(e Env, core *app.Core) {
 	if err := core.AgentErr(); err != nil {
-		note(e, "these links answer only while the thumbdrop agent runs, and it could not start: %v", err)
+		why := strings.TrimPrefix(err.Error(), "the agent did not start: ")
+		note(e, "these links answer only while the thumbdrop agent runs, and it could not start: %s", why)
 	}
 }
 

@@ -130,12 +130,15 @@ type thumbWriter struct {
 	gate    *memGate // nil: no limit
 }
 
-// memGate shares a memory budget between decoders running at once.
+// memGate shares a memory budget between decoders running at once, in
+// the order they ask: a large image is not passed over for ever by the
+// small ones behind it.
 type memGate struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	total int64
-	free  int64
+	mu         sync.Mutex
+	cond       *sync.Cond
+	total      int64
+	free       int64
+	next, last uint64 // tickets: the one served next, the last handed out
 }
 
 func newMemGate(total int64) *memGate {
@@ -153,10 +156,14 @@ func (g *memGate) acquire(n int64) int64 {
 	n = min(max(n, 0), g.total)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for g.free < n {
+	ticket := g.last
+	g.last++
+	for g.next != ticket || g.free < n {
 		g.cond.Wait()
 	}
+	g.next++
 	g.free -= n
+	g.cond.Broadcast() // the next ticket may fit too
 	return n
 }
 

@@ -27,7 +27,7 @@ var errorPatterns = []struct {
 	{regexp.MustCompile(`^(.+) is not a regular file \(a folder, a pipe or a device\)$`), "%[1]s is not a regular file (a folder, a pipe or a device)"},
 	{regexp.MustCompile(`^(.+) is not a regular file \(a pipe or a device\); nothing uploaded$`), "%[1]s is not a regular file (a pipe or a device); nothing uploaded"},
 	{regexp.MustCompile(`^not connected \((.+)\); check Settings or 'thumbdrop config show'$`), "not connected (%[1]s); check Settings"},
-	{regexp.MustCompile(`^local links: (.+) is already in use by another program; pick another port with '(.+)'$`),
+	{regexp.MustCompile(`^(?:the agent did not start: )?local links: (.+) is already in use by another program; pick another port with '(.+)'$`),
 		"local links: %[1]s is already in use by another program; pick another port with '%[2]s'"},
 	{regexp.MustCompile(`^(.+) was uploaded on (\S+), before copies were made: to have them, delete it and upload it again$`),
 		"%[1]s was uploaded on %[2]s, before copies were made: to have them, delete it and upload it again"},
