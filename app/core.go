@@ -259,7 +259,6 @@ func (c *Core) keepAgent(ctx context.Context, s *session) {
 	c.mu.Unlock()
 }
 
-
 // AgentErr is why the local agent could not be started when the target
 // opened, if it could not: the links of local uploads do not answer until
 // it runs. Nil on other targets, or before the target is open.
