@@ -14,29 +14,13 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
+	"github.com/thumbdrop/thumbdrop/bench/internal/side"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
-
-func median(runs int, f func() error) (time.Duration, error) {
-	var ts []time.Duration
-	for i := 0; i < runs+1; i++ {
-		t0 := time.Now()
-		if err := f(); err != nil {
-			return 0, err
-		}
-		if i > 0 { // the first run warms up (and compiles the WebP encoder)
-			ts = append(ts, time.Since(t0))
-		}
-	}
-	slices.Sort(ts)
-	return ts[len(ts)/2], nil
-}
 
 func main() {
 	runs := flag.Int("runs", 7, "timed runs per file and pipeline (median reported)")
@@ -66,7 +50,7 @@ func main() {
 		var pieces []thumbnail.Piece
 		time := func(o thumbnail.Options) float64 {
 			debug.FreeOSMemory()
-			d, err := median(*runs, func() error {
+			d, err := side.Median(*runs, func() error {
 				var err error
 				pieces, err = thumbnail.MakeSet(data, o)
 				return err
@@ -74,7 +58,7 @@ func main() {
 			if err != nil {
 				fatal(fmt.Errorf("%s: %w", file, err))
 			}
-			return float64(d.Microseconds()) / 1000
+			return side.MS(d)
 		}
 		thumb := time(thumbnail.Options{})
 		noWebP := time(thumbnail.Options{Widths: widths})
@@ -88,29 +72,13 @@ func main() {
 		if sharpObjects > 0 && sharpObjects != len(pieces) {
 			objects += fmt.Sprintf(" (sharp %d)", sharpObjects)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%.0f\t%.0f\t%s\t%.2fx\t%s\t%s\t%d\t%s\t\n", shortName(file),
-			float64(info.Width*info.Height)/1e6, thumb, set, noWebP, opt(sharpMS, "%.0f"), set/thumb,
-			ratio(set, sharpMS), objects, bytes>>10, opt(float64(sharpBytes>>10), "%.0f"))
+		fmt.Fprintf(tw, "%s\t%.1f\t%.0f\t%.0f\t%.0f\t%s\t%.2fx\t%s\t%s\t%d\t%s\t\n", side.Name(file),
+			float64(info.Width*info.Height)/1e6, thumb, set, noWebP, side.Opt(sharpMS, "%.0f"), set/thumb,
+			side.Ratio(set, sharpMS), objects, bytes>>10, side.Opt(float64(sharpBytes>>10), "%.0f"))
 	}
 	tw.Flush()
 	fmt.Printf("set: the thumbnail, copies %s px wide and a WebP twin of each (JPEG q80, WebP q80 method 4);\n", *widthsFlag)
 	fmt.Printf("sharp: the same outputs, one clone() each, one after another, one libvips thread. Medians of %d runs, one core.\n", *runs)
-}
-
-func shortName(p string) string { return p[strings.LastIndex(p, "/")+1:] }
-
-func opt(v float64, f string) string {
-	if v <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf(f, v)
-}
-
-func ratio(a, b float64) string {
-	if b <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2fx", a/b)
 }
 
 func sharp(script string, runs int, widths, file string) (ms float64, objects, bytes int) {

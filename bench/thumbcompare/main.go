@@ -20,13 +20,12 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/disintegration/imaging"
 
+	"github.com/thumbdrop/thumbdrop/bench/internal/side"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 	"github.com/thumbdrop/thumbdrop/thumbnail/jpegdec"
 )
@@ -45,21 +44,6 @@ var pipelines = map[string]pipeline{
 	},
 	"stdlib-decode": func(b []byte) error { _, err := jpeg.Decode(bytes.NewReader(b)); return err },
 	"jpegdec-1/8":   func(b []byte) error { _, err := jpegdec.DecodeSubsampled(b, 8); return err },
-}
-
-func median(runs int, f func() error) (time.Duration, error) {
-	var ts []time.Duration
-	for i := 0; i < runs+1; i++ {
-		t0 := time.Now()
-		if err := f(); err != nil {
-			return 0, err
-		}
-		if i > 0 { // first run warms up
-			ts = append(ts, time.Since(t0))
-		}
-	}
-	slices.Sort(ts)
-	return ts[len(ts)/2], nil
 }
 
 func main() {
@@ -98,21 +82,21 @@ func main() {
 		ms := map[string]float64{}
 		for _, name := range []string{"thumbdrop", "naive", "stdlib-decode", "jpegdec-1/8"} {
 			debug.FreeOSMemory()
-			d, err := median(*runs, func() error { return pipelines[name](data) })
+			d, err := side.Median(*runs, func() error { return pipelines[name](data) })
 			if err != nil {
 				fatal(fmt.Errorf("%s on %s: %w", name, file, err))
 			}
-			ms[name] = float64(d.Microseconds()) / 1000
+			ms[name] = side.MS(d)
 		}
 		sharpMS, sharpRSS := sharp(*sharpScript, *runs, file)
 		djr := djpegResize(*runs, file, info.Width, info.Height)
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%.2fx\t%s\t%s\t%.0f\t%.0f\t%s\t\n",
-			shortName(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], opt(sharpMS, "%.1f"), opt(djr, "%.1f"),
-			ms["naive"]/ms["thumbdrop"], ratio(ms["thumbdrop"], sharpMS), ratio(ms["thumbdrop"], djr),
-			childRSS("thumbdrop", file), childRSS("naive", file), opt(sharpRSS, "%.0f"))
+			side.Name(file), float64(info.Width*info.Height)/1e6, ms["thumbdrop"], ms["naive"], side.Opt(sharpMS, "%.1f"), side.Opt(djr, "%.1f"),
+			ms["naive"]/ms["thumbdrop"], side.Ratio(ms["thumbdrop"], sharpMS), side.Ratio(ms["thumbdrop"], djr),
+			childRSS("thumbdrop", file), childRSS("naive", file), side.Opt(sharpRSS, "%.0f"))
 		dj := djpeg(*runs, file)
-		fmt.Fprintf(dw, "%s\t%.1f\t%.1f\t%s\t%s\t%.1fx\t\n", shortName(file), ms["jpegdec-1/8"], ms["stdlib-decode"],
-			opt(dj, "%.1f"), ratio(ms["jpegdec-1/8"], dj), ms["stdlib-decode"]/ms["jpegdec-1/8"])
+		fmt.Fprintf(dw, "%s\t%.1f\t%.1f\t%s\t%s\t%.1fx\t\n", side.Name(file), ms["jpegdec-1/8"], ms["stdlib-decode"],
+			side.Opt(dj, "%.1f"), side.Ratio(ms["jpegdec-1/8"], dj), ms["stdlib-decode"]/ms["jpegdec-1/8"])
 	}
 	fmt.Println("Whole thumbnail (decode, resize to 200 px, encode):")
 	tw.Flush()
@@ -136,7 +120,7 @@ func allCores(runs, copies int, file, script string) {
 	if err != nil {
 		fatal(err)
 	}
-	d, err := median(runs, func() error {
+	d, err := side.Median(runs, func() error {
 		next := make(chan int)
 		errs := make(chan error, copies)
 		for range cores {
@@ -161,7 +145,7 @@ func allCores(runs, copies int, file, script string) {
 	if err != nil {
 		fatal(err)
 	}
-	ours := float64(d.Microseconds()) / 1000
+	ours := side.MS(d)
 	files := make([]string, copies)
 	for i := range files {
 		files[i] = file
@@ -178,30 +162,7 @@ func allCores(runs, copies int, file, script string) {
 		theirs = r.MedianMS
 	}
 	fmt.Printf("\nAll %d cores, %d copies of %s: thumbdrop %.0f ms (%.1f photos/s), sharp %s ms, thumbdrop/sharp %s (medians of %d)\n",
-		cores, copies, shortName(file), ours, float64(copies)/ours*1000, opt(theirs, "%.0f"), ratio(ours, theirs), runs)
-}
-
-func shortName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
-}
-
-func opt(v float64, f string) string {
-	if v <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf(f, v)
-}
-
-func ratio(a, b float64) string {
-	if b <= 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2fx", a/b)
+		cores, copies, side.Name(file), ours, float64(copies)/ours*1000, side.Opt(theirs, "%.0f"), side.Ratio(ours, theirs), runs)
 }
 
 // childRSS runs one pipeline once in a fresh process and returns its peak
@@ -259,13 +220,13 @@ func djpeg(runs int, file string) float64 {
 	if _, err := exec.LookPath("djpeg"); err != nil {
 		return 0
 	}
-	d, err := median(runs, func() error {
+	d, err := side.Median(runs, func() error {
 		return exec.Command("djpeg", "-scale", "1/8", "-outfile", os.DevNull, file).Run()
 	})
 	if err != nil {
 		return 0
 	}
-	return float64(d.Microseconds()) / 1000
+	return side.MS(d)
 }
 
 // djpegResize times libjpeg-turbo's scaled decode followed by the resize
@@ -287,7 +248,7 @@ func djpegResize(runs int, file string, w, h int) float64 {
 	for n > 1 && ((w+n-1)/n < tw || (h+n-1)/n < th) {
 		n /= 2
 	}
-	d, err := median(runs, func() error {
+	d, err := side.Median(runs, func() error {
 		out, err := exec.Command("djpeg", "-scale", fmt.Sprintf("1/%d", n), "-pnm", file).Output()
 		if err != nil {
 			return err
@@ -303,7 +264,7 @@ func djpegResize(runs int, file string, w, h int) float64 {
 		fmt.Fprintln(os.Stderr, "djpeg+resize skipped:", err)
 		return 0
 	}
-	return float64(d.Microseconds()) / 1000
+	return side.MS(d)
 }
 
 // decodePNM reads the binary PPM (P6) or PGM (P5), maxval 255, that djpeg
