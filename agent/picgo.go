@@ -170,16 +170,6 @@ func (p *picgo) clipboard(w http.ResponseWriter, r *http.Request) {
 // the background and updates the history.
 func (p *picgo) run(ctx context.Context, paths, names []string) ([]string, []string) {
 	ids := make([]int, len(paths))
-	ready := make(chan struct{}, 1)
-	stop := p.core.Watch(func(e app.Event) {
-		if e.Job != nil {
-			select {
-			case ready <- struct{}{}:
-			default:
-			}
-		}
-	})
-	defer stop()
 	for i, pth := range paths {
 		opt := app.AddOptions{}
 		if names != nil {
@@ -187,10 +177,11 @@ func (p *picgo) run(ctx context.Context, paths, names []string) ([]string, []str
 		}
 		ids[i] = p.core.Add(opt, pth)[0]
 	}
-	return p.waitIDs(ctx, ids, ready)
+	return p.wait(ctx, ids)
 }
 
-// wait answers once jobs ids are uploaded (see run).
+// wait answers once jobs ids are uploaded (see run). A change before the
+// watch begins is not missed: waitIDs looks at every job before it sleeps.
 func (p *picgo) wait(ctx context.Context, ids []int) ([]string, []string) {
 	ready := make(chan struct{}, 1)
 	stop := p.core.Watch(func(e app.Event) {

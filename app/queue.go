@@ -242,16 +242,21 @@ func (c *Core) Job(id int) (Job, bool) {
 	return j.Job, true
 }
 
-// Wait blocks until the jobs ids (every job if none) have finished, or ctx
-// ends.
-func (c *Core) Wait(ctx context.Context, ids ...int) error {
-	q := c.q
-	stop := context.AfterFunc(ctx, func() {
+// wakeOnDone wakes the queue's waiters when ctx ends (so they see it);
+// the returned func stops that.
+func (q *queue) wakeOnDone(ctx context.Context) func() bool {
+	return context.AfterFunc(ctx, func() {
 		q.mu.Lock()
 		q.cond.Broadcast()
 		q.mu.Unlock()
 	})
-	defer stop()
+}
+
+// Wait blocks until the jobs ids (every job if none) have finished, or ctx
+// ends.
+func (c *Core) Wait(ctx context.Context, ids ...int) error {
+	q := c.q
+	defer q.wakeOnDone(ctx)()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
@@ -371,12 +376,7 @@ func (c *Core) update(id int, throttle bool, f func(*Job)) {
 // first named is the one uploaded and the others are its duplicates,
 // however long each took to hash.
 func (q *queue) claim(ctx context.Context, id int, target, sum string) (mine *flight, other *flight, err error) {
-	stop := context.AfterFunc(ctx, func() {
-		q.mu.Lock()
-		q.cond.Broadcast()
-		q.mu.Unlock()
-	})
-	defer stop()
+	defer q.wakeOnDone(ctx)()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	me := q.jobs[id]

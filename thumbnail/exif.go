@@ -96,18 +96,26 @@ func webpChunk(d []byte, typ string) []byte {
 	return nil
 }
 
-// tiffOrientation reads tag 0x0112 from IFD0 of a TIFF structure.
-func tiffOrientation(t []byte) Orientation {
+// tiffByteOrder is the byte order a TIFF structure (a TIFF file, an Exif
+// block) declares in its header; false if t is too short to be one or
+// declares none.
+func tiffByteOrder(t []byte) (binary.ByteOrder, bool) {
 	if len(t) < 8 {
-		return 1
+		return nil, false
 	}
-	var bo binary.ByteOrder
 	switch string(t[:2]) {
 	case "II":
-		bo = binary.LittleEndian
+		return binary.LittleEndian, true
 	case "MM":
-		bo = binary.BigEndian
-	default:
+		return binary.BigEndian, true
+	}
+	return nil, false
+}
+
+// tiffOrientation reads tag 0x0112 from IFD0 of a TIFF structure.
+func tiffOrientation(t []byte) Orientation {
+	bo, ok := tiffByteOrder(t)
+	if !ok {
 		return 1
 	}
 	if bo.Uint16(t[2:]) != 42 {

@@ -1,7 +1,6 @@
 package thumbnail
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -146,16 +145,8 @@ func gifLayout(d []byte) layout {
 // tiffLayout reads BitsPerSample (258) and SamplesPerPixel (277) of IFD0.
 func tiffLayout(t []byte) layout {
 	l := layout{depth: 16, channels: 4}
-	var bo binary.ByteOrder
-	switch {
-	case bytes.HasPrefix(t, []byte("II")):
-		bo = binary.LittleEndian
-	case bytes.HasPrefix(t, []byte("MM")):
-		bo = binary.BigEndian
-	default:
-		return l
-	}
-	if len(t) < 8 {
+	bo, ok := tiffByteOrder(t)
+	if !ok {
 		return l
 	}
 	off := int(bo.Uint32(t[4:]))

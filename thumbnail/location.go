@@ -239,16 +239,8 @@ func heifLocation(r io.ReaderAt, head []byte) ([]Patch, error) {
 // entries after it move up, the count drops by one), and the GPS IFD's
 // entries and out-of-line values are zeroed.
 func gpsPatches(t []byte, base int64) []Patch {
-	if len(t) < 8 {
-		return nil
-	}
-	var bo binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
+	bo, ok := tiffByteOrder(t)
+	if !ok {
 		return nil
 	}
 	ifd0 := int(bo.Uint32(t[4:]))
