@@ -14,17 +14,26 @@ type bitReader struct {
 	zeros  int    // zero bytes fed past a marker or the end
 }
 
+// refill8 is the fast path of a refill: the whole bytes that fit in acc
+// (n bits valid) taken from data at pos in one load, if none of the next
+// eight is 0xFF (no stuffing, no marker); ok false otherwise. Callers that
+// keep the reader's state in locals call it directly.
+func refill8(data []byte, pos int, acc uint64, n uint) (uint64, uint, int, bool) {
+	if pos+8 > len(data) {
+		return acc, n, pos, false
+	}
+	v := binary.BigEndian.Uint64(data[pos:])
+	if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 != 0 { // a 0xFF byte of v is a zero byte of x
+		return acc, n, pos, false
+	}
+	k := (63 - n) / 8 // whole bytes that fit
+	return acc | v>>(64-8*k)<<(64-8*k-n), n + 8*k, pos + int(k), true
+}
+
 func (b *bitReader) refill() {
-	// Fast path: eight bytes without 0xFF (no stuffing, no marker) are
-	// taken in one load.
-	if !b.marker && b.pos+8 <= len(b.data) {
-		v := binary.BigEndian.Uint64(b.data[b.pos:])
-		x := ^v // a 0xFF byte of v is a zero byte of x
-		if (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-			k := (63 - b.n) / 8 // whole bytes that fit
-			b.acc |= v >> (64 - 8*k) << (64 - 8*k - b.n)
-			b.n += 8 * k
-			b.pos += int(k)
+	if !b.marker {
+		var ok bool
+		if b.acc, b.n, b.pos, ok = refill8(b.data, b.pos, b.acc, b.n); ok {
 			return
 		}
 	}

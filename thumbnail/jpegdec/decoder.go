@@ -805,21 +805,16 @@ func decodeBlock(br *bitReader, c *component, blk *[64]int32) error {
 	acc, n, pos := br.acc, br.n, br.pos
 	for k := 1; k < 64; {
 		if n < 32 {
-			if !br.marker && pos+8 <= len(data) {
-				v := binary.BigEndian.Uint64(data[pos:])
-				if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-					m := (63 - n) / 8
-					acc |= v >> (64 - 8*m) << (64 - 8*m - n)
-					n += 8 * m
-					pos += int(m)
-					goto lookup
-				}
+			var ok bool
+			if !br.marker {
+				acc, n, pos, ok = refill8(data, pos, acc, n)
 			}
-			br.acc, br.n, br.pos = acc, n, pos
-			br.refill()
-			acc, n, pos = br.acc, br.n, br.pos
+			if !ok {
+				br.acc, br.n, br.pos = acc, n, pos
+				br.refill()
+				acc, n, pos = br.acc, br.n, br.pos
+			}
 		}
-	lookup:
 		if f := fast[acc>>(64-lutBits)]; f.n != 0 {
 			acc <<= f.n
 			n -= uint(f.n)
@@ -886,21 +881,16 @@ func decodeDCOnly(br *bitReader, c *component) (int32, error) {
 	acc, n, pos := br.acc, br.n, br.pos
 	for k := 1; k < 64; {
 		if n < 32 {
-			if !br.marker && pos+8 <= len(data) {
-				v := binary.BigEndian.Uint64(data[pos:])
-				if x := ^v; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-					m := (63 - n) / 8
-					acc |= v >> (64 - 8*m) << (64 - 8*m - n)
-					n += 8 * m
-					pos += int(m)
-					goto lookup
-				}
+			var ok bool
+			if !br.marker {
+				acc, n, pos, ok = refill8(data, pos, acc, n)
 			}
-			br.acc, br.n, br.pos = acc, n, pos
-			br.refill()
-			acc, n, pos = br.acc, br.n, br.pos
+			if !ok {
+				br.acc, br.n, br.pos = acc, n, pos
+				br.refill()
+				acc, n, pos = br.acc, br.n, br.pos
+			}
 		}
-	lookup:
 		// Several symbols at once, unless the last would carry the index
 		// past the block (then the bits after it are the next block's).
 		// (A block whose last coefficient is the 63rd has no end of
