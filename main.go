@@ -10,14 +10,10 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/thumbdrop/thumbdrop/cli"
 )
-
-// version is set at release builds (-ldflags "-X main.version=1.2.3").
-var version = ""
 
 func main() {
 	// Libraries that write to the standard logger (transfermanager says
@@ -42,38 +38,4 @@ func main() {
 	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Version: programVersion(), Executable: exe}
 	os.Exit(cli.Run(ctx, env, args))
-}
-
-// programVersion is the release version, or the commit a development build
-// was made from.
-func programVersion() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown version)"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "(development build)"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+changes"
-	}
-	return "development build " + rev
 }
