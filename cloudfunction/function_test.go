@@ -22,6 +22,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // The Cloud Function for real: the cmd/local binary (the Functions
@@ -168,7 +169,11 @@ func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
 			t.Errorf("%s: %v", c.key, err)
 			continue
 		}
-		if o.ContentType != c.ct || o.CacheControl == "" {
+		cc := resize.DefaultCacheControl
+		if strings.HasSuffix(c.key, resize.RefusedSuffix) {
+			cc = resize.RefusalCacheControl
+		}
+		if o.ContentType != c.ct || o.CacheControl != cc {
 			t.Errorf("%s: Content-Type %q, Cache-Control %q", c.key, o.ContentType, o.CacheControl)
 		}
 		if c.w > 0 {

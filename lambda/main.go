@@ -1,6 +1,7 @@
 // Command lambda is thumbdrop's resize function for AWS Lambda
-// (runtime provided.al2023): a thin adapter that hands S3 events to the
-// shared resize handler.
+// (runtime provided.al2023): a thin adapter that hands S3 event
+// notifications, and S3 Batch Operations invocations (thumbdrop backfill),
+// to the shared resize handler.
 //
 // Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc,nodynamic -o bootstrap ./lambda
 package main
@@ -8,6 +9,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -35,12 +37,21 @@ func main() {
 		debug.SetMemoryLimit(mb << 20 * 9 / 10)
 	}
 	h := &resize.Handler{Store: resize.S3Store{Client: client}, Config: cfg, Log: log}
-	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
-		ev, err := resize.ParseS3Event(raw)
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) (any, error) {
+		inv, err := resize.ParseInvocation(raw)
+		if errors.Is(err, resize.ErrBadBatch) {
+			log.Error("bad batch invocation", "err", err.Error())
+			return nil, err // in the job's report
+		}
 		if err != nil {
 			log.Error("bad event", "err", err.Error())
-			return nil // a malformed event is never going to parse: not retried
+			return nil, nil // a malformed event is never going to parse: not retried
 		}
-		return h.HandleS3Event(ctx, ev)
+		if inv.Batch != nil {
+			// Every task is answered, its failures included: the
+			// invocation itself succeeds.
+			return h.HandleBatch(ctx, *inv.Batch), nil
+		}
+		return nil, h.HandleS3Event(ctx, *inv.S3)
 	})
 }

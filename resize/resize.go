@@ -66,9 +66,16 @@ func (c Config) VariantKey(thumbKey string, width int) string {
 // WebPSuffix ends the key of an object's WebP twin.
 const WebPSuffix = ".webp"
 
-// DefaultCacheControl: keys carry a timestamp and are never rewritten with
-// other content, so thumbnails can be cached for good.
+// DefaultCacheControl is written on every object thumbdrop and the
+// function store (originals, thumbnails, copies, twins): keys carry a
+// timestamp and are never reused, so browsers and CDNs may keep them for
+// good.
 const DefaultCacheControl = "public, max-age=31536000, immutable"
+
+// RefusalCacheControl is the one exception: a refusal note is not an
+// image anyone links to but a state, replaced by the thumbnail itself when
+// a later run (a backfill with raised limits) can make it.
+const RefusalCacheControl = "no-cache"
 
 // Handler makes thumbnails for objects in a bucket.
 type Handler struct {
@@ -86,6 +93,10 @@ type Outcome struct {
 	// object gone): logged, not retried.
 	Failed error
 	Result *thumbnail.Result
+	// Made lists the copies written besides the thumbnail, as
+	// <width>x<height>; WebP, whether each has its WebP twin.
+	Made []string
+	WebP bool
 }
 
 // ThumbKey maps an original key to its thumbnail key; ok is false for keys
@@ -202,6 +213,7 @@ func (h *Handler) Resize(ctx context.Context, bucket, key string) (Outcome, erro
 	if err := h.Store.Put(ctx, bucket, thumbKey, o); err != nil {
 		return out, err
 	}
+	out.Made, out.WebP = made, opt.WebP
 	res := thumb.Result
 	h.log().Info("thumbnail written", "bucket", bucket, "key", key, "thumb_key", thumbKey,
 		"source", fmt.Sprintf("%dx%d %s", res.SrcWidth, res.SrcHeight, res.SrcFormat),
@@ -261,7 +273,7 @@ func (h *Handler) permanent(ctx context.Context, out Outcome, bucket string, err
 	}
 	body, _ := json.Marshal(r)
 	if perr := h.Store.Put(ctx, bucket, out.ThumbKey+RefusedSuffix, Object{Body: body,
-		ContentType: "application/json", CacheControl: "no-cache"}); perr != nil {
+		ContentType: "application/json", CacheControl: RefusalCacheControl}); perr != nil {
 		return out, fmt.Errorf("write the refusal note of %s: %w", out.Key, perr)
 	}
 	return out, nil
@@ -323,18 +335,7 @@ func (h *Handler) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 		if name := strings.TrimPrefix(r.EventName, "s3:"); name != "" && !strings.HasPrefix(name, "ObjectCreated") {
 			continue
 		}
-		raw := r.S3.Object.Key
-		key, err := decodeEventKey(raw)
-		if err != nil {
-			key = raw // not URL-encoded at all: use it as it is
-		}
-		out, err := h.Resize(ctx, r.S3.Bucket.Name, key)
-		if err == nil && out.Failed != nil && errors.Is(out.Failed, errGone) && key != raw {
-			// Some S3-compatible servers send keys unencoded, where '+'
-			// is a '+': try the key as it came.
-			out, err = h.Resize(ctx, r.S3.Bucket.Name, raw)
-		}
-		if err != nil {
+		if _, err := h.resizeEncoded(ctx, r.S3.Bucket.Name, r.S3.Object.Key); err != nil {
 			errs = append(errs, err)
 		}
 	}

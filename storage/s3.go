@@ -251,9 +251,7 @@ func (b *S3) upload(ctx context.Context, key string, body io.ReadSeeker, opt Put
 	if opt.ContentType != "" {
 		in.ContentType = aws.String(opt.ContentType)
 	}
-	if opt.CacheControl != "" {
-		in.CacheControl = aws.String(opt.CacheControl)
-	}
+	in.CacheControl = aws.String(opt.StoredCacheControl())
 	_, err := tm.UploadObject(withTracker(ctx, opt), in)
 	if err != nil {
 		b.abortIncomplete(ctx, key)

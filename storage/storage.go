@@ -5,11 +5,15 @@ package storage
 
 import (
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // PutOptions are the headers stored with an object.
 type PutOptions struct {
-	ContentType  string
+	ContentType string
+	// CacheControl: empty stores resize.DefaultCacheControl (keys are
+	// never reused: cached for a year, immutable).
 	CacheControl string
 	Metadata     map[string]string
 	// Progress, if set, is called with the bytes sent so far (it may go
@@ -28,4 +32,13 @@ type ObjectInfo struct {
 	CacheControl string
 	Metadata     map[string]string
 	Modified     time.Time
+}
+
+// StoredCacheControl is the Cache-Control an upload with these options is
+// stored with.
+func (o PutOptions) StoredCacheControl() string {
+	if o.CacheControl == "" {
+		return resize.DefaultCacheControl
+	}
+	return o.CacheControl
 }

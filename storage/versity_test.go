@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -86,6 +87,30 @@ func TestVersityNamesAndContentType(t *testing.T) {
 		// The key is stored as given: the file on disk has the NFC name.
 		if _, err := os.Stat(v.Root + "/photos/" + key); err != nil {
 			t.Errorf("%s: not stored under its own name: %v", name, err)
+		}
+	}
+}
+
+// TestVersityOriginalsCachedForAYear: an upload given no Cache-Control is
+// stored with thumbdrop's (keys are never reused), in one PUT and in
+// parts, as rclone reads it back.
+func TestVersityOriginalsCachedForAYear(t *testing.T) {
+	v := testsrv.StartVersity(t, false, "photos")
+	b := versityBucket(t, v, "photos", v.Secret)
+	ctx := context.Background()
+	for key, data := range map[string][]byte{
+		"original/1732500000000_photo.png": corpusFile(t, "video-001.png"),
+		"original/1732500000001_big.bin":   make([]byte, storage.DefaultMultipartThreshold+1),
+	} {
+		if err := b.Upload(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{ContentType: "image/png"}); err != nil {
+			t.Fatal(err)
+		}
+		info, err := b.Head(ctx, key)
+		if err != nil || info.CacheControl != resize.DefaultCacheControl {
+			t.Errorf("%s: Cache-Control %q (%v)", key, info.CacheControl, err)
+		}
+		if cc := rcloneStat(t, v, "photos", key)["cache-control"]; cc != resize.DefaultCacheControl {
+			t.Errorf("%s: rclone sees Cache-Control %q", key, cc)
 		}
 	}
 }

@@ -87,9 +87,12 @@ func FreeAddr(t testing.TB) string {
 
 // StartVersity starts versitygw with the given buckets. With webhook, it
 // sends S3 event notifications to a receiver whose records arrive on
-// v.Events.
+// v.Events. A server is the full tier's: under -short the test is skipped.
 func StartVersity(t testing.TB, webhook bool, buckets ...string) *Versity {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs versitygw (the full tier: make test)")
+	}
 	v := &Versity{Access: "AKIATHUMBDROPTEST", Secret: "versity-test-secret-0123456789", Root: t.TempDir(),
 		Addr: FreeAddr(t), bin: VersityBinary(t), t: t}
 	v.Endpoint = "http://" + v.Addr

@@ -155,7 +155,7 @@ func (s *Store) Upload(ctx context.Context, key string, body io.ReadSeeker, size
 		}
 		return s.opErr("upload", key, err)
 	}
-	m := meta{ContentType: opt.ContentType, CacheControl: opt.CacheControl, Metadata: opt.Metadata}
+	m := meta{ContentType: opt.ContentType, CacheControl: opt.StoredCacheControl(), Metadata: opt.Metadata}
 	if err := s.writeMeta(key, m); err != nil {
 		s.opt.Log.Warn("object stored without its metadata", "key", key, "err", err.Error())
 	}

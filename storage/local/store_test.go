@@ -58,6 +58,9 @@ func TestUploadMakesThumbnailAndKeepsMetadata(t *testing.T) {
 	if err != nil || info.Size != int64(len(jpg)) || info.ContentType != "image/jpeg" || info.Metadata["sha256"] != "abc" {
 		t.Fatalf("head: %+v %v", info, err)
 	}
+	if info.CacheControl != resize.DefaultCacheControl {
+		t.Errorf("the original is stored with Cache-Control %q, want %q", info.CacheControl, resize.DefaultCacheControl)
+	}
 	th, tinfo, err := s.Get(bg, "thumb/1700000000000_제주 (1)+%.jpg")
 	if err != nil {
 		t.Fatalf("no thumbnail after Upload returned: %v", err)
