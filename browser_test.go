@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // attackPage is what a web page on another loopback origin would try
@@ -53,16 +55,8 @@ async function attempt(name, url, opts) {
 // Chromium, tries to write, delete, list and upload through the agent; it
 // changes nothing and reads nothing.
 func TestHostileWebPage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs Chromium and the real binary (the full tier: make test)")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-			t.Fatal("chromium not installed (scripts/install-deps.sh test)")
-		}
-		t.Skip("chromium not installed")
-	}
+	testkit.Need(t, "chromium")
+	chromium, _ := exec.LookPath("chromium")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	victim := photos(t, 1, "victim")[0]

@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 var clipboardName = regexp.MustCompile(`^clipboard-\d{8}-\d{6}\.png$`)
 
-// screenshot writes a PNG standing in for a screenshot.
+// screenshotPNG writes a PNG standing in for a screenshot (with convert:
+// the test Needs it).
 func screenshotPNG(t *testing.T) string {
 	t.Helper()
-	needTools(t, "convert")
 	p := filepath.Join(t.TempDir(), "shot.png")
 	if out, err := exec.Command("convert", "-size", "640x400", "gradient:navy-orange", "PNG24:"+p).CombinedOutput(); err != nil {
 		t.Fatalf("convert: %v %s", err, out)
@@ -53,7 +54,7 @@ func uploadClipboard(t *testing.T, dirs app.Dirs, env ...string) {
 // screenshot tools offer it) is uploaded by 'upload --clipboard' and by
 // Ctrl+V in the real window.
 func TestClipboardX11(t *testing.T) {
-	needTools(t, "xclip")
+	testkit.Need(t, "xclip", "convert")
 	x := startX(t, 1024, 768)
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
@@ -74,7 +75,7 @@ func TestClipboardX11(t *testing.T) {
 	// The editors' API with an empty body (Typora's and Obsidian's paste):
 	// the agent, started by that upload in the same session, uploads the
 	// clipboard's image.
-	os.WriteFile(shot, append(mustRead(t, shot), []byte("via the agent")...), 0o644)
+	os.WriteFile(shot, append(testkit.Read(t, shot), []byte("via the agent")...), 0o644)
 	copyImage()
 	st := agentState(t, dirs)
 	resp, err := http.Post("http://"+st.PicGo+"/upload", "", nil)
@@ -93,7 +94,7 @@ func TestClipboardX11(t *testing.T) {
 	}
 
 	// Ctrl+V in the window: a second screenshot (other bytes).
-	os.WriteFile(shot, append(mustRead(t, shot), []byte("second")...), 0o644)
+	os.WriteFile(shot, append(testkit.Read(t, shot), []byte("second")...), 0o644)
 	copyImage()
 	startApp(t, x, dirs)
 	win := waitWindow(t, x)
@@ -121,10 +122,7 @@ func TestClipboardX11(t *testing.T) {
 // clipboard belongs to a seat ("Missing a seat", says wl-copy): weston runs
 // with its X11 backend in a virtual X display instead.
 func TestClipboardWayland(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs weston and the real binary (the full tier: make test)")
-	}
-	needTools(t, "weston", "wl-copy", "wl-paste")
+	testkit.Need(t, "weston", "wl-copy", "wl-paste", "convert")
 	x := startX(t, 1024, 768)
 	run := t.TempDir()
 	os.Chmod(run, 0o700)
@@ -157,13 +155,4 @@ func TestClipboardWayland(t *testing.T) {
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	uploadClipboard(t, dirs, env...)
-}
-
-func mustRead(t *testing.T, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

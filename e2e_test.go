@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
@@ -50,10 +50,7 @@ func thumbdrop(t *testing.T, dirs app.Dirs, stdin string, args ...string) (int, 
 // trailing comment each) into a new folder.
 func photos(t *testing.T, n int, prefix string) []string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := testkit.ReadCorpus(t, "video-001.jpeg")
 	dir := t.TempDir()
 	var out []string
 	for i := 0; i < n; i++ {
@@ -83,9 +80,7 @@ func get(t *testing.T, url string) int {
 // succeeds, the history keeps all 100, one agent is started, and the links
 // answer after every uploader has exited.
 func TestConcurrentUploadsNoAgent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	var wg sync.WaitGroup
@@ -136,9 +131,7 @@ func TestConcurrentUploadsNoAgent(t *testing.T) {
 // photo started at once store it once; the others report a duplicate
 // with the same link.
 func TestSamePictureFromThreeProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	photo := photos(t, 1, "same")[0]
@@ -178,9 +171,7 @@ func TestSamePictureFromThreeProcesses(t *testing.T) {
 // SIGKILL in the middle of a large file leaves a history that opens, no
 // half-written object in sight, and a store the next upload works with.
 func TestKilledUploaderLeavesEverythingWhole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "before")[0]); code != 0 {
@@ -247,9 +238,7 @@ func TestKilledUploaderLeavesEverythingWhole(t *testing.T) {
 // TestAgentDetachAndStop: serve --detach starts one agent, a second
 // --detach finds it, --stop stops it and the links stop answering.
 func TestAgentDetachAndStop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	code, out, errs := thumbdrop(t, dirs, "", "serve", "--detach")
@@ -284,9 +273,7 @@ func TestAgentDetachAndStop(t *testing.T) {
 // editors' API port, the agent serves links anyway and says why the API is
 // off.
 func TestAgentPortTaken(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -340,9 +327,7 @@ func TestAgentPortTaken(t *testing.T) {
 // unknown flag, is a usage error, not a window (nor a GLFW panic where
 // there is no display); with no display at all, one sentence says so.
 func TestMistypedCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	for _, c := range []struct {
 		arg, want string
@@ -372,9 +357,6 @@ func agentState(t *testing.T, dirs app.Dirs) agent.State {
 // peakRSS runs cmd and returns its peak resident memory in MB (GNU time).
 func peakRSS(t *testing.T, cmd *exec.Cmd) (int, string) {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/time"); err != nil {
-		t.Skip("GNU time not installed")
-	}
 	rss := filepath.Join(t.TempDir(), "rss")
 	wrapped := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rss, cmd.Path}, cmd.Args[1:]...)...)
 	wrapped.Env = cmd.Env
@@ -397,14 +379,12 @@ func peakRSS(t *testing.T, cmd *exec.Cmd) (int, string) {
 // TestBombsInThumbnailCommand: each decompression bomb is refused or
 // thumbnailed by 'thumbdrop thumbnail' in under 300 MB of memory.
 func TestBombsInThumbnailCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Need(t, "/usr/bin/time")
 	dir := t.TempDir()
 	for name, data := range map[string][]byte{
-		"tiff16.tif": testsrv.TIFFBomb16(10000, 10000),
-		"huge.png":   testsrv.PNGBomb(10000, 10000),
-		"screen.gif": testsrv.GIFBomb(10000, 10000),
+		"tiff16.tif": testkit.TIFFBomb16(10000, 10000),
+		"huge.png":   testkit.PNGBomb(10000, 10000),
+		"screen.gif": testkit.GIFBomb(10000, 10000),
 	} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, data, 0o644)
@@ -424,9 +404,7 @@ func TestBombsInThumbnailCommand(t *testing.T) {
 // AWS CLI's credentials, and leave no dbus-daemon or gnome-keyring-daemon
 // behind (asking the bus anyway autolaunches one per command).
 func TestNoSessionBusNoDaemons(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	count := func(name string) int {
 		out, _ := exec.Command("pgrep", "-c", "-x", name).Output()
 		n, _ := strconv.Atoi(strings.TrimSpace(string(out)))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
@@ -18,9 +19,7 @@ import (
 // agent with an image of the width it claims; a picture narrower than
 // every width gets no enlarged copy; delete leaves no object behind.
 func TestResponsiveLocalMode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })
 	for _, kv := range [][2]string{{"extra_widths", "1280, 640"}, {"webp", "true"}} {
@@ -31,8 +30,8 @@ func TestResponsiveLocalMode(t *testing.T) {
 	dir := t.TempDir()
 	storm := filepath.Join(dir, "storm, at sea.jpg") // 1920x1280; a comma in a srcset URL
 	arc := filepath.Join(dir, "arc.png")             // 2140x1200 with transparency
-	for src, dst := range map[string]string{testsrv.Photo(t, "Storm.jpg"): storm,
-		testsrv.Photo(t, "Arc-Colors-Transparent-Wallpaper.png"): arc} {
+	for src, dst := range map[string]string{testkit.Photo(t, "Storm.jpg"): storm,
+		testkit.Photo(t, "Arc-Colors-Transparent-Wallpaper.png"): arc} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)

@@ -5,12 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // The screenshot set of the real window at 1024x720, in English and
@@ -81,9 +81,7 @@ func waitHistory(t *testing.T, dirs app.Dirs, n int) []app.Record {
 }
 
 func TestScreenshotSet(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the real window under Xvfb (the full tier: make test)")
-	}
+	testkit.Need(t, "Xvfb", "xdotool", "import", "/usr/bin/python3")
 	for _, lang := range []string{"en_US.UTF-8", "ko_KR.UTF-8"} {
 		t.Run(lang[:2], func(t *testing.T) { screenshotSet(t, lang) })
 	}
@@ -103,16 +101,12 @@ func screenshotSet(t *testing.T, lang string) {
 
 	// Uploads: Hangul names long and short, and one file that vanishes
 	// before its turn (a failure in the queue).
-	src := filepath.Join(runtime.GOROOT(), "src", "image", "testdata")
 	dir := t.TempDir()
 	names := []string{"제주도 바다 풍경 사진 2026년 여름휴가 첫째 날 아침.jpg", "서울 야경.png", "고양이.gif", "한라산 정상에서 본 일출 — 아주 긴 이름의 파일.jpg"}
 	srcs := []string{"video-001.jpeg", "video-001.png", "video-001.gif", "video-001.q50.420.jpeg"}
 	var paths []string
 	for i, n := range names {
-		b, _ := os.ReadFile(filepath.Join(src, srcs[i]))
-		p := filepath.Join(dir, n)
-		os.WriteFile(p, b, 0o644)
-		paths = append(paths, p)
+		paths = append(paths, testkit.CopyCorpus(t, srcs[i], filepath.Join(dir, n)))
 	}
 	// A large first file holds the one upload slot while the vanishing
 	// one waits behind it.
@@ -150,7 +144,6 @@ func screenshotSet(t *testing.T, lang string) {
 
 	// Dragging over: press on a GTK drag source, move over the window, and
 	// take the picture before letting go.
-	needTools(t, "/usr/bin/python3")
 	script := filepath.Join(t.TempDir(), "source.py")
 	os.WriteFile(script, []byte(dragSource), 0o644)
 	gtk := exec.Command("/usr/bin/python3", script, "file://"+strings.ReplaceAll(paths[1], " ", "%20"))

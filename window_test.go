@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,23 +17,9 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
-
-// needTools fails (under THUMBDROP_REQUIRE_SERVERS=1) or skips when the X
-// tools the window tests drive are missing.
-func needTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " not installed (scripts/install-deps.sh test)"
-			if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-}
 
 // xserver is an Xvfb display for one test.
 type xserver struct {
@@ -44,7 +29,7 @@ type xserver struct {
 
 func startX(t *testing.T, w, h int) *xserver {
 	t.Helper()
-	needTools(t, "Xvfb", "xdotool", "import")
+	testkit.Need(t, "Xvfb", "xdotool", "import")
 	// Xvfb picks a free display itself (-displayfd) and writes its number
 	// on the pipe: no guessing, and no stale sockets of killed servers to
 	// trip over.
@@ -135,20 +120,11 @@ func distinctColours(m image.Image) int {
 	return len(seen)
 }
 
-var builtBinary string
-
+// buildApp builds the app (once per test process): the fast tier skips
+// the test.
 func buildApp(t *testing.T) string {
 	t.Helper()
-	if builtBinary != "" {
-		return builtBinary
-	}
-	bin := filepath.Join(os.TempDir(), fmt.Sprintf("thumbdrop-window-test-%d", os.Getpid()))
-	cmd := exec.Command("go", "build", "-tags", "migrated_fynedo,nodynamic", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	builtBinary = bin
-	return bin
+	return testkit.Build(t, ".", "migrated_fynedo,nodynamic")
 }
 
 // startApp runs the real binary with fresh config and data dirs.
@@ -274,13 +250,9 @@ func TestRealWindowKorean(t *testing.T) {
 // stand-in offering text/uri-list) onto the app with the mouse, and checks
 // it is uploaded and thumbnailed.
 func TestRealDragAndDrop(t *testing.T) {
-	needTools(t, "/usr/bin/python3")
+	testkit.Need(t, "/usr/bin/python3")
 	if err := exec.Command("/usr/bin/python3", "-c", "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk").Run(); err != nil {
-		msg := "python3-gi with GTK 3 not installed"
-		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testkit.Missing(t, "python3-gi with GTK 3 not installed (scripts/install-deps.sh test installs it)")
 	}
 	x := startX(t, 1280, 800)
 	dirs := freshDirs(t)
@@ -290,7 +262,7 @@ func TestRealDragAndDrop(t *testing.T) {
 	x.run(t, "xdotool", "windowsize", win, "860", "700")
 
 	photo := filepath.Join(t.TempDir(), "dragged photo.jpg")
-	src, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
+	src := testkit.ReadCorpus(t, "video-001.jpeg")
 	os.WriteFile(photo, src, 0o644)
 	script := filepath.Join(t.TempDir(), "source.py")
 	os.WriteFile(script, []byte(dragSource), 0o644)
@@ -447,7 +419,7 @@ func TestRealWindowOpenDialogAndQuit(t *testing.T) {
 // StatusNotifierWatcher on the bus, as on stock GNOME), closing the window
 // ends the app rather than leaving an invisible process.
 func TestRealWindowCloseQuitsWithoutTray(t *testing.T) {
-	needTools(t, "/usr/bin/python3")
+	testkit.Need(t, "/usr/bin/python3")
 	x := startX(t, 1024, 768)
 	proc := startApp(t, x, freshDirs(t))
 	win := waitWindow(t, x)

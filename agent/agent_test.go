@@ -12,12 +12,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // The agent's two servers for real, on loopback: the link server and the
@@ -75,8 +75,7 @@ func (e *env) upload(name, as string) app.Record {
 	}
 	defer core.Close()
 	p := filepath.Join(e.t.TempDir(), as)
-	b, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
-	os.WriteFile(p, b, 0o644)
+	testkit.CopyCorpus(e.t, name, p)
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(context.Background(), id)
 	j, _ := core.Job(id)
@@ -117,7 +116,7 @@ func TestLinksServeReadOnly(t *testing.T) {
 	r := e.upload("video-001.jpeg", "서울 (1)+#.jpg")
 	u := strings.Replace(r.URL, "http://127.0.0.1:8586", e.links, 1)
 	resp, body := do(t, req(t, "GET", u, nil))
-	orig, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
+	orig := testkit.ReadCorpus(t, "video-001.jpeg")
 	if resp.StatusCode != 200 || !bytes.Equal(body, orig) || resp.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("GET: %d %q %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 	}
@@ -232,11 +231,9 @@ func TestPicGoContract(t *testing.T) {
 	e := start(t)
 	dir := t.TempDir()
 	jpg := filepath.Join(dir, "typora image.jpg")
-	b, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
-	os.WriteFile(jpg, b, 0o644)
+	testkit.CopyCorpus(t, "video-001.jpeg", jpg)
 	png := filepath.Join(dir, "diagram.png")
-	pb, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.png"))
-	os.WriteFile(png, pb, 0o644)
+	testkit.CopyCorpus(t, "video-001.png", png)
 
 	// GET /heartbeat
 	resp, body := do(t, req(t, "GET", e.picgo+"/heartbeat", nil))
@@ -268,7 +265,7 @@ func TestPicGoContract(t *testing.T) {
 	var form bytes.Buffer
 	mw := multipart.NewWriter(&form)
 	fw, _ := mw.CreateFormFile("list", "1764150000000.png")
-	pasted, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-005.gray.png"))
+	pasted := testkit.ReadCorpus(t, "video-005.gray.png")
 	fw.Write(pasted)
 	mw.Close()
 	code, a = picgoPost(t, e, &form, "Content-Type", mw.FormDataContentType())

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,29 +12,12 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/app/apptest"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // The fast tier: the core over in-memory buckets (apptest), no server.
 
 var bg = context.Background()
-
-func corpus(name string) string {
-	return filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name)
-}
-
-// copyAs copies a corpus file into dir under a new name.
-func copyAs(t *testing.T, src, dir, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // eventLog collects every job event a core emits.
 type eventLog struct {
@@ -125,10 +107,10 @@ func TestQueueStatesOrderAndRefusal(t *testing.T) {
 	var log eventLog
 	core.Watch(log.add)
 	dir := t.TempDir()
-	a := copyAs(t, corpus("video-001.jpeg"), dir, "a.jpg")
+	a := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "a.jpg"))
 	notes := filepath.Join(dir, "notes.jpg")
 	os.WriteFile(notes, []byte("shopping list"), 0o644)
-	b := copyAs(t, corpus("video-001.png"), dir, "b.png")
+	b := testkit.CopyCorpus(t, "video-001.png", filepath.Join(dir, "b.png"))
 	ids := core.Add(app.AddOptions{}, a, notes, b)
 	if ids[0]+1 != ids[1] || ids[1]+1 != ids[2] {
 		t.Fatalf("ids %v", ids)
@@ -165,8 +147,8 @@ func TestQueueStatesOrderAndRefusal(t *testing.T) {
 func TestSameBytesUploadedOnce(t *testing.T) {
 	core, bs, _ := newCore(t, func(c *app.Config) { c.Concurrency = 4 })
 	dir := t.TempDir()
-	a := copyAs(t, corpus("video-001.jpeg"), dir, "a.jpg")
-	b := copyAs(t, corpus("video-001.jpeg"), dir, "same bytes.jpg")
+	a := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "a.jpg"))
+	b := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "same bytes.jpg"))
 	ids := core.Add(app.AddOptions{}, a, a, b, a)
 	core.Wait(bg, ids...)
 	var key string
@@ -208,7 +190,7 @@ func TestTransientFailureRetried(t *testing.T) {
 		}
 		return nil
 	}
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "a.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg"))
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	if j, _ := core.Job(id); j.State != app.Done {
@@ -233,7 +215,7 @@ func TestCancelThenRetry(t *testing.T) {
 			return ctx.Err()
 		}
 	}
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "a.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg"))
 	id := core.Add(app.AddOptions{}, p)[0]
 	<-started
 	core.Cancel(id)
@@ -266,19 +248,15 @@ func TestSettingsSwapKeepsQueue(t *testing.T) {
 	release := make(chan struct{})
 	local.BeforeUpload = func(ctx context.Context, key string) error { <-release; return nil }
 	dir := t.TempDir()
-	first := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), dir, "first.jpg"))[0]
-	for {
-		if j, _ := core.Job(first); j.State == app.Uploading {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	first := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "first.jpg")))[0]
+	testkit.Eventually(t, 5*time.Second, func() bool { j, _ := core.Job(first); return j.State == app.Uploading },
+		func() string { j, _ := core.Job(first); return "the first upload is " + j.State.String() })
 	cfg := core.Config()
 	cfg.Target, cfg.Bucket, cfg.Region = app.TargetS3, "photos", "us-east-1"
 	if err := core.ApplyConfig(bg, cfg); err != nil {
 		t.Fatal(err)
 	}
-	second := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.png"), dir, "second.png"))[0]
+	second := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.png", filepath.Join(dir, "second.png")))[0]
 	close(release)
 	core.Wait(bg)
 	if second <= first {
@@ -318,7 +296,7 @@ func TestFailedSwapChangesNothing(t *testing.T) {
 	if saved, _ := app.LoadConfig(d); saved != before {
 		t.Errorf("config.json changed: %+v", saved)
 	}
-	id := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "a.jpg"))[0]
+	id := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg")))[0]
 	core.Wait(bg, id)
 	if j, _ := core.Job(id); j.State != app.Done || !strings.HasPrefix(j.Record.URL, "mem://local/") {
 		t.Fatalf("upload after a failed swap: %v %s %v", j.State, j.Record.URL, j.Err)
@@ -332,7 +310,7 @@ func TestLateThumbnail(t *testing.T) {
 	core, bs, _ := newCore(t, nil)
 	b := bs.get("local")
 	b.Thumbs = nil // no resize function
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "late.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "late.jpg"))
 	id := core.Add(app.AddOptions{Timeout: 300 * time.Millisecond}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
@@ -363,7 +341,7 @@ func TestLateThumbnail(t *testing.T) {
 func TestDeleteRemovesEveryCopy(t *testing.T) {
 	core, bs, _ := newCore(t, nil)
 	b := bs.get("local")
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "gone.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "gone.jpg"))
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
@@ -390,7 +368,7 @@ func TestDeleteRemovesEveryCopy(t *testing.T) {
 
 func TestPresignedLinksAndOutput(t *testing.T) {
 	core, _, _ := newCore(t, func(c *app.Config) { c.LinkMode = app.LinkPresigned })
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "private.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "private.jpg"))
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
@@ -423,7 +401,7 @@ func TestWatchSeesOtherWriters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	id := other.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "from-cli.jpg"))[0]
+	id := other.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "from-cli.jpg")))[0]
 	other.Wait(bg, id)
 	select {
 	case <-heard:
@@ -438,9 +416,18 @@ func TestWatchSeesOtherWriters(t *testing.T) {
 
 func TestCloseCancelsAndRefuses(t *testing.T) {
 	core, bs, _ := newCore(t, nil)
-	bs.get("local").BeforeUpload = func(ctx context.Context, key string) error { <-ctx.Done(); return ctx.Err() }
-	id := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "a.jpg"))[0]
-	time.Sleep(50 * time.Millisecond)
+	started, once := make(chan struct{}), sync.Once{}
+	bs.get("local").BeforeUpload = func(ctx context.Context, key string) error {
+		once.Do(func() { close(started) })
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	id := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg")))[0]
+	select {
+	case <-started: // Close now meets an upload under way
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upload never started")
+	}
 	done := make(chan struct{})
 	go func() { core.Close(); close(done) }()
 	select {

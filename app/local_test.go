@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/storage/local"
 	"github.com/thumbdrop/thumbdrop/thumbnail/vp8enc"
@@ -47,8 +48,8 @@ func TestLocalEndToEnd(t *testing.T) {
 	core := localCore(t, app.Dirs{})
 	dir := t.TempDir()
 	nfd := norm.NFD.String("한라산 (1)+50% #2.jpg")
-	photo := copyAs(t, corpus("video-001.jpeg"), dir, nfd)
-	png := copyAs(t, corpus("video-001.png"), dir, "diagram.png")
+	photo := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, nfd))
+	png := testkit.CopyCorpus(t, "video-001.png", filepath.Join(dir, "diagram.png"))
 	ids := core.Add(app.AddOptions{}, photo, png)
 	core.Wait(bg, ids...)
 	store, err := app.OpenLocal(core.Config(), core.Dirs(), nil)
@@ -193,7 +194,7 @@ func TestLocalLongUTF8Name(t *testing.T) {
 	for len(name) < 255 {
 		name = "x" + name
 	}
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), name)
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), name))
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
@@ -227,7 +228,7 @@ func TestLocalRefusesKeysOutsideTheBucket(t *testing.T) {
 func TestLocalRefusals(t *testing.T) {
 	core := localCore(t, app.Dirs{})
 	dir := t.TempDir()
-	jpg, _ := os.ReadFile(corpus("video-001.jpeg"))
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	corrupt := filepath.Join(dir, "cut.jpg")
 	os.WriteFile(corrupt, jpg[:3000], 0o644)
 	huge := filepath.Join(dir, "huge.png")
@@ -277,17 +278,10 @@ func pngDeclaring(t *testing.T, w, h uint32) []byte {
 // without it (checked with exiftool), with its pixels; the same photo
 // again is recognised as a duplicate; with strip_location off it keeps it.
 func TestLocalLocationRemoved(t *testing.T) {
-	for _, tool := range []string{"exiftool"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-				t.Fatal(tool + " not installed")
-			}
-			t.Skip(tool + " not installed")
-		}
-	}
+	testkit.Need(t, "exiftool")
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	core := localCore(t, d)
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "beach.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "beach.jpg"))
 	if out, err := exec.Command("exiftool", "-q", "-overwrite_original", "-GPSLatitude=33.45", "-GPSLatitudeRef=N",
 		"-GPSLongitude=126.57", "-GPSLongitudeRef=E", "-Make=PhoneCam", p).CombinedOutput(); err != nil {
 		t.Fatalf("exiftool: %v %s", err, out)
@@ -311,7 +305,7 @@ func TestLocalLocationRemoved(t *testing.T) {
 	if len(a) != len(b) || !bytes.Equal(ma.(*image.YCbCr).Y, mb.(*image.YCbCr).Y) {
 		t.Error("the stored original's size or pixels differ")
 	}
-	again := core.Add(app.AddOptions{}, copyAs(t, p, t.TempDir(), "beach again.jpg"))[0]
+	again := core.Add(app.AddOptions{}, testkit.Copy(t, p, filepath.Join(t.TempDir(), "beach again.jpg")))[0]
 	core.Wait(bg, again)
 	if j2, _ := core.Job(again); j2.Record.Status != app.StatusDuplicate || j2.Record.Key != j.Record.Key {
 		t.Errorf("the same photo again: %s %s", j2.Record.Status, j2.Record.Key)
@@ -320,7 +314,7 @@ func TestLocalLocationRemoved(t *testing.T) {
 	if err := core.Set("strip_location", "false"); err != nil {
 		t.Fatal(err)
 	}
-	q := copyAs(t, p, t.TempDir(), "kept.jpg")
+	q := testkit.Copy(t, p, filepath.Join(t.TempDir(), "kept.jpg"))
 	exec.Command("exiftool", "-q", "-overwrite_original", "-Model=Other", q).Run() // other bytes: not a duplicate
 	id3 := core.Add(app.AddOptions{}, q)[0]
 	core.Wait(bg, id3)
@@ -337,7 +331,7 @@ func TestLocalLocationRemoved(t *testing.T) {
 func TestLocalLinksFollowLocalAddr(t *testing.T) {
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	core := localCore(t, d)
-	photo := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "p.jpg")
+	photo := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "p.jpg"))
 	ids := core.Add(app.AddOptions{}, photo)
 	core.Wait(bg, ids...)
 	if err := core.Set("local_addr", "127.0.0.1:18599"); err != nil {
@@ -454,7 +448,7 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	opened := calls
 	mu.Unlock()
 	for i := 0; i < 2; i++ {
-		ids := core.Add(app.AddOptions{NoWait: true}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), fmt.Sprintf("p%d.jpg", i)))
+		ids := core.Add(app.AddOptions{NoWait: true}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), fmt.Sprintf("p%d.jpg", i))))
 		core.Wait(bg, ids...)
 	}
 	mu.Lock()
@@ -474,7 +468,7 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	}
 	var files []string
 	for i := 0; i < 5; i++ {
-		files = append(files, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), fmt.Sprintf("b%d.jpg", i)))
+		files = append(files, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), fmt.Sprintf("b%d.jpg", i))))
 	}
 	burst.Wait(bg, burst.Add(app.AddOptions{NoWait: true}, files...)...)
 	mu.Lock()

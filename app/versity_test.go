@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -35,9 +36,7 @@ import (
 // configurations.
 func versityCore(t *testing.T, withResize bool, timeout time.Duration, set ...func(*resize.Config, *app.Config)) (*testsrv.Versity, *app.Core) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "needs versitygw")
 	v := testsrv.StartVersity(t, withResize, "photos")
 	t.Setenv("AWS_ACCESS_KEY_ID", v.Access)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", v.Secret)
@@ -84,7 +83,7 @@ func versityCore(t *testing.T, withResize bool, timeout time.Duration, set ...fu
 
 func TestVersityWithResizeEvents(t *testing.T) {
 	v, core := versityCore(t, true, 15*time.Second)
-	p := copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "서울 야경 +1.jpg")
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "서울 야경 +1.jpg"))
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
@@ -110,7 +109,7 @@ func TestVersityWithResizeEvents(t *testing.T) {
 
 func TestVersityTimeoutWithoutResizeFunction(t *testing.T) {
 	_, core := versityCore(t, false, 1500*time.Millisecond)
-	id := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "a.jpg"))[0]
+	id := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg")))[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)
 	if j.State != app.Done || j.Record.Status != app.StatusTimeout || j.Err == nil ||
@@ -130,7 +129,7 @@ func TestVersityTimeoutWithoutResizeFunction(t *testing.T) {
 // object is byte-exact; the history stays whole.
 func TestVersityServerDiesMidUpload(t *testing.T) {
 	v, core := versityCore(t, false, time.Second)
-	small := core.Add(app.AddOptions{NoWait: true}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "before.jpg"))[0]
+	small := core.Add(app.AddOptions{NoWait: true}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "before.jpg")))[0]
 	core.Wait(bg, small)
 	data := make([]byte, 200<<20)
 	rand.Read(data)
@@ -184,7 +183,7 @@ func TestVersityVariants(t *testing.T) {
 		rc.Thumbnail.Widths, rc.Thumbnail.WebP = []int{640, 1280}, true
 		c.ExtraWidths, c.WebP = "640,1280", true
 	})
-	p := copyAs(t, testsrv.Photo(t, "Storm.jpg"), t.TempDir(), "storm.jpg") // 1920x1280
+	p := testkit.Copy(t, testkit.Photo(t, "Storm.jpg"), filepath.Join(t.TempDir(), "storm.jpg")) // 1920x1280
 	id := core.Add(app.AddOptions{}, p)[0]
 	core.Wait(bg, id)
 	j, _ := core.Job(id)

@@ -13,13 +13,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
@@ -86,9 +86,9 @@ func TestUploadJSONLocalEndToEnd(t *testing.T) {
 	c.serve()
 	dir := t.TempDir()
 	storm := filepath.Join(dir, "폭풍 (Storm) +1.jpg")
-	b, _ := os.ReadFile(testsrv.Photo(t, "Storm.jpg"))
+	b := testkit.ReadPhoto(t, "Storm.jpg")
 	os.WriteFile(storm, b, 0o644)
-	files := []string{storm, testsrv.Photo(t, "Elephants_12MP.jpg"), testsrv.Photo(t, "Arc-Colors-Transparent-Wallpaper.png")}
+	files := []string{storm, testkit.Photo(t, "Elephants_12MP.jpg"), testkit.Photo(t, "Arc-Colors-Transparent-Wallpaper.png")}
 	code, stdout, stderr := c.run("", append([]string{"upload", "--json"}, files...)...)
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -168,7 +168,7 @@ func TestUploadFailuresAndUsage(t *testing.T) {
 	os.WriteFile(empty, nil, 0o644)
 	text := filepath.Join(dir, "readme.png")
 	os.WriteFile(text, []byte("not a png"), 0o644)
-	good := filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.png")
+	good := testkit.Corpus("video-001.png")
 	code, stdout, stderr := c.run("", "upload", "--json", "--no-wait", empty, text, good, filepath.Join(dir, "missing.jpg"))
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
@@ -258,7 +258,7 @@ func TestLoginLogoutRealKeyring(t *testing.T) {
 		t.Fatalf("after logout: %v", err)
 	}
 	// With no keys, an S3 upload says what to do.
-	p := filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.png")
+	p := testkit.Corpus("video-001.png")
 	if code, _, stderr := c.run("", "upload", p); code != 1 || !strings.Contains(stderr, "thumbdrop login") {
 		t.Errorf("upload without keys: %d %q", code, stderr)
 	}
@@ -273,6 +273,7 @@ func TestNoSecretService(t *testing.T) {
 		os.Stderr.WriteString(stderr)
 		os.Exit(code)
 	}
+	testkit.Heavy(t, "starts a process (the test binary again)")
 	cfg, data := t.TempDir(), t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestNoSecretService$")
 	cmd.Env = append(os.Environ(), "THUMBDROP_HELPER_NO_DBUS=1", "CFG="+cfg, "DATA="+data,

@@ -3,31 +3,14 @@ package cli
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
-
-func corpusFile(name string) string {
-	return filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name)
-}
-
-func copyTo(t *testing.T, src, dst string) string {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Dir(dst), 0o755)
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 func historyLen(t *testing.T, c *cliEnv) int {
 	t.Helper()
@@ -43,8 +26,8 @@ func historyLen(t *testing.T, c *cliEnv) int {
 func TestUploadFolder(t *testing.T) {
 	c := newCLI(t)
 	dir := t.TempDir()
-	copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(dir, "a.jpg"))
-	copyTo(t, corpusFile("video-001.png"), filepath.Join(dir, "sub", "b.png"))
+	testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "a.jpg"))
+	testkit.CopyCorpus(t, "video-001.png", filepath.Join(dir, "sub", "b.png"))
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o644)
 	os.WriteFile(filepath.Join(dir, ".hidden.jpg"), []byte("x"), 0o644)
 	code, stdout, stderr := c.run("", "upload", "--json", "--no-wait", dir)
@@ -69,7 +52,7 @@ func TestUploadFolder(t *testing.T) {
 // Usage errors stop the command before anything is uploaded.
 func TestUploadUsageErrorsUploadNothing(t *testing.T) {
 	c := newCLI(t)
-	p := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(t.TempDir(), "a.jpg"))
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg"))
 	for _, args := range [][]string{
 		{"upload", "--format", "markdwon", p},
 		{"upload", "--format", "", p, "--json"},
@@ -97,8 +80,8 @@ func TestUploadUsageErrorsUploadNothing(t *testing.T) {
 // duplicate with the same links.
 func TestUploadSameFileTwice(t *testing.T) {
 	c := newCLI(t)
-	p := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(t.TempDir(), "a.jpg"))
-	q := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(t.TempDir(), "copy of a.jpg"))
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg"))
+	q := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "copy of a.jpg"))
 	code, stdout, stderr := c.run("", "upload", "--json", p, p, q)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -145,14 +128,9 @@ func TestVersionAndHelp(t *testing.T) {
 // format written.
 func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 	dir := t.TempDir()
-	jpg := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(dir, "photo.jpg"))
-	xdir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/image").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	xdata := filepath.Join(strings.TrimSpace(string(xdir)), "testdata")
-	webp := copyTo(t, filepath.Join(xdata, "blue-purple-pink.lossy.webp"), filepath.Join(dir, "photo.webp"))
-	tiff := copyTo(t, filepath.Join(xdata, "video-001.tiff"), filepath.Join(dir, "scan.TIFF"))
+	jpg := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "photo.jpg"))
+	webp := testkit.Copy(t, testkit.XImage(t, "blue-purple-pink.lossy.webp"), filepath.Join(dir, "photo.webp"))
+	tiff := testkit.Copy(t, testkit.XImage(t, "video-001.tiff"), filepath.Join(dir, "scan.TIFF"))
 	orig, _ := os.ReadFile(jpg)
 	code, stdout, stderr := run(t, "", "thumbnail", "--json", "-o", dir, jpg, webp, tiff)
 	if code != 1 || !strings.Contains(stderr, "would replace the input file") || strings.Count(stderr, "\n") != 2 {
@@ -210,7 +188,7 @@ func TestFIFOAndSymlinks(t *testing.T) {
 
 	album := filepath.Join(dir, "album")
 	os.MkdirAll(album, 0o755)
-	real := copyTo(t, corpusFile("video-001.jpeg"), filepath.Join(dir, "elsewhere", "real.jpg"))
+	real := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "elsewhere", "real.jpg"))
 	os.Symlink(real, filepath.Join(album, "linked.jpg"))
 	os.Symlink(album, filepath.Join(album, "loop")) // a loop
 	os.Symlink(filepath.Join(dir, "missing.jpg"), filepath.Join(album, "dangling.jpg"))

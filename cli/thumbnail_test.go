@@ -8,10 +8,11 @@ import (
 	_ "image/png"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -24,7 +25,7 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 
 func TestThumbnailCommand(t *testing.T) {
 	dir := t.TempDir()
-	in := filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.png")
+	in := testkit.Corpus("video-001.png")
 	notes := filepath.Join(dir, "notes.png")
 	os.WriteFile(notes, []byte("a text file with an image name"), 0o644)
 	out := filepath.Join(dir, "out")

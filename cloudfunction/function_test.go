@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 )
@@ -46,10 +45,7 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 // storageHost, and returns its URL.
 func function(t *testing.T, storageHost string, env ...string) (string, *logBuffer) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "resize-function")
-	if out, err := exec.Command("go", "build", "-tags", "nodynamic", "-o", bin, "./cmd/local").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, "./cmd/local", "nodynamic")
 	addr := testsrv.FreeAddr(t)
 	_, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command(bin)
@@ -94,22 +90,9 @@ func send(t *testing.T, url, typ, bucket, name string) int {
 	return resp.StatusCode
 }
 
-func corpus(t *testing.T, name string) []byte {
-	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the function (the full tier: make test)")
-	}
-	photo, err := os.ReadFile(testsrv.Photo(t, "Elephants_12MP.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.Heavy(t, "builds and runs the function")
+	photo := testkit.ReadPhoto(t, "Elephants_12MP.jpg")
 	const (
 		hangul = "original/1732500000000_제주 사진 (1)+100%.jpg"
 		notes  = "original/1732500000001_notes.jpg"
@@ -119,7 +102,7 @@ func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
 		return fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "photos", Name: name}, Content: data}
 	}
 	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", Writer: io.Discard,
-		InitialObjects: []fakestorage.Object{obj(hangul, corpus(t, "video-001.jpeg")), obj(notes, []byte("not a photo")), obj(big, photo)}})
+		InitialObjects: []fakestorage.Object{obj(hangul, testkit.ReadCorpus(t, "video-001.jpeg")), obj(notes, []byte("not a photo")), obj(big, photo)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +187,7 @@ func TestCloudFunctionWithEmulatedStorage(t *testing.T) {
 // answers every event (no retries for a day), logging why, in JSON, with
 // the object's key.
 func TestCloudFunctionBadConfig(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the function (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the function")
 	url, logs := function(t, "127.0.0.1:1", "EXTRA_WIDTHS=wide")
 	const key = "original/1732500000000_a.jpg"
 	for i := 0; i < 2; i++ {

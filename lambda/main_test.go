@@ -20,8 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // runtimeAPI is a stand-in for the Lambda Runtime API: it hands out queued
@@ -115,9 +114,9 @@ func TestBombsUnderMemoryLimit(t *testing.T) {
 	})
 	ctx := context.Background()
 	bombs := map[string][]byte{
-		"original/1_tiff16.tif": testsrv.TIFFBomb16(10000, 10000),
-		"original/2_huge.png":   testsrv.PNGBomb(10000, 10000),
-		"original/3_screen.gif": testsrv.GIFBomb(10000, 10000),
+		"original/1_tiff16.tif": testkit.TIFFBomb16(10000, 10000),
+		"original/2_huge.png":   testkit.PNGBomb(10000, 10000),
+		"original/3_screen.gif": testkit.GIFBomb(10000, 10000),
 	}
 	api := &runtimeAPI{replies: make(chan reply, len(bombs))}
 	for k, data := range bombs {

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
@@ -32,15 +32,11 @@ import (
 // (TestBombsUnderMemoryLimit reads it from /proc; under the emulator the
 // function is a grandchild whose exit the emulator hides).
 
+// buildBootstrap builds the function as the Lambda runs it (static, no
+// RPC): the fast tier skips the test.
 func buildBootstrap(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc,nodynamic", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
+	return testkit.Build(t, ".", "lambda.norpc,nodynamic", "CGO_ENABLED=0")
 }
 
 // emulator is the Runtime Interface Emulator running the bootstrap.
@@ -94,9 +90,7 @@ func (e *emulator) invoke(t *testing.T, ev string) (body string, failed bool) {
 func awsKey(k string) string { return strings.ReplaceAll(url.QueryEscape(k), "%2F", "/") }
 
 func TestUnderLambdaEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs AWS's Lambda emulator and versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "runs AWS's Lambda emulator and versitygw")
 	bin := buildBootstrap(t)
 	v := testsrv.StartVersity(t, false, "photos")
 	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(v.Endpoint), UsePathStyle: true,
@@ -109,25 +103,15 @@ func TestUnderLambdaEmulator(t *testing.T) {
 			t.Fatalf("put %s: %v", key, err)
 		}
 	}
-	corpus := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	photo, err := os.ReadFile(testsrv.Photo(t, "Elephants_12MP.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := testkit.ReadPhoto(t, "Elephants_12MP.jpg")
 	const (
 		hangul  = "original/1732500000000_제주 사진 (1)+100%.jpg"
 		percent = "original/1732500000001_100%.png"
 		notes   = "original/1732500000002_notes.jpg"
 		big     = "original/1732500000003_elephants.jpg"
 	)
-	put(hangul, corpus("video-001.jpeg"))
-	put(percent, corpus("video-001.png"))
+	put(hangul, testkit.ReadCorpus(t, "video-001.jpeg"))
+	put(percent, testkit.ReadCorpus(t, "video-001.png"))
 	put(notes, []byte("not a photo"))
 	put(big, photo)
 

@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -62,10 +62,6 @@ func newClient(endpoint string) *s3.Client {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	})
-}
-
-func corpus(name string) string {
-	return filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name)
 }
 
 func put(t *testing.T, c *s3.Client, key string, data []byte) {
@@ -116,7 +112,7 @@ func handler(c *s3.Client) *Handler {
 func TestEventKeysRoundTrip(t *testing.T) {
 	c, sent := fakeS3(t)
 	h := handler(c)
-	jpg, err := os.ReadFile(corpus("video-001.jpeg"))
+	jpg, err := os.ReadFile(testkit.Corpus("video-001.jpeg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +178,7 @@ func TestDecodeEventKey(t *testing.T) {
 func TestRecursionGuard(t *testing.T) {
 	c, _ := fakeS3(t)
 	h := handler(c)
-	jpg, _ := os.ReadFile(corpus("video-001.jpeg"))
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	for _, key := range []string{"thumb/1_a.jpg", "other/1_a.jpg", "original/", "originals/1_a.jpg", "1_a.jpg"} {
 		put(t, c, key, jpg)
 		out, err := h.Resize(context.Background(), bucket, key)
@@ -202,7 +198,7 @@ func TestRecursionGuard(t *testing.T) {
 func TestIdempotent(t *testing.T) {
 	c, _ := fakeS3(t)
 	h := handler(c)
-	png, _ := os.ReadFile(corpus("video-001.png"))
+	png := testkit.ReadCorpus(t, "video-001.png")
 	put(t, c, "original/1_x.png", png)
 	for i := 0; i < 2; i++ {
 		if _, err := h.Resize(context.Background(), bucket, "original/1_x.png"); err != nil {
@@ -231,7 +227,7 @@ func TestPermanentFailures(t *testing.T) {
 	cases := map[string][]byte{
 		"original/1_notes.jpg":     []byte("just some text"),
 		"original/2_empty.png":     {},
-		"original/3_truncated.jpg": mustRead(t, corpus("video-001.jpeg"))[:200],
+		"original/3_truncated.jpg": testkit.ReadCorpus(t, "video-001.jpeg")[:200],
 		"original/4_huge.jpg":      big,
 	}
 	kinds := map[string]string{"original/1_notes.jpg": "not_image", "original/2_empty.png": "empty",
@@ -321,21 +317,12 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
-func mustRead(t *testing.T, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestUnencodedEventKeys: servers that send raw keys ("a+b" meaning a
 // plus, "s3:ObjectCreated:Put") still get their thumbnails.
 func TestUnencodedEventKeys(t *testing.T) {
 	c, _ := fakeS3(t)
 	h := handler(c)
-	jpg := mustRead(t, corpus("video-001.jpeg"))
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	for _, n := range []string{"1_a+b.jpg", "2_a b.jpg", "3_100%.jpg"} {
 		put(t, c, "original/"+n, jpg)
 		ev := events.S3Event{Records: []events.S3EventRecord{{EventName: "s3:ObjectCreated:Put"}}}
@@ -354,8 +341,8 @@ func TestUnencodedEventKeys(t *testing.T) {
 // the one Lambda sets itself) is passed by the SAM template from a
 // parameter, so a deployed function can be configured without editing it.
 func TestTemplateSetsEveryVariable(t *testing.T) {
-	src := string(mustRead(t, "config.go"))
-	tmpl := string(mustRead(t, filepath.Join("..", "deploy", "template.yaml")))
+	src := string(testkit.Read(t, "config.go"))
+	tmpl := string(testkit.Read(t, filepath.Join("..", "deploy", "template.yaml")))
 	names := regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`).FindAllStringSubmatch(src, -1)
 	if len(names) < 8 {
 		t.Fatalf("found only %d variable names in config.go", len(names))
@@ -387,7 +374,7 @@ func TestParseS3EventTakesUnencodedKeys(t *testing.T) {
 		t.Fatalf("%+v %v", ev, err)
 	}
 	c, _ := fakeS3(t)
-	put(t, c, "original/1_100%.png", mustRead(t, corpus("video-001.png")))
+	put(t, c, "original/1_100%.png", testkit.ReadCorpus(t, "video-001.png"))
 	if err := handler(c).HandleS3Event(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}

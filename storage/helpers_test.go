@@ -6,9 +6,6 @@ import (
 	_ "image/jpeg"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -25,14 +22,6 @@ func openBucket(t *testing.T, endpoint, bucket string, mod ...func(*storage.S3Co
 		m(&c)
 	}
 	b, err := storage.OpenS3(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func corpusFile(t *testing.T, name string) []byte {
-	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

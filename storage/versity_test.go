@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -29,15 +30,10 @@ func versityBucket(t *testing.T, v *testsrv.Versity, bucket, secret string, mod 
 	}}, mod...)...)
 }
 
-// rcloneStat asks rclone, an independent S3 client, what the server stored.
+// rcloneStat asks rclone, an independent S3 client, what the server stored
+// (the test Needs rclone).
 func rcloneStat(t *testing.T, v *testsrv.Versity, bucket, key string) map[string]string {
 	t.Helper()
-	if _, err := exec.LookPath("rclone"); err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-			t.Fatal("rclone not installed (apt-get install rclone)")
-		}
-		t.Skip("rclone not installed")
-	}
 	cmd := exec.Command("rclone", "lsjson", "--stat", "-M", "vg:"+bucket+"/"+key)
 	cmd.Env = append(os.Environ(), "RCLONE_CONFIG_VG_TYPE=s3", "RCLONE_CONFIG_VG_PROVIDER=Other",
 		"RCLONE_CONFIG_VG_ACCESS_KEY_ID="+v.Access, "RCLONE_CONFIG_VG_SECRET_ACCESS_KEY="+v.Secret,
@@ -59,13 +55,14 @@ func rcloneStat(t *testing.T, v *testsrv.Versity, bucket, key string) map[string
 // TestVersityNamesAndContentType: odd names survive the round trip and the
 // stored Content-Type, as rclone reads it, is the image's.
 func TestVersityNamesAndContentType(t *testing.T) {
+	testkit.Need(t, "rclone")
 	v := testsrv.StartVersity(t, false, "photos")
 	b := versityBucket(t, v, "photos", v.Secret)
 	ctx := context.Background()
 	if err := b.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	png := corpusFile(t, "video-001.png")
+	png := testkit.ReadCorpus(t, "video-001.png")
 	for _, name := range []string{"plain.png", "with space.png", "a+b.png", "100%.png", "hash#tag.png",
 		"what?.png", "paren (1).png", norm.NFC.String("한글 사진.png"), "no-extension"} {
 		key := "original/1732500000000_" + name
@@ -141,7 +138,7 @@ func TestVersityPresignExpires(t *testing.T) {
 	v := testsrv.StartVersity(t, false, "photos")
 	b := versityBucket(t, v, "photos", v.Secret)
 	ctx := context.Background()
-	jpg := corpusFile(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	b.Upload(ctx, "original/1_x.jpg", bytes.NewReader(jpg), int64(len(jpg)), storage.PutOptions{ContentType: "image/jpeg"})
 	u, err := b.Presign(ctx, "original/1_x.jpg", time.Second)
 	if err != nil {

@@ -3,7 +3,7 @@ package thumbnail
 import (
 	"testing"
 
-	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // TestBombs: small files that decode to huge images are refused or
@@ -16,9 +16,9 @@ func TestBombs(t *testing.T) {
 		data   []byte
 		refuse Kind // 0: thumbnailed
 	}{
-		{"10000x10000 16-bit TIFF", testsrv.TIFFBomb16(10000, 10000), KindTooMuchMemory},
-		{"10000x10000 PNG", testsrv.PNGBomb(10000, 10000), 0},
-		{"GIF with a 10000x10000 screen", testsrv.GIFBomb(10000, 10000), 0},
+		{"10000x10000 16-bit TIFF", testkit.TIFFBomb16(10000, 10000), KindTooMuchMemory},
+		{"10000x10000 PNG", testkit.PNGBomb(10000, 10000), 0},
+		{"GIF with a 10000x10000 screen", testkit.GIFBomb(10000, 10000), 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Logf("%d bytes", len(c.data))

@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // FuzzMake: any bytes give a thumbnail within the box or a typed,
 // permanent error; never a panic.
 func FuzzMake(f *testing.F) {
-	for _, dir := range []string{goroot("testdata"), goroot("png", "testdata", "pngsuite")} {
+	for _, dir := range []string{testkit.GoImage("testdata"), testkit.GoImage("png", "testdata", "pngsuite")} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil && len(data) < 32<<10 {

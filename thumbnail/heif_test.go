@@ -11,22 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-)
 
-// needTool fails under THUMBDROP_REQUIRE_SERVERS=1 (make test) and skips
-// otherwise when a fixture-making program is missing.
-func needTool(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " not installed (scripts/install-deps.sh test)"
-			if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-}
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
+)
 
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
@@ -83,7 +70,7 @@ func decodeFile(t *testing.T, p string) image.Image {
 // with an EXIF orientation, become JPEG thumbnails turned the way
 // heif-convert (libheif, which applies the transforms) shows them.
 func TestHEICAndAVIFFromRealEncoders(t *testing.T) {
-	needTool(t, "heif-enc", "avifenc", "heif-convert", "exiftool", "convert")
+	testkit.Need(t, "heif-enc", "avifenc", "heif-convert", "exiftool", "convert")
 	dir := t.TempDir()
 	pngPath, jpgPath := marked(t, dir)
 	rotated := filepath.Join(dir, "rot6.jpg")
@@ -151,7 +138,7 @@ func TestHEICAndAVIFFromRealEncoders(t *testing.T) {
 // TestHEICTooSmallRefused: HEICs under 97 pixels on a side are refused,
 // not thumbnailed with skewed colours.
 func TestHEICTooSmallRefused(t *testing.T) {
-	needTool(t, "heif-enc", "convert")
+	testkit.Need(t, "heif-enc", "convert")
 	dir := t.TempDir()
 	p := filepath.Join(dir, "tiny.png")
 	run(t, "convert", "-size", "60x40", "xc:blue", "PNG24:"+p)
@@ -289,7 +276,7 @@ func withIrot(t *testing.T, d []byte, angle byte) []byte {
 // portraits do) is shown turned, libheif applying it, and the thumbnail
 // says so.
 func TestHEICIrot(t *testing.T) {
-	needTool(t, "heif-enc", "heif-convert", "convert")
+	testkit.Need(t, "heif-enc", "heif-convert", "convert")
 	dir := t.TempDir()
 	pngPath, _ := marked(t, dir)
 	plain := filepath.Join(dir, "plain.heic")

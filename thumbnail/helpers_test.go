@@ -6,56 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 )
-
-// photoDir returns the folder of real camera photos fetched by
-// scripts/fetch-photos.sh. With THUMBDROP_REQUIRE_PHOTOS=1 (set by `make
-// test` and CI) their absence fails the test instead of skipping it.
-func photoDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
-	if _, err := os.Stat(filepath.Join(dir, ".complete")); err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
-			t.Fatalf("real photos missing in %s: run scripts/fetch-photos.sh", dir)
-		}
-		t.Skipf("real photos missing in %s: run scripts/fetch-photos.sh", dir)
-	}
-	return dir
-}
-
-func readPhoto(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(photoDir(t), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// xImageTestdata is golang.org/x/image's corpus (WebP, BMP, TIFF files),
-// found in the module cache.
-func xImageTestdata(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/image").Output()
-	if err != nil {
-		t.Fatalf("locate golang.org/x/image: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "testdata")
-}
-
-func goroot(parts ...string) string {
-	return filepath.Join(append([]string{runtime.GOROOT(), "src", "image"}, parts...)...)
-}
 
 // quadrants makes a w x h image whose four quadrants are red (top-left),
 // green (top-right), blue (bottom-left) and white (bottom-right).

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	_ "golang.org/x/image/webp"
 )
 
@@ -18,7 +19,7 @@ import (
 // GPS in JPEG, PNG, WebP, HEIC and AVIF; XMP GPS in JPEG) lose it, keep
 // their orientation, camera and date, their size, and every pixel.
 func TestLocationStripped(t *testing.T) {
-	needTool(t, "exiftool", "convert", "heif-enc", "avifenc")
+	testkit.Need(t, "exiftool", "convert", "heif-enc", "avifenc")
 	dir := t.TempDir()
 	pngPath, jpgPath := marked(t, dir)
 	files := map[string]func(string){

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // TestRealPhotos thumbnails real camera photos and compares each with a
@@ -29,7 +30,7 @@ func TestRealPhotos(t *testing.T) {
 		{"Arc-Colors-Transparent-Wallpaper.png", 200, 112, PNG},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			data := readPhoto(t, c.name)
+			data := testkit.ReadPhoto(t, c.name)
 			res, err := Make(data, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -98,7 +99,7 @@ func psnr(a, b image.Image) float64 {
 // (imaging.Open-style decode + imaging.Fit Lanczos) on a real 12 MP photo.
 // Run with -cpu 1 for the Lambda-like single core figure.
 func BenchmarkThumbnail(b *testing.B) {
-	data := readPhoto(b, "Elephants_12MP.jpg")
+	data := testkit.ReadPhoto(b, "Elephants_12MP.jpg")
 	b.Run("thumbdrop", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))

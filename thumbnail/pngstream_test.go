@@ -8,14 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // TestPNGRowsMatchImagePNG: for every file of the PNG suite that is not
 // interlaced, the row decoder gives image/png's pixels (k=1), and its
 // shrunk output is the box average of them (k=2, 3).
 func TestPNGRowsMatchImagePNG(t *testing.T) {
-	files, _ := filepath.Glob(goroot("png", "testdata", "pngsuite", "*.png"))
-	files = append(files, goroot("testdata", "video-001.png"), goroot("testdata", "video-005.gray.png"))
+	files, _ := filepath.Glob(testkit.GoImage("png", "testdata", "pngsuite", "*.png"))
+	files = append(files, testkit.GoImage("testdata", "video-001.png"), testkit.GoImage("testdata", "video-005.gray.png"))
 	n := 0
 	for _, f := range files {
 		data, _ := os.ReadFile(f)

@@ -7,19 +7,19 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
 	"testing"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/webp"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/thumbnail/vp8enc"
 )
 
 // TestMakeSet: the thumbnail, a copy per width the picture reaches (never
 // enlarged), and a WebP twin of each, with the right sizes and formats.
 func TestMakeSet(t *testing.T) {
-	data := mustRead(t, goroot("testdata", "video-001.jpeg")) // 150x103
+	data := testkit.ReadCorpus(t, "video-001.jpeg") // 150x103
 	pieces, err := MakeSet(data, Options{MaxSize: 40, Widths: []int{100, 640, 100, 30}, WebP: true})
 	if err != nil {
 		t.Fatal(err)
@@ -57,15 +57,7 @@ func TestMakeSet(t *testing.T) {
 // BenchmarkSet12MP: the 12 MP photo to a thumbnail, 640w and 1280w copies
 // and WebP twins of all three, against the thumbnail alone.
 func BenchmarkSet12MP(b *testing.B) {
-	p := os.Getenv("THUMBDROP_PHOTOS")
-	if p == "" {
-		home, _ := os.UserHomeDir()
-		p = home + "/.cache/thumbdrop/photos"
-	}
-	data, err := os.ReadFile(p + "/Elephants_12MP.jpg")
-	if err != nil {
-		b.Skip(err)
-	}
+	data := testkit.ReadPhoto(b, "Elephants_12MP.jpg")
 	MakeSet(data, Options{Widths: []int{640}, WebP: true}) // compile the encoder
 	b.Run("thumbnail", func(b *testing.B) {
 		for b.Loop() {
@@ -110,9 +102,7 @@ func TestWebPInputColours(t *testing.T) {
 // TestMakeSetTallScreenshot: a copy taller than a WebP frame can be (a
 // long scrolling screenshot) has no twin; the rest of the set is made.
 func TestMakeSetTallScreenshot(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a 22 MP picture (the full tier)")
-	}
+	testkit.Heavy(t, "a 22 MP picture")
 	m := image.NewGray(image.Rect(0, 0, 1100, 20000))
 	for y := 0; y < 20000; y++ {
 		for x := 0; x < 1100; x++ {
@@ -142,7 +132,7 @@ func TestMakeSetTallScreenshot(t *testing.T) {
 // TestMakeSetNeverEnlarges: a picture narrower than every width gets only
 // its thumbnail (and twin); one under the thumbnail box keeps its size.
 func TestMakeSetNeverEnlarges(t *testing.T) {
-	data := mustRead(t, goroot("testdata", "video-001.jpeg")) // 150x103
+	data := testkit.ReadCorpus(t, "video-001.jpeg") // 150x103
 	pieces, err := MakeSet(data, Options{Widths: []int{640, 1280}, WebP: true})
 	if err != nil {
 		t.Fatal(err)

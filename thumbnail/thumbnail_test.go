@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/disintegration/imaging"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 	_ "golang.org/x/image/webp"
@@ -27,7 +28,7 @@ import (
 // file they refuse must fail with our typed error, never a panic.
 func TestGoCorpora(t *testing.T) {
 	var files []string
-	for _, dir := range []string{goroot("testdata"), goroot("png", "testdata", "pngsuite"), xImageTestdata(t)} {
+	for _, dir := range []string{testkit.GoImage("testdata"), testkit.GoImage("png", "testdata", "pngsuite"), testkit.XImage(t)} {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -92,26 +93,17 @@ func TestTruncated(t *testing.T) {
 			}
 		}
 	}
-	_, err := Make(mustRead(t, goroot("testdata", "video-001.progressive.truncated.jpeg")), Options{})
+	_, err := Make(testkit.ReadCorpus(t, "video-001.progressive.truncated.jpeg"), Options{})
 	_ = err // the standard decoder accepts some truncations; TestGoCorpora covers the rule
 }
 
 // corpusFile reads a file of Go's image corpus or of x/image's.
 func corpusFile(t testing.TB, name string) []byte {
 	t.Helper()
-	if b, err := os.ReadFile(goroot("testdata", name)); err == nil {
+	if b, err := os.ReadFile(testkit.Corpus(name)); err == nil {
 		return b
 	}
-	return mustRead(t, filepath.Join(xImageTestdata(t), name))
-}
-
-func mustRead(t testing.TB, p string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.Read(t, testkit.XImage(t, name))
 }
 
 func TestRefusals(t *testing.T) {
@@ -127,8 +119,8 @@ func TestRefusals(t *testing.T) {
 		{"pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), Options{}, ErrNotImage},
 		{"png signature only", []byte("\x89PNG\r\n\x1a\n"), Options{}, ErrCorrupt},
 		{"jpeg SOI only", []byte{0xFF, 0xD8, 0xFF, 0xE0}, Options{}, ErrCorrupt},
-		{"too large", mustRead(t, goroot("testdata", "video-001.png")), Options{MaxBytes: 1000}, ErrTooLarge},
-		{"too many pixels", mustRead(t, goroot("testdata", "video-001.png")), Options{MaxPixels: 1000}, ErrTooManyPixels},
+		{"too large", testkit.ReadCorpus(t, "video-001.png"), Options{MaxBytes: 1000}, ErrTooLarge},
+		{"too many pixels", testkit.ReadCorpus(t, "video-001.png"), Options{MaxPixels: 1000}, ErrTooManyPixels},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -304,7 +296,7 @@ func TestFormats(t *testing.T) {
 // look: the thumbnail's mean colour matches the source's within a few levels.
 func TestPNGSuiteKinds(t *testing.T) {
 	for _, name := range []string{"basn3p08.png", "basn6a16.png", "basn4a16.png", "basn0g16.png", "basn2c16.png", "basn3p04.png", "ftbbn3p08.png", "basn3p08-trns.png"} {
-		data := mustRead(t, goroot("png", "testdata", "pngsuite", name))
+		data := testkit.Read(t, testkit.GoImage("png", "testdata", "pngsuite", name))
 		src, _ := png.Decode(bytes.NewReader(data))
 		res, err := Make(data, Options{MaxSize: 16})
 		if err != nil {
@@ -372,7 +364,7 @@ func TestGIFFirstFrameAndPalette(t *testing.T) {
 }
 
 func TestNoEnlarge(t *testing.T) {
-	res, err := Make(mustRead(t, goroot("png", "testdata", "pngsuite", "basn2c08.png")), Options{MaxSize: 200})
+	res, err := Make(testkit.Read(t, testkit.GoImage("png", "testdata", "pngsuite", "basn2c08.png")), Options{MaxSize: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +374,7 @@ func TestNoEnlarge(t *testing.T) {
 }
 
 func TestIdempotent(t *testing.T) {
-	data := mustRead(t, goroot("testdata", "video-001.q50.420.jpeg"))
+	data := testkit.ReadCorpus(t, "video-001.q50.420.jpeg")
 	a, err := Make(data, Options{MaxSize: 64})
 	if err != nil {
 		t.Fatal(err)

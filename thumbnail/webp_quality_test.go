@@ -5,11 +5,10 @@ import (
 	"image"
 	"image/jpeg"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	xwebp "golang.org/x/image/webp"
 )
 
@@ -81,14 +80,8 @@ func ssim(a *image.NRGBA, b image.Image) float64 {
 // if WebP is not smaller than JPEG at equal PSNR, or vp8enc falls more
 // than 10% behind libwebp in bytes or 0.3 dB in PSNR.
 func TestWebPQualityPerByte(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement (the full tier)")
-	}
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
+	testkit.Heavy(t, "a measurement")
+	testkit.PhotoDir(t)
 	decodeWebP := func(b []byte) image.Image {
 		m, err := xwebp.Decode(bytes.NewReader(b))
 		if err != nil {
@@ -98,13 +91,7 @@ func TestWebPQualityPerByte(t *testing.T) {
 	}
 	var jpegTotal, psnrTotal, ssimTotal, oursTotal, libTotal int
 	for _, name := range []string{"Elephants_12MP.jpg", "Storm.jpg", "Garden.jpg", "Kleiber_by_Lukas_Baubkus.jpg"} {
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
-				t.Fatal(err)
-			}
-			t.Skip(err)
-		}
+		data := testkit.ReadPhoto(t, name)
 		info, _ := Inspect(data, Options{})
 		opt := Options{Widths: []int{1280}}.withDefaults()
 		_, made, src, err := render(data, info, readLayout(info.Format, data), opt)

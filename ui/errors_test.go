@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // TestErrorsTranslated: every sentence pattern and phrase has a Korean
@@ -36,7 +36,7 @@ func TestErrorsTranslated(t *testing.T) {
 	os.WriteFile(empty, nil, 0o644)
 	msgs := []string{}
 	for _, in := range app.ExpandPaths([]string{notes, empty, filepath.Join(dir, "gone.jpg"), t.TempDir(),
-		filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.png")}) {
+		testkit.Corpus("video-001.png")}) {
 		if in.Err != nil {
 			msgs = append(msgs, in.Err.Error())
 		}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/app/apptest"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	tdstorage "github.com/thumbdrop/thumbdrop/storage"
 )
@@ -40,6 +40,9 @@ type harness struct {
 
 func newHarness(t *testing.T, mod func(*app.Config)) *harness {
 	t.Helper()
+	// Fyne's file dialog runs xdg-user-dir for its favourite folders when
+	// it finds it: nothing on PATH, so no process in the fast tier.
+	t.Setenv("PATH", t.TempDir())
 	a := test.NewTempApp(t)
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	c := app.DefaultConfig()
@@ -98,32 +101,16 @@ func (h *harness) allDone() bool {
 	return true
 }
 
-func corpus(name string) string {
-	return filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name)
-}
-
-func copyFile(t *testing.T, src, dst string) string {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Dir(dst), 0o755)
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 func TestDropFilesAndFolders(t *testing.T) {
 	h := newHarness(t, nil)
 	if !h.u.dropZone.Visible() {
 		t.Fatal("an empty app must show the drop zone")
 	}
 	dir := t.TempDir()
-	photo := copyFile(t, corpus("video-001.jpeg"), filepath.Join(dir, "사진 (1).jpg"))
+	photo := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "사진 (1).jpg"))
 	folder := filepath.Join(dir, "trip")
-	copyFile(t, corpus("video-001.png"), filepath.Join(folder, "b.png"))
-	copyFile(t, corpus("video-001.gif"), filepath.Join(folder, "sub", "a.gif"))
+	testkit.CopyCorpus(t, "video-001.png", filepath.Join(folder, "b.png"))
+	testkit.CopyCorpus(t, "video-001.gif", filepath.Join(folder, "sub", "a.gif"))
 	os.WriteFile(filepath.Join(folder, "notes.txt"), []byte("itinerary"), 0o644)
 	text := filepath.Join(dir, "readme.txt")
 	os.WriteFile(text, []byte("hello"), 0o644)
@@ -196,9 +183,7 @@ func TestQueueRowsShowStates(t *testing.T) {
 // TestRetryAfterServerComesBack: the server is down, the row fails with
 // Retry; after a restart, Retry finishes the upload.
 func TestRetryAfterServerComesBack(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "needs versitygw")
 	v := testsrv.StartVersity(t, false, "photos")
 	t.Setenv("AWS_ACCESS_KEY_ID", v.Access)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", v.Secret)
@@ -209,7 +194,7 @@ func TestRetryAfterServerComesBack(t *testing.T) {
 		c.ThumbTimeout = app.Duration(time.Second)
 	})
 	v.Stop()
-	h.u.AddPaths([]string{copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "a.jpg"))})
+	h.u.AddPaths([]string{testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "a.jpg"))})
 	h.pump("failure", h.allDone)
 	j := h.u.queue.jobs[0]
 	if j.State != app.Failed {
@@ -262,7 +247,7 @@ func TestGalleryTenThousand(t *testing.T) {
 
 func TestCopyButtons(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.AddPaths([]string{copyFile(t, corpus("video-001.png"), filepath.Join(t.TempDir(), "chart (v2).png"))})
+	h.u.AddPaths([]string{testkit.CopyCorpus(t, "video-001.png", filepath.Join(t.TempDir(), "chart (v2).png"))})
 	h.pump("upload", h.allDone)
 	rec := h.u.queue.jobs[0].Record
 	h.u.detail.show(rec)
@@ -399,7 +384,7 @@ func textOf(o fyne.CanvasObject) string {
 
 func TestPastePaths(t *testing.T) {
 	h := newHarness(t, nil)
-	p := copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "pasted.jpg"))
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "pasted.jpg"))
 	// A finished batch says so with a notification.
 	test.AssertNotificationSent(t, fyne.NewNotification("thumbdrop", "1 upload finished"), func() {
 		h.u.PastePaths("file://" + p + "\r\n\n")
@@ -494,7 +479,7 @@ func TestGallerySeesOtherProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	id := other.Add(app.AddOptions{}, copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "from the CLI.jpg")))[0]
+	id := other.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "from the CLI.jpg")))[0]
 	other.Wait(context.Background(), id)
 	h.pump("the CLI's upload in the gallery", func() bool { return h.u.gallery.count == 1 })
 	r, ok := h.u.gallery.record(0)
@@ -511,7 +496,7 @@ func TestGallerySeesOtherProcesses(t *testing.T) {
 // clipboard-YYYYMMDD-HHMMSS.png; with none, the text's file paths.
 func TestPasteScreenshot(t *testing.T) {
 	h := newHarness(t, nil)
-	png, _ := os.ReadFile(corpus("video-001.png"))
+	png := testkit.ReadCorpus(t, "video-001.png")
 	h.u.clipImage = func(context.Context) ([]byte, error) { return png, nil }
 	h.u.Paste()
 	h.pump("screenshot upload", func() bool { return h.allDone() })
@@ -520,7 +505,7 @@ func TestPasteScreenshot(t *testing.T) {
 		t.Fatalf("pasted %q: %v %v", j.Name, j.State, j.Err)
 	}
 	h.u.clipImage = func(context.Context) ([]byte, error) { return nil, errors.New("the clipboard holds no image") }
-	p := copyFile(t, corpus("video-001.jpeg"), filepath.Join(t.TempDir(), "path.jpg"))
+	p := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "path.jpg"))
 	h.a.Clipboard().SetContent(p)
 	h.u.Paste()
 	h.pump("path upload", func() bool { return len(h.u.queue.jobs) == 2 && h.allDone() })
@@ -637,7 +622,7 @@ func TestOverallAgreesWithCounts(t *testing.T) {
 // private-link row; an upload without a thumbnail cannot copy one.
 func TestDeletedRowOffersNoLink(t *testing.T) {
 	h := newHarness(t, nil)
-	h.u.AddPaths([]string{copyFile(t, corpus("video-001.png"), filepath.Join(t.TempDir(), "gone.png"))})
+	h.u.AddPaths([]string{testkit.CopyCorpus(t, "video-001.png", filepath.Join(t.TempDir(), "gone.png"))})
 	h.pump("upload", h.allDone)
 	rec := h.u.queue.jobs[0].Record
 	h.u.detail.show(rec)

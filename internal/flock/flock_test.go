@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 func TestTryLockExcludesAndReleases(t *testing.T) {
@@ -37,6 +39,7 @@ func TestLockDiesWithProcess(t *testing.T) {
 		time.Sleep(time.Minute)
 		return
 	}
+	testkit.Heavy(t, "starts a process (the test binary again)")
 	p := filepath.Join(t.TempDir(), "x.lock")
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestLockDiesWithProcess$")
 	cmd.Env = append(os.Environ(), "FLOCK_HOLD="+p)

@@ -39,13 +39,7 @@ func QuirkProxy(t testing.TB, target string, q Quirks) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	inner := proxy.Director
-	proxy.Director = func(r *http.Request) {
-		host := r.Host
-		inner(r)
-		r.Host = host // as signed
-	}
+	proxy := hostKeepingProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if q.NoChecksums {
 			for k := range r.Header {
@@ -72,4 +66,17 @@ func QuirkProxy(t testing.TB, target string, q Quirks) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// hostKeepingProxy forwards requests to u with their Host header as the
+// client signed it.
+func hostKeepingProxy(u *url.URL) *httputil.ReverseProxy {
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	inner := proxy.Director
+	proxy.Director = func(r *http.Request) {
+		host := r.Host
+		inner(r)
+		r.Host = host // as signed
+	}
+	return proxy
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/zalando/go-keyring"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // Versity is a running versitygw with a posix backend.
@@ -49,30 +51,12 @@ func RIEBinary(t testing.TB) string {
 		"github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d")
 }
 
-// Tool finds a server the tests run, installed with 'go install': $env,
-// PATH, or ~/go/bin. With THUMBDROP_REQUIRE_SERVERS=1 (make test, CI) its
-// absence fails the test; otherwise it is skipped, saying how to install.
+// Tool finds a server the tests run, installed with 'go install' (see
+// testkit.GoTool: skipped in -short, failed in the full tier when missing).
 func Tool(t testing.TB, name, env, module string) string {
 	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	home, _ := os.UserHomeDir()
-	if p := filepath.Join(home, "go", "bin", name); fileExists(p) {
-		return p
-	}
-	msg := name + " not installed: go install " + module + " (scripts/install-deps.sh test does it)"
-	if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testkit.GoTool(t, name, env, module)
 }
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // FreeAddr returns a free loopback address.
 func FreeAddr(t testing.TB) string {
@@ -198,40 +182,20 @@ func (v *Versity) Stop() {
 	}
 }
 
-// Photo returns the path of a real camera photo fetched by
-// scripts/fetch-photos.sh (THUMBDROP_PHOTOS, default
-// ~/.cache/thumbdrop/photos). With THUMBDROP_REQUIRE_PHOTOS=1 its absence
-// fails the test.
-func Photo(t testing.TB, name string) string {
-	t.Helper()
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
-	p := filepath.Join(dir, name)
-	if !fileExists(p) {
-		msg := p + " missing: run scripts/fetch-photos.sh"
-		if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
 // RequireKeyring checks that a Secret Service answers (scripts/test.sh
-// starts gnome-keyring in a private D-Bus session); without one the test
-// fails under THUMBDROP_REQUIRE_SERVERS=1 and is skipped otherwise.
+// starts gnome-keyring in a private D-Bus session): skipped in -short (it
+// is another process); without one the test fails in the full tier and is
+// skipped otherwise.
 func RequireKeyring(t testing.TB) {
 	t.Helper()
+	testkit.Heavy(t, "talks to the Secret Service")
 	err := keyring.Set("thumbdrop-probe", "probe", "x")
 	if err == nil {
 		keyring.Delete("thumbdrop-probe", "probe")
 		return
 	}
 	msg := "no usable Secret Service (" + err.Error() + "): run the tests with scripts/test.sh"
-	if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
+	if testkit.FullTier() {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)

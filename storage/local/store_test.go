@@ -11,25 +11,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 var bg = context.Background()
-
-func corpus(t *testing.T, name string) []byte {
-	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func openStore(t *testing.T, dir string, withResize bool) *Store {
 	t.Helper()
@@ -47,7 +39,7 @@ func openStore(t *testing.T, dir string, withResize bool) *Store {
 
 func TestUploadMakesThumbnailAndKeepsMetadata(t *testing.T) {
 	s := openStore(t, t.TempDir(), true)
-	jpg := corpus(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	key := "original/1700000000000_제주 (1)+%.jpg"
 	err := s.Upload(bg, key, bytes.NewReader(jpg), int64(len(jpg)), storage.PutOptions{
 		ContentType: "image/jpeg", Metadata: map[string]string{"sha256": "abc"}})
@@ -140,6 +132,7 @@ func TestKilledUploadLeavesNothing(t *testing.T) {
 		s.Upload(bg, "original/1_big.jpg", readSeeker{pr}, 1<<30, storage.PutOptions{})
 		return
 	}
+	testkit.Heavy(t, "starts a process (the test binary again)")
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledUploadLeavesNothing$")
 	cmd.Env = append(os.Environ(), "LOCAL_KILL_DIR="+dir)
@@ -168,7 +161,7 @@ func TestKilledUploadLeavesNothing(t *testing.T) {
 		t.Errorf("%d objects after a killed upload", n)
 	}
 	// The store works on; the leftover goes once it is an hour old.
-	jpg := corpus(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	if err := s.Upload(bg, "original/1_big.jpg", bytes.NewReader(jpg), int64(len(jpg)), storage.PutOptions{}); err != nil {
 		t.Fatalf("upload after the kill: %v", err)
 	}
@@ -193,7 +186,7 @@ func (readSeeker) Seek(int64, int) (int64, error) { return 0, nil }
 // object) is served with its Content-Type sniffed from its bytes.
 func TestNoMetadataSniffed(t *testing.T) {
 	s := openStore(t, t.TempDir(), false)
-	png := corpus(t, "video-001.png")
+	png := testkit.ReadCorpus(t, "video-001.png")
 	p := filepath.Join(s.Root(), "original", "1_x.png")
 	os.MkdirAll(filepath.Dir(p), 0o700)
 	os.WriteFile(p, png, 0o600)
@@ -209,7 +202,7 @@ func TestMigratesGofakes3Objects(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "s3", "buckets", DefaultBucket, "original", "1_old.jpg")
 	os.MkdirAll(filepath.Dir(old), 0o700)
-	jpg := corpus(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	os.WriteFile(old, jpg, 0o600)
 	os.MkdirAll(filepath.Join(dir, "s3", "metadata", DefaultBucket), 0o700)
 	s := openStore(t, dir, false)
@@ -227,7 +220,7 @@ func TestMigratesGofakes3Objects(t *testing.T) {
 func TestRecover(t *testing.T) {
 	dir := t.TempDir()
 	plain := openStore(t, dir, false)
-	jpg := corpus(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	for i := 0; i < 3; i++ {
 		plain.Upload(bg, fmt.Sprintf("original/%d_a.jpg", i), bytes.NewReader(jpg), int64(len(jpg)), storage.PutOptions{})
 	}

@@ -10,9 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // boxDown averages full-resolution RGB over scale x scale cells (partial at
@@ -93,7 +94,7 @@ func psnr(a, b image.Image) float64 {
 }
 
 func corpusJPEGs(t testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "*.jpeg"))
+	files, _ := filepath.Glob(testkit.Corpus("*.jpeg"))
 	if len(files) < 20 {
 		t.Fatalf("Go's JPEG corpus not found (%d files)", len(files))
 	}
@@ -154,7 +155,7 @@ func TestScaledMatchesBoxFilter(t *testing.T) {
 }
 
 func TestRefusesGarbage(t *testing.T) {
-	data, _ := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", "video-001.jpeg"))
+	data := testkit.ReadCorpus(t, "video-001.jpeg")
 	for n := 0; n < len(data); n += 97 {
 		func() {
 			defer func() {
@@ -175,15 +176,7 @@ func TestRefusesGarbage(t *testing.T) {
 // BenchmarkDecode: a 12 MP camera photo at 1/8 (what a 200 px thumbnail
 // needs) against image/jpeg's full decode, in one run.
 func BenchmarkDecode(b *testing.B) {
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "Elephants_12MP.jpg"))
-	if err != nil {
-		b.Skip("run scripts/fetch-photos.sh")
-	}
+	data := testkit.ReadPhoto(b, "Elephants_12MP.jpg")
 	for _, s := range []int{8, 4, 2, 1} {
 		b.Run(fmt.Sprintf("jpegdec-1/%d", s), func(b *testing.B) {
 			b.ReportAllocs()

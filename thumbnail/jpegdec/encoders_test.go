@@ -9,36 +9,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-)
 
-func photoPath(t *testing.T, name string) string {
-	dir := os.Getenv("THUMBDROP_PHOTOS")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "thumbdrop", "photos")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_PHOTOS") == "1" {
-			t.Fatalf("%s missing: run scripts/fetch-photos.sh", p)
-		}
-		t.Skipf("%s missing", p)
-	}
-	return p
-}
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
+)
 
 // TestEncoderVariants: a real photo encoded by ImageMagick with every
 // chroma subsampling cameras and encoders write, baseline and progressive,
 // and as CMYK; each decodes at 1/1 within ±2 of image/jpeg and at 1/2, 1/4
 // and 1/8 within 35 dB of a box-filtered full decode.
 func TestEncoderVariants(t *testing.T) {
-	if _, err := exec.LookPath("convert"); err != nil {
-		if os.Getenv("THUMBDROP_REQUIRE_SERVERS") == "1" {
-			t.Fatal("ImageMagick not installed")
-		}
-		t.Skip("ImageMagick not installed")
-	}
-	src := photoPath(t, "Storm.jpg")
+	testkit.Need(t, "convert")
+	src := testkit.Photo(t, "Storm.jpg")
 	dir := t.TempDir()
 	type variant struct{ name, sampling, interlace, colorspace string }
 	var vs []variant

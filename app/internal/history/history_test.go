@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 var ctx = context.Background()
@@ -141,6 +143,7 @@ func TestConcurrentProcessesLoseNothing(t *testing.T) {
 		d.Close()
 		return
 	}
+	testkit.Heavy(t, "starts a process (the test binary again)")
 	dir := t.TempDir()
 	open(t, dir) // create the schema first, as a real first run does
 	var wg sync.WaitGroup
@@ -183,6 +186,7 @@ func TestKilledWriterLeavesReadableHistory(t *testing.T) {
 			}
 		}
 	}
+	testkit.Heavy(t, "starts a process (the test binary again)")
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestKilledWriterLeavesReadableHistory$")
 	cmd.Env = append(os.Environ(), "HISTORY_KILL_DIR="+dir)
