@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -29,9 +31,7 @@ import (
 // still answers the same link 404 from its cache; once the error's TTL
 // has passed, the CDN serves the thumbnail, immutable for a year.
 func TestThumbnailWaitIsNotFooledByTheCDN(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "needs versitygw")
 	v := testsrv.StartVersity(t, true, "photos")
 	cdn := testsrv.StartCDN(t, v.Endpoint, "photos", v.Access, v.Secret, 10*time.Second)
 	t.Setenv("AWS_ACCESS_KEY_ID", v.Access)
@@ -58,7 +58,7 @@ func TestThumbnailWaitIsNotFooledByTheCDN(t *testing.T) {
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
 	fn := &resize.Handler{Store: resize.S3Store{Client: client}, Config: resize.DefaultConfig(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
-	id := core.Add(app.AddOptions{}, copyAs(t, corpus("video-001.jpeg"), t.TempDir(), "제주 바다 (1).jpg"))[0]
+	id := core.Add(app.AddOptions{}, testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(t.TempDir(), "제주 바다 (1).jpg")))[0]
 	var rec events.S3EventRecord
 	select {
 	case rec = <-v.Events: // uploaded; the function has not run

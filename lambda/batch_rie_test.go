@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 )
 
@@ -55,9 +56,7 @@ func batchEvent(schema, bucket string, keys ...string) string {
 // PermanentFailure; and with S3 down, TemporaryFailure, never an
 // invocation error.
 func TestBatchUnderLambdaEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs AWS's Lambda emulator and versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "runs AWS's Lambda emulator and versitygw")
 	bin := buildBootstrap(t)
 	v := testsrv.StartVersity(t, false, "photos")
 	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(v.Endpoint), UsePathStyle: true,
@@ -65,10 +64,7 @@ func TestBatchUnderLambdaEmulator(t *testing.T) {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
 	ctx := context.Background()
-	photo, err := os.ReadFile(testsrv.Photo(t, "Elephants_12MP.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	photo := testkit.ReadPhoto(t, "Elephants_12MP.jpg")
 	const (
 		camera  = "original/1732500000000_elephants.jpg"
 		hangul  = "original/1732500000001_제주 여행 사진 (2)+1.jpg"

@@ -98,9 +98,7 @@ func event(bucket, rawKey string) string {
 // decompression bomb — refused with a note, or thumbnailed — in under
 // 300 MB, names the key in its log, and never asks to be retried.
 func TestBombsUnderMemoryLimit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the function binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the function binary")
 	bin := buildBootstrap(t)
 	be := s3mem.New()
 	be.CreateBucket("photos")

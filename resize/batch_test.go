@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 )
 
 // manifestKey encodes a key as a Batch Operations CSV manifest holds it
@@ -76,7 +77,7 @@ func TestParseInvocation(t *testing.T) {
 func TestHandleBatch(t *testing.T) {
 	c, sent := fakeS3(t)
 	h := handler(c)
-	jpg := mustRead(t, corpus("video-001.jpeg"))
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	keys := []string{
 		"original/1732500000000_제주 사진 (1)+100%.jpg",
 		"original/1732500000001_broken.jpg",
@@ -143,7 +144,7 @@ func TestHandleBatch(t *testing.T) {
 func TestBatchUnencodedManifestKey(t *testing.T) {
 	c, _ := fakeS3(t)
 	h := handler(c)
-	put(t, c, "original/1_a+b.jpg", mustRead(t, corpus("video-001.jpeg")))
+	put(t, c, "original/1_a+b.jpg", testkit.ReadCorpus(t, "video-001.jpeg"))
 	inv, _ := ParseInvocation(batchJSON("2.0", bucket, "original/1_a+b.jpg", "original/2_100%.jpg"))
 	resp := h.HandleBatch(context.Background(), *inv.Batch)
 	if r := resp.Results[0]; r.ResultCode != BatchSucceeded || !exists(c, "thumb/1_a+b.jpg") {

@@ -92,11 +92,12 @@ func TestVersityNamesAndContentType(t *testing.T) {
 // stored with thumbdrop's (keys are never reused), in one PUT and in
 // parts, as rclone reads it back.
 func TestVersityOriginalsCachedForAYear(t *testing.T) {
+	testkit.Need(t, "rclone")
 	v := testsrv.StartVersity(t, false, "photos")
 	b := versityBucket(t, v, "photos", v.Secret)
 	ctx := context.Background()
 	for key, data := range map[string][]byte{
-		"original/1732500000000_photo.png": corpusFile(t, "video-001.png"),
+		"original/1732500000000_photo.png": testkit.ReadCorpus(t, "video-001.png"),
 		"original/1732500000001_big.bin":   make([]byte, storage.DefaultMultipartThreshold+1),
 	} {
 		if err := b.Upload(ctx, key, bytes.NewReader(data), int64(len(data)), storage.PutOptions{ContentType: "image/png"}); err != nil {
