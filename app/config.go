@@ -434,6 +434,10 @@ type Dirs struct {
 	Data   string // history, local-mode bucket, preview cache
 }
 
+// DecoderCache is where the WebAssembly image decoders are kept compiled
+// between runs (thumbnail.Options.DecoderCache).
+func (d Dirs) DecoderCache() string { return filepath.Join(d.Data, "cache") }
+
 // ResolveDirs applies THUMBDROP_CONFIG_DIR and THUMBDROP_DATA_DIR, else the
 // platform's usual places.
 func ResolveDirs(getenv func(string) string) (Dirs, error) {

@@ -179,7 +179,7 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 	defer c.mu.Unlock()
 	if c.cur == nil && c.gen == gen {
 		c.cur = s
-		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
+		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
 		if sw, ok := s.b.(sweeper); ok {
 			go func() {
 				ctx, cancel := context.WithTimeout(c.life, 30*time.Second)
@@ -300,7 +300,7 @@ func (c *Core) ApplyConfig(ctx context.Context, cfg Config) error {
 	c.cfg, c.cur = cfg, s
 	c.gen++
 	old := c.prev
-	c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"))
+	c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
 	c.mu.Unlock()
 	if old != nil {
 		go old.close()

@@ -26,6 +26,7 @@ import (
 // entries never sit in memory at once.
 type previews struct {
 	dir      string
+	decoders string // thumbnail.Options.DecoderCache
 	maxBytes int64
 	timeout  time.Duration
 	sem      chan struct{}
@@ -43,9 +44,9 @@ type lruItem struct {
 	img image.Image
 }
 
-// newPreviews caches under dir.
-func newPreviews(dir string) *previews {
-	return &previews{dir: dir, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
+// newPreviews caches under dir; decoders is the decoders' cache.
+func newPreviews(dir, decoders string) *previews {
+	return &previews{dir: dir, decoders: decoders, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
 		lru: list.New(), items: map[string]*list.Element{}, cap: 160}
 }
 
@@ -161,7 +162,7 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 	if original {
 		size = 400
 	}
-	res, err := thumbnail.Read(body, thumbnail.Options{MaxSize: size, MaxBytes: p.maxBytes})
+	res, err := thumbnail.Read(body, thumbnail.Options{MaxSize: size, MaxBytes: p.maxBytes, DecoderCache: p.decoders})
 	if err != nil {
 		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
 	}

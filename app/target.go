@@ -24,6 +24,7 @@ func LocalResizeConfig(c Config) resize.Config {
 // OpenLocal opens local mode's bucket in the data folder.
 func OpenLocal(c Config, d Dirs, log *slog.Logger) (*local.Store, error) {
 	rc := LocalResizeConfig(c)
+	rc.Thumbnail.DecoderCache = d.DecoderCache()
 	return local.Open(d.Data, local.DefaultBucket, local.Options{BaseURL: "http://" + c.LocalAddr, Resize: &rc, Log: log})
 }
 

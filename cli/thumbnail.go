@@ -55,6 +55,9 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 		return fmt.Errorf("cannot create %s: %w", *dir, err)
 	}
 	opt := thumbnail.Options{MaxSize: *maxSize, JPEGQuality: *quality}
+	if d, err := app.ResolveDirs(e.Getenv); err == nil {
+		opt.DecoderCache = d.DecoderCache() // else each run compiles the decoders anew
+	}
 	w := thumbWriter{dir: *dir, inputs: files, written: map[string]bool{}}
 	failed := false
 	enc := json.NewEncoder(e.Stdout)

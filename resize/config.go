@@ -2,6 +2,8 @@ package resize
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +49,8 @@ func (c Config) cacheControl() string {
 
 // ConfigFromEnv reads THUMB_MAX_SIZE, THUMB_JPEG_QUALITY, ORIGINAL_PREFIX,
 // THUMB_PREFIX, MAX_PIXELS, MAX_BYTES, EXTRA_WIDTHS ("640,1280") and WEBP
-// ("true"); unset ones keep their defaults.
+// ("true"); unset ones keep their defaults. The decoders' compilation
+// cache is in the temporary folder (/tmp).
 // The decode budget follows the function's memory (FunctionMemoryMB).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
@@ -104,6 +107,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if mb := FunctionMemoryMB(getenv); mb > 0 {
 		c.Thumbnail.MaxMemory = DecodeBudget(mb << 20)
 	}
+	// A function's only writable folder: the decoders compiled by one
+	// process of a sandbox are loaded by the next (a restart after a
+	// timeout or running out of memory) instead of compiled again.
+	c.Thumbnail.DecoderCache = filepath.Join(os.TempDir(), "thumbdrop")
 	if err := c.Validate(); err != nil {
 		return c, err
 	}

@@ -62,7 +62,7 @@ func jpegScale(w, h, tw, th int) int {
 // decode decodes the pixels of an image already checked by Inspect. A JPEG
 // to be thumbnailed to tw x th is decoded straight at a reduced scale where
 // it can be; anything jpegdec does not handle goes to image/jpeg.
-func decode(info Info, l layout, data []byte, tw, th int) (m image.Image, err error) {
+func decode(info Info, l layout, data []byte, tw, th int, opt Options) (m image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, newError(KindCorrupt, fmt.Errorf("decoder panic: %v", r), "damaged %s data", info.Format)
@@ -93,10 +93,8 @@ func decode(info Info, l layout, data []byte, tw, th int) (m image.Image, err er
 		m, err = bmp.Decode(r)
 	case TIFF:
 		m, err = tiff.Decode(r)
-	case HEIF:
-		m, err = decodeHEIC(data)
-	case AVIF:
-		m, err = decodeAVIF(data)
+	case HEIF, AVIF:
+		m, err = decodeISO(info.Format, data, tw, th, opt.DecoderCache)
 	}
 	if err != nil {
 		return nil, newError(KindCorrupt, err, "damaged or truncated %s data", info.Format)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
+	"math"
+	"slices"
 )
 
 // HEIF and AVIF files are ISO base media files (ISO/IEC 14496-12): boxes
@@ -116,13 +118,60 @@ type heifInfo struct {
 	// exif is the Exif item's extents in the file (its TIFF structure
 	// starts after a 4-byte offset field and that many bytes).
 	exif []extent
+
+	primary heifItem
+	// thumbs are the coded thumbnail items of the primary ('thmb'
+	// references), in the file's order.
+	thumbs []heifItem
+	// grid is the primary's layout when it is a grid of coded tiles
+	// ('grid' item, 'dimg' references); nil otherwise.
+	grid *heifGrid
+	// idat is the 'idat' box's body (construction method 1's data).
+	idat []byte
+	// auxl: the items that have auxiliary images (alpha, depth).
+	auxl map[int]bool
+}
+
+// heifItem is one item of an HEIF file and what it needs to be decoded
+// alone.
+type heifItem struct {
+	id            int
+	typ           string
+	width, height int // 'ispe'
+	depth         int
+	transform     Orientation // of 'irot' and 'imir'; 1 without
+	hasTransform  bool
+	props         []heifProp // associated properties, in 'ipma' order
+	loc           itemLoc
+}
+
+// heifProp is an item property box and whether it is essential.
+type heifProp struct {
+	box
+	essential bool
+}
+
+// itemLoc is where an item's bytes are ('iloc').
+type itemLoc struct {
+	method  int // construction method: 0 offsets into the file, 1 into 'idat'
+	extents []extent
+}
+
+// heifGrid is a 'grid' derived image: rows x cols tiles, each an item of
+// the same size, placed left to right and top to bottom and cropped to
+// width x height.
+type heifGrid struct {
+	rows, cols    int
+	width, height int
+	tiles         []heifItem
 }
 
 type extent struct{ off, len int }
 
-// parseHEIF reads the primary item of an HEIF/AVIF file held in d (which
-// may be only the file's head: the 'meta' box comes first in files made
-// for the web and by phones).
+// parseHEIF reads the items of an HEIF/AVIF file held in d (which may be
+// only the file's head: the 'meta' box comes first in files made for the
+// web and by phones): the primary item, its thumbnails and, for a grid,
+// its tiles.
 func parseHEIF(d []byte) (heifInfo, error) {
 	var h heifInfo
 	top, err := boxes(d, 0)
@@ -151,7 +200,7 @@ func parseHEIF(d []byte) (heifInfo, error) {
 	types := itemTypes(kids)
 	h.itemType = types[primary]
 
-	// Properties, in 'ipco' order (1-based), and the primary item's.
+	// Properties, in 'ipco' order (1-based), and each item's.
 	iprp, ok := find(kids, "iprp")
 	if !ok {
 		return h, errors.New("no item properties")
@@ -166,59 +215,48 @@ func parseHEIF(d []byte) (heifInfo, error) {
 	if !ok {
 		return h, errors.New("no property associations")
 	}
-	for _, idx := range associations(ipma.body, primary) {
-		if idx < 1 || idx > len(props) {
-			continue
+	assoc := associations(ipma.body)
+	locs := itemLocations(kids)
+	if b, ok := find(kids, "idat"); ok {
+		h.idat = b.body
+	}
+	item := func(id int) heifItem {
+		it := heifItem{id: id, typ: types[id], transform: 1, loc: locs[id]}
+		for _, a := range assoc[id] {
+			if a.index < 1 || a.index > len(props) {
+				continue
+			}
+			it.props = append(it.props, heifProp{props[a.index-1], a.essential})
+			it.property(props[a.index-1])
 		}
-		p := props[idx-1]
-		switch p.typ {
-		case "ispe":
-			if len(p.body) >= 12 {
-				h.width, h.height = int(binary.BigEndian.Uint32(p.body[4:])), int(binary.BigEndian.Uint32(p.body[8:]))
+		return it
+	}
+	h.primary = item(primary)
+	p := h.primary
+	h.width, h.height, h.depth, h.transform, h.hasTransform = p.width, p.height, p.depth, p.transform, p.hasTransform
+	refs := references(kids)
+	h.auxl = map[int]bool{}
+	for _, r := range refs {
+		if r.typ == "auxl" {
+			for _, id := range r.to {
+				h.auxl[id] = true
 			}
-		case "irot":
-			if len(p.body) >= 1 {
-				// Anticlockwise by 90 degrees times the angle.
-				h.transform = compose(h.transform, rotateCCW(int(p.body[0]&3)))
-				h.hasTransform = true
-			}
-		case "imir":
-			if len(p.body) >= 1 {
-				// HEIF amendment 2: axis 0 exchanges top and bottom, 1 left
-				// and right.
-				m := Orientation(4)
-				if p.body[0]&1 == 1 {
-					m = 2
-				}
-				h.transform = compose(h.transform, m)
-				h.hasTransform = true
-			}
-		case "pixi":
-			if len(p.body) >= 6 && p.body[4] > 0 {
-				h.depth = int(p.body[5])
-			}
-		case "hvcC":
-			if h.depth == 0 && len(p.body) >= 18 {
-				h.depth = 8 + int(p.body[17]&7)
-			}
-		case "av1C":
-			if h.depth == 0 && len(p.body) >= 3 {
-				h.depth = 8
-				if p.body[2]&0x40 != 0 { // high_bitdepth
-					h.depth = 10
-					if p.body[2]&0x20 != 0 { // twelve_bit
-						h.depth = 12
-					}
-				}
+		}
+		if r.typ == "thmb" && slices.Contains(r.to, primary) {
+			if t := item(r.from); t.typ == "hvc1" || t.typ == "av01" {
+				h.thumbs = append(h.thumbs, t)
 			}
 		}
 	}
-	if h.transform == 0 {
-		h.transform = 1
+	if p.typ == "grid" {
+		h.grid = parseGrid(d, h, refs, item)
 	}
 	for id, t := range types {
 		if t == "Exif" {
-			h.exif = itemExtents(kids, id)
+			h.exif = locs[id].extents
+			if locs[id].method != 0 {
+				h.exif = nil
+			}
 			break
 		}
 	}
@@ -226,6 +264,118 @@ func parseHEIF(d []byte) (heifInfo, error) {
 		return h, errors.New("the primary item has no size ('ispe')")
 	}
 	return h, nil
+}
+
+// property reads what the pipeline needs of one of the item's properties.
+func (it *heifItem) property(p box) {
+	switch p.typ {
+	case "ispe":
+		if len(p.body) >= 12 {
+			it.width, it.height = int(binary.BigEndian.Uint32(p.body[4:])), int(binary.BigEndian.Uint32(p.body[8:]))
+		}
+	case "irot":
+		if len(p.body) >= 1 {
+			// Anticlockwise by 90 degrees times the angle.
+			it.transform = compose(it.transform, rotateCCW(int(p.body[0]&3)))
+			it.hasTransform = true
+		}
+	case "imir":
+		if len(p.body) >= 1 {
+			// HEIF amendment 2: axis 0 exchanges top and bottom, 1 left
+			// and right.
+			m := Orientation(4)
+			if p.body[0]&1 == 1 {
+				m = 2
+			}
+			it.transform = compose(it.transform, m)
+			it.hasTransform = true
+		}
+	case "pixi":
+		if len(p.body) >= 6 && p.body[4] > 0 {
+			it.depth = int(p.body[5])
+		}
+	case "hvcC":
+		if it.depth == 0 && len(p.body) >= 18 {
+			it.depth = 8 + int(p.body[17]&7)
+		}
+	case "av1C":
+		if it.depth == 0 && len(p.body) >= 3 {
+			it.depth = 8
+			if p.body[2]&0x40 != 0 { // high_bitdepth
+				it.depth = 10
+				if p.body[2]&0x20 != 0 { // twelve_bit
+					it.depth = 12
+				}
+			}
+		}
+	}
+}
+
+// itemData returns an item's bytes, its extents joined, or nil when they
+// do not all lie within d (or 'idat').
+func (h heifInfo) itemData(d []byte, it heifItem) []byte {
+	src := d
+	switch it.loc.method {
+	case 0:
+	case 1:
+		src = h.idat
+	default:
+		return nil
+	}
+	n := 0
+	for _, e := range it.loc.extents {
+		if e.off < 0 || e.len <= 0 || e.off > len(src)-e.len {
+			return nil
+		}
+		n += e.len
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]byte, 0, n)
+	for _, e := range it.loc.extents {
+		out = append(out, src[e.off:e.off+e.len]...)
+	}
+	return out
+}
+
+// parseGrid reads a grid primary's layout ('ImageGrid' in its data) and
+// its tiles ('dimg' references, in order); nil unless every tile is a
+// coded image of the same size and together they cover the grid.
+func parseGrid(d []byte, h heifInfo, refs []heifRef, item func(int) heifItem) *heifGrid {
+	b := h.itemData(d, h.primary)
+	if len(b) < 8 || b[0] != 0 {
+		return nil
+	}
+	g := &heifGrid{rows: int(b[2]) + 1, cols: int(b[3]) + 1}
+	if b[1]&1 == 0 {
+		g.width, g.height = int(binary.BigEndian.Uint16(b[4:])), int(binary.BigEndian.Uint16(b[6:]))
+	} else if len(b) >= 12 {
+		g.width, g.height = int(binary.BigEndian.Uint32(b[4:])), int(binary.BigEndian.Uint32(b[8:]))
+	} else {
+		return nil
+	}
+	for _, r := range refs {
+		if r.typ == "dimg" && r.from == h.primary.id {
+			for _, id := range r.to {
+				g.tiles = append(g.tiles, item(id))
+			}
+			break
+		}
+	}
+	if len(g.tiles) != g.rows*g.cols || g.width <= 0 || g.height <= 0 {
+		return nil
+	}
+	t0 := g.tiles[0]
+	for _, t := range g.tiles {
+		if (t.typ != "hvc1" && t.typ != "av01") || t.typ != t0.typ || t.width != t0.width || t.height != t0.height || t.hasTransform {
+			return nil
+		}
+	}
+	if t0.width <= 0 || t0.height <= 0 || t0.width*g.cols < g.width || t0.height*g.rows < g.height {
+		return nil
+	}
+	return g
 }
 
 // itemTypes maps item IDs to their types ('iinf' with 'infe' v2/v3).
@@ -255,11 +405,17 @@ func itemTypes(kids []box) map[int]string {
 	return out
 }
 
-// associations lists the property indices (1-based) of item id in an
-// 'ipma' body.
-func associations(b []byte, id int) []int {
+// association is one property of an item: its index in 'ipco' (1-based).
+type association struct {
+	index     int
+	essential bool
+}
+
+// associations lists each item's properties from an 'ipma' body.
+func associations(b []byte) map[int][]association {
+	out := map[int][]association{}
 	if len(b) < 8 {
-		return nil
+		return out
 	}
 	version, flags := b[0], b[3]
 	count := int(binary.BigEndian.Uint32(b[4:]))
@@ -268,48 +424,94 @@ func associations(b []byte, id int) []int {
 		var item int
 		if version < 1 {
 			if i+2 > len(b) {
-				return nil
+				return out
 			}
 			item, i = int(binary.BigEndian.Uint16(b[i:])), i+2
 		} else {
 			if i+4 > len(b) {
-				return nil
+				return out
 			}
 			item, i = int(binary.BigEndian.Uint32(b[i:])), i+4
 		}
 		if i >= len(b) {
-			return nil
+			return out
 		}
 		n := int(b[i])
 		i++
-		var idx []int
+		var as []association
 		for k := 0; k < n; k++ {
 			if flags&1 != 0 {
 				if i+2 > len(b) {
-					return nil
+					return out
 				}
-				idx, i = append(idx, int(binary.BigEndian.Uint16(b[i:])&0x7fff)), i+2
+				v := binary.BigEndian.Uint16(b[i:])
+				as, i = append(as, association{int(v & 0x7fff), v&0x8000 != 0}), i+2
 			} else {
 				if i+1 > len(b) {
-					return nil
+					return out
 				}
-				idx, i = append(idx, int(b[i]&0x7f)), i+1
+				as, i = append(as, association{int(b[i] & 0x7f), b[i]&0x80 != 0}), i+1
 			}
 		}
-		if item == id {
-			return idx
+		if _, seen := out[item]; !seen {
+			out[item] = as
 		}
 	}
-	return nil
+	return out
 }
 
-// itemExtents finds where item id's bytes are in the file ('iloc',
-// construction method 0: offsets into the file).
-func itemExtents(kids []box, id int) []extent {
+// heifRef is one item reference ('iref'): from an item to others, of a
+// type (thmb: a thumbnail of; dimg: derived from; cdsc: describes).
+type heifRef struct {
+	typ  string
+	from int
+	to   []int
+}
+
+// references reads the 'iref' box.
+func references(kids []box) []heifRef {
+	iref, ok := find(kids, "iref")
+	if !ok || len(iref.body) < 4 {
+		return nil
+	}
+	size := 2
+	if iref.body[0] != 0 {
+		size = 4
+	}
+	read := func(b []byte) int {
+		if size == 2 {
+			return int(binary.BigEndian.Uint16(b))
+		}
+		return int(binary.BigEndian.Uint32(b))
+	}
+	var out []heifRef
+	entries, _ := boxes(iref.body[4:], iref.off+4)
+	for _, e := range entries {
+		b := e.body
+		if len(b) < size+2 {
+			continue
+		}
+		r := heifRef{typ: e.typ, from: read(b)}
+		n := int(binary.BigEndian.Uint16(b[size:]))
+		b = b[size+2:]
+		if n > len(b)/size {
+			continue
+		}
+		for k := 0; k < n; k++ {
+			r.to = append(r.to, read(b[k*size:]))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// itemLocations reads where each item's bytes are ('iloc').
+func itemLocations(kids []box) map[int]itemLoc {
+	locs := map[int]itemLoc{}
 	iloc, ok := find(kids, "iloc")
 	b := iloc.body
 	if !ok || len(b) < 8 {
-		return nil
+		return locs
 	}
 	version := b[0]
 	offSize, lenSize := int(b[4]>>4), int(b[4]&15)
@@ -318,14 +520,14 @@ func itemExtents(kids []box, id int) []extent {
 		idxSize = int(b[5] & 15)
 	}
 	read := func(i, n int) (int, int, bool) {
-		if i+n > len(b) {
+		if n > 8 || i+n > len(b) {
 			return 0, i, false
 		}
 		v := 0
 		for k := 0; k < n; k++ {
 			v = v<<8 | int(b[i+k])
 		}
-		return v, i + n, true
+		return v, i + n, v >= 0
 	}
 	i := 6
 	var count int
@@ -341,26 +543,38 @@ func itemExtents(kids []box, id int) []extent {
 		} else {
 			item, i, ok = read(i, 4)
 		}
-		if version >= 1 {
+		if ok && version >= 1 {
 			method, i, ok = read(i, 2)
 			method &= 15
 		}
-		_, i, ok = read(i, 2) // data_reference_index
-		base, i, ok = read(i, baseSize)
-		extents, i, ok = read(i, 2)
-		var out []extent
+		if ok {
+			_, i, ok = read(i, 2) // data_reference_index
+		}
+		if ok {
+			base, i, ok = read(i, baseSize)
+		}
+		if ok {
+			extents, i, ok = read(i, 2)
+		}
+		l := itemLoc{method: method}
 		for x := 0; ok && x < extents; x++ {
 			var off, n int
 			_, i, ok = read(i, idxSize)
-			off, i, ok = read(i, offSize)
-			n, i, ok = read(i, lenSize)
-			out = append(out, extent{base + off, n})
+			if ok {
+				off, i, ok = read(i, offSize)
+			}
+			if ok {
+				n, i, ok = read(i, lenSize)
+			}
+			if ok && off <= math.MaxInt32 && base <= math.MaxInt32 {
+				l.extents = append(l.extents, extent{base + off, n})
+			}
 		}
-		if ok && item == id && method == 0 {
-			return out
+		if _, seen := locs[item]; ok && !seen {
+			locs[item] = l
 		}
 	}
-	return nil
+	return locs
 }
 
 // rotateCCW is the display transform of an anticlockwise rotation by n
@@ -395,29 +609,20 @@ func compose(a, b Orientation) Orientation {
 	return kfOrient[[2]int{((x[0]+k)%4 + 4) % 4, x[1] ^ y[1]}]
 }
 
-// heifInspect is the header of an HEIF or AVIF file. HEIC is decoded by
-// libheif, which applies 'irot' and 'imir' itself: its size is as shown,
-// its orientation what remains (EXIF's, when the file has no transform).
-// AVIF is decoded as stored: the pipeline applies the transform.
+// heifInspect is the header of an HEIF or AVIF file: its size as stored
+// and the orientation to show it with, that of its 'irot' and 'imir' or,
+// where it has none, its EXIF's. Both formats are decoded as stored
+// (heifdecode.go) and turned by the pipeline.
 func heifInspect(f Format, d []byte) (image.Config, Orientation, heifInfo, error) {
 	h, err := parseHEIF(d)
 	if err != nil {
 		return image.Config{}, 1, h, err
 	}
-	w, ht := h.width, h.height
 	o := h.transform
 	if !h.hasTransform {
 		o = heifExifOrientation(d, h)
 	}
-	if f == HEIF {
-		if h.hasTransform {
-			if h.transform.swapsAxes() {
-				w, ht = ht, w
-			}
-			o = 1
-		}
-	}
-	return image.Config{Width: w, Height: ht}, o, h, nil
+	return image.Config{Width: h.width, Height: h.height}, o, h, nil
 }
 
 // heifExifOrientation reads the orientation tag of the Exif item, for

@@ -57,10 +57,11 @@ func plan(info Info, opt Options) (targets []target, decodeW, decodeH int) {
 	if info.Orientation.swapsAxes() {
 		decodeW, decodeH = decodeH, decodeW
 	}
-	if len(targets) > 1 && info.Format != JPEG {
+	if len(targets) > 1 && info.Format != JPEG && info.Format != HEIF && info.Format != AVIF {
 		// decode keeps at least twice the size it is given (room for a
 		// clean shrink to a thumbnail) but for JPEG's box-filtered scaled
-		// decode; a copy needs only its own size.
+		// decode and HEIF's thumbnail items (taken only when as large as
+		// the largest size); a copy needs only its own size.
 		half := func(v int) int { return max(1, (v+1)/2) }
 		decodeW, decodeH = half(decodeW), half(decodeH)
 	}
@@ -71,7 +72,7 @@ func plan(info Info, opt Options) (targets []target, decodeW, decodeH int) {
 // first, each from the one above, oriented for display.
 func render(data []byte, info Info, l layout, opt Options) (targets []target, made []*image.NRGBA, src image.Image, err error) {
 	targets, decodeW, decodeH := plan(info, opt)
-	if src, err = decode(info, l, data, decodeW, decodeH); err != nil {
+	if src, err = decode(info, l, data, decodeW, decodeH, opt); err != nil {
 		return nil, nil, nil, err
 	}
 	made = make([]*image.NRGBA, len(targets))

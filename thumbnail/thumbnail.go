@@ -53,6 +53,11 @@ type Options struct {
 	WebP bool
 	// WebPQuality is the twins' quality, 1..100.
 	WebPQuality int
+	// DecoderCache is a folder where the WebAssembly decoders (HEIC,
+	// AVIF) are kept compiled across processes: the data folder on the
+	// desktop, /tmp in a function. "" compiles them in every process
+	// (0.8 s for HEIC).
+	DecoderCache string
 }
 
 func (o Options) withDefaults() Options {

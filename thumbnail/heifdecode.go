@@ -1,0 +1,346 @@
+package thumbnail
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"runtime"
+	"sync"
+)
+
+// How an HEIF or AVIF file is decoded, cheapest first:
+//   - from its thumbnail item ('thmb', about 320 px in phone photos) when
+//     that is at least the size asked for: a 12 MP photo's 200 px
+//     thumbnail decodes some 40,000 times fewer coded pixels;
+//   - a grid primary (iPhones store 12 MP as 48 tiles of 512 x 512, each
+//     an independent HEVC image) a tile per instance of the decoder, on
+//     every core, the tiles stitched here;
+//   - else the primary item.
+// The WebAssembly decoders decode a file's primary item only, so a
+// thumbnail, a tile or a primary is handed to them as a minimal HEIF file
+// of that one item (singleItemFile), made from the boxes parseHEIF read:
+// the image comes back as stored, and the pipeline applies the primary's
+// 'irot'/'imir' (or EXIF orientation), for HEIC as for AVIF. Files this
+// cannot take apart (overlays, alpha planes) go to the decoder whole.
+
+// decodeISO decodes an HEIF or AVIF file, as stored, for a tw x th target
+// (stored axes); cache is Options.DecoderCache.
+func decodeISO(f Format, data []byte, tw, th int, cache string) (image.Image, error) {
+	h, err := parseHEIF(data)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := h.thumbnailFor(tw, th); ok {
+		if m, err := decodeItem(h, data, t, cache); err == nil {
+			return m, nil
+		}
+		// A thumbnail the decoder refuses: the picture itself.
+	}
+	if f == HEIF && h.grid != nil && !h.hasAlpha(h.primary.id) && !h.primary.has("clap") {
+		if m, err := decodeGrid(h, data, cache); err == nil {
+			return m, nil
+		}
+	}
+	if f == HEIF && h.primary.typ == "hvc1" && !h.hasAlpha(h.primary.id) {
+		return decodeItem(h, data, h.primary, cache)
+	}
+	return decodeWhole(f, h, data, cache)
+}
+
+// thumbnailFor picks the smallest thumbnail item at least tw x th (stored
+// axes) that decodes alone to what the primary shows: no alpha plane, and
+// no transform of its own unlike the primary's.
+func (h heifInfo) thumbnailFor(tw, th int) (heifItem, bool) {
+	var best heifItem
+	found := false
+	for _, t := range h.thumbs {
+		if t.width < tw || t.height < th || h.hasAlpha(t.id) || h.hasAlpha(h.primary.id) {
+			continue
+		}
+		if t.hasTransform && t.transform != h.transform {
+			continue
+		}
+		if t.typ == "hvc1" && min(t.width, t.height) < minHEICWidth {
+			continue
+		}
+		if !found || t.width*t.height < best.width*best.height {
+			best, found = t, true
+		}
+	}
+	return best, found
+}
+
+// hasAlpha says whether an auxiliary image ('auxl': alpha, depth) belongs
+// to item id: decoding the item alone would lose it.
+func (h heifInfo) hasAlpha(id int) bool {
+	return h.auxl[id]
+}
+
+func (it heifItem) has(typ string) bool {
+	for _, p := range it.props {
+		if p.typ == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// codecOf is the decoder of a coded item's type.
+func codecOf(typ string) (*wasmCodec, string, error) {
+	switch typ {
+	case "hvc1":
+		return heicCodec, "heic", nil
+	case "av01":
+		return avifCodec, "avif", nil
+	}
+	return nil, "", fmt.Errorf("items of type %q are not decoded alone", typ)
+}
+
+// decodeItem decodes one coded item, as stored.
+func decodeItem(h heifInfo, data []byte, it heifItem, cache string) (image.Image, error) {
+	codec, brand, err := codecOf(it.typ)
+	if err != nil {
+		return nil, err
+	}
+	payload := h.itemData(data, it)
+	if payload == nil {
+		return nil, fmt.Errorf("item %d's data lies outside the file", it.id)
+	}
+	inst, err := codec.instance(cache)
+	if err != nil {
+		return nil, err
+	}
+	defer inst.Close() // the image keeps the memory it lies in
+	file := singleItemFile(brand, it, payload)
+	if brand == "avif" {
+		return inst.decodeAVIFPrimary(file)
+	}
+	return inst.decodeHEIFPrimary(file)
+}
+
+// decodeWhole hands the file to the decoder as it is. libheif applies the
+// primary's transforms itself; they are undone, so the image is as
+// stored like every other path's.
+func decodeWhole(f Format, h heifInfo, data []byte, cache string) (image.Image, error) {
+	if f == AVIF {
+		return decodeWholeFile(avifCodec, data, cache)
+	}
+	m, err := decodeWholeFile(heicCodec, data, cache)
+	if err != nil || !h.hasTransform || h.transform == 1 {
+		return m, err
+	}
+	return orient(toNRGBA(m), inverse(h.transform)), nil
+}
+
+// decodeWholeFile decodes a file's primary item as the decoder shows it
+// (libheif with its transforms applied, libavif as stored).
+func decodeWholeFile(codec *wasmCodec, data []byte, cache string) (image.Image, error) {
+	inst, err := codec.instance(cache)
+	if err != nil {
+		return nil, err
+	}
+	defer inst.Close()
+	if codec == avifCodec {
+		return inst.decodeAVIFPrimary(data)
+	}
+	return inst.decodeHEIFPrimary(data)
+}
+
+// decodeHEIC and decodeAVIF decode a whole file without a compilation
+// cache, as the decoder shows it.
+func decodeHEIC(data []byte) (image.Image, error) { return decodeWholeFile(heicCodec, data, "") }
+func decodeAVIF(data []byte) (image.Image, error) { return decodeWholeFile(avifCodec, data, "") }
+
+// inverse is the orientation that undoes o.
+func inverse(o Orientation) Orientation {
+	for i := Orientation(1); i <= 8; i++ {
+		if compose(o, i) == 1 {
+			return i
+		}
+	}
+	return 1
+}
+
+// decodeGrid decodes a grid's tiles on every core, each worker with an
+// instance of libheif of its own, into one image of the grid's size.
+func decodeGrid(h heifInfo, data []byte, cache string) (image.Image, error) {
+	g := h.grid
+	t0 := g.tiles[0]
+	if t0.typ != "hvc1" || min(t0.width, t0.height) < minHEICWidth {
+		return nil, errors.New("tiles not decoded alone")
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(g.tiles))
+	jobs := make(chan int)
+	var (
+		mu    sync.Mutex
+		out   image.Image // *image.YCbCr or *image.Gray, made from the first tile decoded
+		first error
+		wg    sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inst, err := heicCodec.instance(cache)
+			if err != nil {
+				fail(err)
+				for range jobs {
+				}
+				return
+			}
+			defer inst.Close()
+			for i := range jobs {
+				t := g.tiles[i]
+				payload := h.itemData(data, t)
+				if payload == nil {
+					fail(fmt.Errorf("tile %d's data lies outside the file", i))
+					continue
+				}
+				m, release, err := inst.decodeHEIF(singleItemFile("heic", t, payload))
+				if err != nil {
+					fail(fmt.Errorf("tile %d: %w", i, err))
+					continue
+				}
+				at := image.Pt(i%g.cols*t0.width, i/g.cols*t0.height)
+				mu.Lock()
+				if out == nil {
+					out = gridCanvas(m, g.width, g.height)
+				}
+				err = placeTile(out, m, at)
+				mu.Unlock()
+				release()
+				if err != nil {
+					fail(fmt.Errorf("tile %d: %w", i, err))
+				}
+			}
+		}()
+	}
+	for i := range g.tiles {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if out == nil {
+		return nil, errors.New("no tiles")
+	}
+	return out, nil
+}
+
+// gridCanvas is an image of the grid's size in the first tile's layout.
+func gridCanvas(tile image.Image, w, h int) image.Image {
+	r := image.Rect(0, 0, w, h)
+	switch t := tile.(type) {
+	case *image.YCbCr:
+		return image.NewYCbCr(r, t.SubsampleRatio)
+	case *image.Gray:
+		return image.NewGray(r)
+	}
+	return nil
+}
+
+// placeTile copies a decoded tile into the canvas at at, cropped to it.
+// The tile lies in a decoder's memory: it is copied, never kept.
+func placeTile(canvas, tile image.Image, at image.Point) error {
+	switch c := canvas.(type) {
+	case *image.YCbCr:
+		t, ok := tile.(*image.YCbCr)
+		if !ok || t.SubsampleRatio != c.SubsampleRatio {
+			return errors.New("tiles of different colour layouts")
+		}
+		w, h := min(t.Rect.Dx(), c.Rect.Dx()-at.X), min(t.Rect.Dy(), c.Rect.Dy()-at.Y)
+		copyPlane(c.Y, c.YStride, at.X, at.Y, t.Y, t.YStride, w, h)
+		cx, cy, cw, ch := at.X, at.Y, w, h
+		switch c.SubsampleRatio {
+		case image.YCbCrSubsampleRatio420:
+			cx, cy, cw, ch = cx/2, cy/2, (w+1)/2, (h+1)/2
+		case image.YCbCrSubsampleRatio422:
+			cx, cw = cx/2, (w+1)/2
+		}
+		copyPlane(c.Cb, c.CStride, cx, cy, t.Cb, t.CStride, cw, ch)
+		copyPlane(c.Cr, c.CStride, cx, cy, t.Cr, t.CStride, cw, ch)
+		return nil
+	case *image.Gray:
+		t, ok := tile.(*image.Gray)
+		if !ok {
+			return errors.New("tiles of different colour layouts")
+		}
+		copyPlane(c.Pix, c.Stride, at.X, at.Y, t.Pix, t.Stride, min(t.Rect.Dx(), c.Rect.Dx()-at.X), min(t.Rect.Dy(), c.Rect.Dy()-at.Y))
+		return nil
+	}
+	return errors.New("tiles of an unsupported colour layout")
+}
+
+func copyPlane(dst []byte, dstride, x, y int, src []byte, sstride, w, h int) {
+	for r := 0; r < h; r++ {
+		copy(dst[(y+r)*dstride+x:(y+r)*dstride+x+w], src[r*sstride:r*sstride+w])
+	}
+}
+
+// singleItemFile is a minimal HEIF (brand "heic") or AVIF ("avif") file
+// whose primary and only item is it, with payload as its data: the item's
+// properties but its transforms ('irot', 'imir': the pipeline applies the
+// primary's).
+func singleItemFile(brand string, it heifItem, payload []byte) []byte {
+	u16 := func(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+	u32 := func(v int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
+	full := func(version, flags byte) []byte { return []byte{version, 0, 0, flags} }
+	ftyp := isoBox("ftyp", []byte(brand), u32(0), []byte("mif1"), []byte(brand), []byte("miaf"))
+	hdlr := isoBox("hdlr", full(0, 0), u32(0), []byte("pict"), make([]byte, 12), []byte{0})
+	pitm := isoBox("pitm", full(0, 0), u16(1))
+	infe := isoBox("infe", full(2, 0), u16(1), u16(0), []byte(it.typ), []byte{0})
+	iinf := isoBox("iinf", full(0, 0), u16(1), infe)
+	var ipco, assoc []byte
+	n := 0
+	for _, p := range it.props {
+		if p.typ == "irot" || p.typ == "imir" || n == 127 {
+			continue
+		}
+		ipco = append(ipco, isoBox(p.typ, p.body)...)
+		n++
+		a := byte(n)
+		if p.essential {
+			a |= 0x80
+		}
+		assoc = append(assoc, a)
+	}
+	ipma := isoBox("ipma", full(0, 0), u32(1), u16(1), []byte{byte(n)}, assoc)
+	iprp := isoBox("iprp", isoBox("ipco", ipco), ipma)
+	iloc := func(offset int) []byte {
+		return isoBox("iloc", full(0, 0), []byte{0x44, 0x00}, u16(1), u16(1), u16(0), u16(1), u32(offset), u32(len(payload)))
+	}
+	metaLen := 12 + len(hdlr) + len(pitm) + len(iloc(0)) + len(iinf) + len(iprp)
+	offset := len(ftyp) + metaLen + 8
+	meta := isoBox("meta", full(0, 0), hdlr, pitm, iloc(offset), iinf, iprp)
+	out := make([]byte, 0, offset+len(payload))
+	out = append(out, ftyp...)
+	out = append(out, meta...)
+	out = append(out, u32(8+len(payload))...)
+	out = append(out, "mdat"...)
+	return append(out, payload...)
+}
+
+// isoBox is a box of the given type whose body is parts, joined.
+func isoBox(typ string, parts ...[]byte) []byte {
+	n := 8
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
+	b = append(b, typ...)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
