@@ -71,6 +71,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer lock.Unlock()
+	ctx, unwatch := stopRequests(ctx) // Windows: 'serve --stop' sets an event
+	defer unwatch()
 
 	core, err := app.Open(ctx, app.Options{Dirs: o.Dirs, Log: o.Log})
 	if err != nil {

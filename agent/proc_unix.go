@@ -3,6 +3,7 @@
 package agent
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"syscall"
@@ -15,3 +16,7 @@ func detach(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true
 func terminate(p *os.Process) { p.Signal(syscall.SIGTERM) }
 
 func processAlive(p *os.Process) bool { return p.Signal(syscall.Signal(0)) == nil }
+
+// stopRequests: on Unix 'serve --stop' sends SIGTERM, which ends the
+// caller's context already.
+func stopRequests(ctx context.Context) (context.Context, func()) { return ctx, func() {} }

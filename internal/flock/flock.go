@@ -61,14 +61,12 @@ func TryLockLive(path string) (*Lock, error) {
 	}
 }
 
-// Release deletes the lock's file, then lets go of the lock (where the
-// system cannot delete an open file, the file stays).
+// Release deletes the lock's file and lets go of the lock.
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
 	}
-	os.Remove(l.path)
-	return l.Unlock()
+	return release(l)
 }
 
 // Unlock lets go of the lock.

@@ -25,3 +25,11 @@ func lockFile(f *os.File, wait bool) error {
 		return err
 	}
 }
+
+// release deletes the file first: a process that opens the path after
+// that makes a new file, and one that opened it before finds (TryLockLive)
+// that its file is no longer the one named.
+func release(l *Lock) error {
+	os.Remove(l.path)
+	return l.Unlock()
+}

@@ -1,17 +1,15 @@
 // Package single keeps one desktop app per user: the first instance holds
-// a lock and listens on a Unix socket in the data folder; a second launch
-// hands its files to the first over that socket and exits.
+// a lock and listens (a Unix socket in the data folder; on Windows a named
+// pipe only this user may open); a second launch hands its files to the
+// first over it and exits.
 package single
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -29,7 +27,7 @@ type Message struct {
 type Instance struct {
 	lock *flock.Lock
 	ln   net.Listener
-	path string
+	addr string
 	wg   sync.WaitGroup
 }
 
@@ -45,15 +43,12 @@ func Acquire(dataDir string) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := socketPath(dataDir)
-	os.Remove(p) // a crashed first instance's: we hold the lock now
-	ln, err := net.Listen("unix", p)
+	ln, addr, err := listen(dataDir)
 	if err != nil {
 		l.Unlock()
-		return nil, fmt.Errorf("listen on %s: %w", p, err)
+		return nil, err
 	}
-	os.Chmod(p, 0o600)
-	return &Instance{lock: l, ln: ln, path: p}, nil
+	return &Instance{lock: l, ln: ln, addr: addr}, nil
 }
 
 // Serve calls fn for each message from later launches until Close.
@@ -84,13 +79,13 @@ func (in *Instance) Serve(fn func(Message)) {
 func (in *Instance) Close() {
 	in.ln.Close()
 	in.wg.Wait()
-	os.Remove(in.path)
+	unlisten(in.addr)
 	in.lock.Unlock()
 }
 
 // Send hands a message to the first instance.
 func Send(dataDir string, m Message) error {
-	c, err := net.DialTimeout("unix", socketPath(dataDir), 3*time.Second)
+	c, err := dial(dataDir, 3*time.Second)
 	if err != nil {
 		return fmt.Errorf("reach the open thumbdrop: %w", err)
 	}
@@ -104,16 +99,4 @@ func Send(dataDir string, m Message) error {
 		return errors.New("the open thumbdrop did not take the files")
 	}
 	return nil
-}
-
-// socketPath is app.sock in the data folder, or, where that path is
-// longer than a socket address may be, a name in the temporary folder
-// derived from it.
-func socketPath(dataDir string) string {
-	p := filepath.Join(dataDir, "app.sock")
-	if len(p) < 100 {
-		return p
-	}
-	h := sha256.Sum256([]byte(dataDir))
-	return filepath.Join(os.TempDir(), fmt.Sprintf("thumbdrop-%d-%s.sock", os.Getuid(), hex.EncodeToString(h[:8])))
 }

@@ -2,8 +2,6 @@ package single
 
 import (
 	"errors"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -36,11 +34,4 @@ func TestSecondLaunchHandsOver(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 	again.Close()
-}
-
-func TestLongDataDirUsesShortSocket(t *testing.T) {
-	long := filepath.Join(t.TempDir(), strings.Repeat("x", 120))
-	if p := socketPath(long); len(p) >= 108 {
-		t.Fatalf("socket path %d bytes: %s", len(p), p)
-	}
 }
