@@ -267,6 +267,52 @@ func TestAgentDetachAndStop(t *testing.T) {
 	}
 }
 
+// TestAgentOrphaned: the agent whose data folder is deleted while it runs
+// (no lock or state file leads to it any more) stops by itself and frees
+// its ports, so the next upload, from a new data folder with the same
+// settings, starts an agent of its own rather than blaming "another
+// program"; while one still answers there, the message names it.
+func TestAgentOrphaned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary (the full tier: make test)")
+	}
+	dirs := freshDirs(t)
+	links, api := testsrv.FreeAddr(t), testsrv.FreeAddr(t)
+	for k, v := range map[string]string{"local_addr": links, "picgo_server": api} {
+		if code, _, errs := thumbdrop(t, dirs, "", "config", "set", k, v); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	if code, out, errs := thumbdrop(t, dirs, "", "serve", "--detach"); code != 0 {
+		t.Fatalf("serve --detach: %q %q", out, errs)
+	}
+	st := agentState(t, dirs)
+	// A port held by a live agent of another folder is named as such.
+	other := freshDirs(t)
+	for k, v := range map[string]string{"local_addr": links, "picgo_server": "off"} {
+		thumbdrop(t, other, "", "config", "set", k, v)
+	}
+	if code, _, errs := thumbdrop(t, other, "", "serve"); code != 1 || !strings.Contains(errs, "held by another thumbdrop agent (pid "+strconv.Itoa(st.PID)) {
+		t.Errorf("serve on a port another agent holds: %d %q", code, errs)
+	}
+	if err := os.RemoveAll(dirs.Data); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for get(t, "http://"+links+"/") != 0 || get(t, "http://"+api+"/heartbeat") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the orphaned agent still answers 10 s after its data folder was deleted")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	again := app.Dirs{Config: dirs.Config, Data: t.TempDir()}
+	t.Cleanup(func() { stopAgent(t, again) })
+	code, out, errs := thumbdrop(t, again, "", "upload", photos(t, 1, "orphan")[0])
+	if code != 0 || strings.Contains(errs, "could not start") || get(t, strings.TrimSpace(out)) != 200 {
+		t.Fatalf("upload after the orphan stopped: %d %q %q", code, out, errs)
+	}
+}
+
 // TestAgentPortTaken: when another program holds the agent's port, an
 // upload still stores the file but says on stderr that its links will not
 // answer, and how to fix it; when another program (PicGo itself) holds the
@@ -309,17 +355,44 @@ func TestAgentPortTaken(t *testing.T) {
 	if st := agentState(t, dirs); st.PicGo != "" || !strings.Contains(st.PicGoErr, "already in use") {
 		t.Errorf("agent state: %+v", st)
 	}
-	// The advice followed: another port, and the next upload's agent
-	// serves the editors' API there.
+	// The advice followed: another port, and the running agent serves the
+	// editors' API there by itself (no upload, no restart: links keep
+	// answering); then off, then on again.
+	before := agentState(t, dirs)
 	free := testsrv.FreeAddr(t)
-	if code, _, errs := thumbdrop(t, dirs, "", "config", "set", "picgo_server", free); code != 0 {
-		t.Fatal(errs)
+	for _, want := range []string{free, "off", free} {
+		if code, _, errs := thumbdrop(t, dirs, "", "config", "set", "picgo_server", want); code != 0 {
+			t.Fatal(errs)
+		}
+		serves := want
+		if want == "off" {
+			serves = ""
+		}
+		st := waitAgentState(t, dirs, func(st agent.State) bool { return st.PicGo == serves && st.PicGoErr == "" })
+		if st.PID != before.PID {
+			t.Errorf("the agent was restarted (pid %d, then %d) to follow picgo_server", before.PID, st.PID)
+		}
+		if serves != "" {
+			if code := get(t, "http://"+serves+"/heartbeat"); code != 200 {
+				t.Errorf("the editors' API on %s answers %d", serves, code)
+			}
+		}
 	}
-	if code, _, errs := thumbdrop(t, dirs, "", "upload", photos(t, 1, "picgo2")[0]); code != 0 {
-		t.Fatalf("upload after picgo_server changed: %s", errs)
-	}
-	if st := agentState(t, dirs); st.PicGo != free || st.PicGoErr != "" {
-		t.Errorf("after picgo_server changed: %+v", st)
+}
+
+// waitAgentState waits (up to 15 s) for the agent's state to satisfy ok.
+func waitAgentState(t *testing.T, dirs app.Dirs, ok func(agent.State) bool) agent.State {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := agentState(t, dirs)
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent's state is still %+v", st)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -17,10 +17,10 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 	"github.com/thumbdrop/thumbdrop/internal/single"
-	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/ui"
 )
 
@@ -81,8 +81,8 @@ func xAnswers(display string) bool {
 }
 
 // runGUI opens the desktop app (local mode when nothing is configured),
-// or hands files to the one already open.
-func runGUI(files []string) int {
+// or hands files to the one already open. kr keeps the access keys.
+func runGUI(files []string, kr app.Keyring) int {
 	start := time.Now()
 	dirs, err := app.ResolveDirs(os.Getenv)
 	if err != nil {
@@ -130,35 +130,23 @@ func runGUI(files []string) int {
 		}
 	}()
 	var u *ui.UI
-	agentCtl := &agentControl{dirs: dirs, exe: exe}
 	// open opens the core and the main window.
 	open := func() error {
 		c, err := app.Open(context.Background(), app.Options{
 			Dirs:    dirs,
-			Keyring: storage.Keyring{Service: os.Getenv("THUMBDROP_KEYRING_SERVICE")},
+			Keyring: kr,
 			Log:     log,
+			Agent:   agent.Control{Dirs: dirs, Exe: exe},
 			// The agent starts beside the window, not before it: the
-			// status line says so once it answers.
-			StartAgent: func(ctx context.Context, c app.Config) error {
-				go func() {
-					if err := agentCtl.Start(c); err != nil {
-						log.Warn("the agent did not start", "err", err.Error())
-					}
-					fyne.Do(func() {
-						if u != nil {
-							u.AgentChanged()
-						}
-					})
-				}()
-				return nil
-			},
+			// status line says so once it answers (an event).
+			AgentInBackground: true,
 		})
 		if err != nil {
 			return err
 		}
 		core = c
 		openErr := core.Connect(context.Background())
-		u = ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost, Agent: agentCtl,
+		u = ui.NewWithOptions(a, core, openErr, ui.Options{TrayHost: trayHost,
 			ClipboardImage: func(ctx context.Context) ([]byte, error) { return clipimage.Read(ctx, os.Getenv) }})
 		inst.Serve(func(m single.Message) {
 			fyne.Do(func() { u.Raise(m.Files) })

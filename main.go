@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/cli"
 )
 
@@ -24,18 +25,21 @@ func main() {
 	if os.Getenv("THUMBDROP_DEBUG") == "" {
 		log.SetOutput(io.Discard)
 	}
+	// The composition root: the OS keyring is made here, once, and handed
+	// to the core by both front ends.
+	keyring := app.OSKeyring(os.Getenv("THUMBDROP_KEYRING_SERVICE"), os.Getenv)
 	args := os.Args[1:]
 	if len(args) == 0 || !cli.IsCommand(args[0]) {
 		if err := cli.CheckAppArgs(args); err != nil {
 			fmt.Fprintf(os.Stderr, "thumbdrop: %v\n", err)
 			os.Exit(cli.ExitUsage)
 		}
-		os.Exit(runGUI(args))
+		os.Exit(runGUI(args, keyring))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	exe, _ := os.Executable()
 	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Version: programVersion(), Executable: exe}
+		Version: programVersion(), Executable: exe, Keyring: keyring}
 	os.Exit(cli.Run(ctx, env, args))
 }

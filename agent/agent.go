@@ -2,24 +2,25 @@
 // local mode's links read-only, and the editors' upload API (PicGo-Server
 // compatible) over the same core as every other front end. One runs per
 // user (a lock in the data folder); the app and the CLI start it when none
-// is running, so the links they hand out outlive them.
+// is running (Control), so the links they hand out outlive them.
 package agent
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/atomicfile"
 	"github.com/thumbdrop/thumbdrop/internal/flock"
-	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
 // Files in the data folder.
@@ -29,18 +30,22 @@ const (
 	logFile   = "agent.log"  // what a detached agent prints
 )
 
-// State is what a running agent says of itself.
+// State is what a running agent says of itself (agent.json).
 type State struct {
 	PID   int    `json:"pid"`
 	Addr  string `json:"addr"`            // link server
 	PicGo string `json:"picgo,omitempty"` // editors' API ("" when off)
 	// PicGoErr is why the editors' API is not served although it is on
 	// (its port taken, by PicGo itself perhaps): links are served anyway.
-	PicGoErr string `json:"picgo_error,omitempty"`
-	// PicGoWant is the picgo_server setting the agent started with.
+	// PicGoErrInfo is the same as the core's typed error.
+	PicGoErr     string `json:"picgo_error,omitempty"`
+	PicGoErrInfo string `json:"picgo_error_info,omitempty"`
+	// PicGoWant is the picgo_server setting the agent serves by.
 	PicGoWant string    `json:"picgo_want,omitempty"`
 	Version   string    `json:"version"`
 	Started   time.Time `json:"started"`
+	// Data is the data folder it serves.
+	Data string `json:"data,omitempty"`
 }
 
 // ErrRunning: another agent already runs for this user.
@@ -55,13 +60,24 @@ type Options struct {
 	Log     *slog.Logger
 	// Ready, if set, is called once the agent listens.
 	Ready func(State)
+	// CheckEvery is how often the agent looks whether its data folder is
+	// still there and whether picgo_server changed (default 1 s).
+	CheckEvery time.Duration
 }
 
+// Header is the header by which the agent's link server says who it is,
+// so a port found taken can be told apart from another program's.
+const Header = "X-Thumbdrop-Agent"
+
 // Run is the agent in the foreground: it takes the per-user lock, listens
-// on loopback, serves until ctx ends, then shuts down gracefully.
+// on loopback, serves until ctx ends (or its data folder is deleted: then
+// no one could find or stop it), then shuts down gracefully.
 func Run(ctx context.Context, o Options) error {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.CheckEvery <= 0 {
+		o.CheckEvery = time.Second
 	}
 	lock, err := flock.TryLock(filepath.Join(o.Dirs.Data, lockFile))
 	if errors.Is(err, flock.ErrHeld) {
@@ -81,73 +97,154 @@ func Run(ctx context.Context, o Options) error {
 	defer core.Close()
 	cfg := core.Config()
 	addr := cfg.LocalAddr
+	fix := "thumbdrop config set local_addr 127.0.0.1:PORT"
 	if o.Addr != "" {
-		addr = o.Addr
+		addr, fix = o.Addr, "thumbdrop serve --addr 127.0.0.1:PORT"
 	}
 	if err := app.CheckLoopback(addr); err != nil {
-		return fmt.Errorf("local_addr: %w", err)
+		return err
 	}
-	store, err := local.Open(o.Dirs.Data, local.DefaultBucket, local.Options{Log: o.Log})
+	bucket, err := core.LocalBucket()
 	if err != nil {
 		return err
 	}
-	linkLn, err := listenLoopback(addr)
+	linkLn, err := listenLoopback(addr, fix)
 	if err != nil {
-		fix := "config set local_addr 127.0.0.1:PORT"
-		if o.Addr != "" {
-			fix = "serve --addr 127.0.0.1:PORT"
-		}
-		return fmt.Errorf("local links: %w; pick another port with 'thumbdrop %s'", err, fix)
+		return err
 	}
-	st := State{PID: os.Getpid(), Addr: linkLn.Addr().String(), Version: o.Version, Started: time.Now().UTC(), PicGoWant: cfg.PicGoServer}
-	servers := []*http.Server{newServer(hostOnly(linkLn.Addr(), &links{store: store, log: o.Log}), o.Log)}
-	listeners := []net.Listener{linkLn}
-	if cfg.PicGoServer != "off" && cfg.PicGoServer != "" {
-		// Links matter more than the editors' API: without its port
-		// (PicGo itself may hold 36677) the agent serves links anyway.
-		if ln, err := listenLoopback(cfg.PicGoServer); err != nil {
-			st.PicGoErr = fmt.Sprintf("%v; pick another port with 'thumbdrop config set picgo_server 127.0.0.1:PORT' or turn it off with 'thumbdrop config set picgo_server off'", err)
-			o.Log.Error("the editors' upload API is not served", "err", st.PicGoErr)
-		} else {
-			st.PicGo = ln.Addr().String()
-			servers = append(servers, newServer(hostOnly(ln.Addr(), &picgo{core: core, log: o.Log}), o.Log))
-			listeners = append(listeners, ln)
-		}
-	}
-	if err := writeState(o.Dirs, st); err != nil {
-		for _, ln := range listeners {
-			ln.Close()
-		}
+	a := &agent{o: o, core: core, st: State{PID: os.Getpid(), Addr: linkLn.Addr().String(), Version: o.Version,
+		Started: time.Now().UTC(), Data: o.Dirs.Data}}
+	a.links = newServer(hostOnly(linkLn.Addr(), &links{core: core, bucket: bucket, log: o.Log, pid: a.st.PID}), o.Log)
+	a.serveAPI(cfg.PicGoServer)
+	if err := a.writeState(); err != nil {
+		linkLn.Close()
+		a.stopAPI()
 		return err
 	}
 	defer os.Remove(filepath.Join(o.Dirs.Data, stateFile))
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func(srv *http.Server, ln net.Listener) { errc <- srv.Serve(ln) }(srv, listeners[i])
-	}
-	go recoverThumbnails(ctx, core, o.Log)
-	o.Log.Info("agent listening", "links", st.Addr, "picgo", st.PicGo, "data", o.Dirs.Data)
+	errc := make(chan error, 1)
+	go func() { errc <- a.links.Serve(linkLn) }()
+	go func() {
+		if n, err := core.RecoverLocal(ctx, time.Minute); n > 0 || err != nil {
+			o.Log.Info("made missing thumbnails", "count", n, "err", err)
+		}
+	}()
+	o.Log.Info("agent listening", "links", a.st.Addr, "picgo", a.st.PicGo, "data", o.Dirs.Data)
 	if o.Ready != nil {
-		o.Ready(st)
+		o.Ready(a.state())
 	}
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
+	t := time.NewTicker(o.CheckEvery)
+	defer t.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-errc:
+			break loop
+		case <-t.C:
+			if lock.Gone() {
+				o.Log.Warn("the data folder's agent.lock is gone (the folder was deleted?): stopping, since no one could find this agent", "data", o.Dirs.Data)
+				break loop
+			}
+			a.followConfig(ctx)
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, srv := range servers {
-		srv.Shutdown(sctx)
-	}
+	a.links.Shutdown(sctx)
+	a.stopAPI()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
 }
 
+// agent is a running agent's servers and state.
+type agent struct {
+	o     Options
+	core  *app.Core
+	links *http.Server
+
+	mu  sync.Mutex
+	st  State
+	api *http.Server // nil when not served
+}
+
+// serveAPI starts the editors' upload API on want ("off" or "": none).
+// Links matter more than the API: without its port (PicGo itself may
+// hold 36677) the agent serves links anyway and says why the API is off.
+func (a *agent) serveAPI(want string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.st.PicGo, a.st.PicGoErr, a.st.PicGoErrInfo, a.st.PicGoWant = "", "", "", want
+	if want == "off" || want == "" {
+		return
+	}
+	ln, err := listenLoopback(want, "thumbdrop config set picgo_server 127.0.0.1:PORT")
+	if err != nil {
+		a.st.PicGoErr, a.st.PicGoErrInfo = err.Error(), app.EncodeError(err)
+		a.o.Log.Error("the editors' upload API is not served", "err", a.st.PicGoErr)
+		return
+	}
+	a.st.PicGo = ln.Addr().String()
+	a.api = newServer(hostOnly(ln.Addr(), &picgo{core: a.core, log: a.o.Log}), a.o.Log)
+	go a.api.Serve(ln)
+}
+
+func (a *agent) stopAPI() {
+	a.mu.Lock()
+	srv := a.api
+	a.api = nil
+	a.mu.Unlock()
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+}
+
+// followConfig serves the editors' API where picgo_server now says
+// (turned on, off, or moved by 'config set' or Settings), without a
+// restart: local links keep answering meanwhile.
+func (a *agent) followConfig(ctx context.Context) {
+	if _, err := a.core.Reload(ctx); err != nil {
+		return // a damaged config.json: keep serving as before
+	}
+	want := a.core.Config().PicGoServer
+	a.mu.Lock()
+	same := want == a.st.PicGoWant
+	a.mu.Unlock()
+	if same {
+		return
+	}
+	a.stopAPI()
+	a.serveAPI(want)
+	if err := a.writeState(); err != nil {
+		a.o.Log.Warn("cannot write agent.json", "err", err.Error())
+	}
+	a.o.Log.Info("editors' upload API moved", "picgo", want)
+}
+
+func (a *agent) state() State {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st
+}
+
+func (a *agent) writeState() error {
+	b, err := json.MarshalIndent(a.state(), "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(a.o.Dirs.Data, stateFile), append(b, '\n'), 0o600)
+}
+
 // listenLoopback listens on addr, which must be a loopback address: the
-// agent never listens beyond this computer, whatever the config says.
-func listenLoopback(addr string) (net.Listener, error) {
+// agent never listens beyond this computer, whatever the config says. A
+// port taken is said as such, naming who holds it where that is another
+// thumbdrop agent (fix is the command that picks another port).
+func listenLoopback(addr, fix string) (net.Listener, error) {
 	if err := app.CheckLoopback(addr); err != nil {
 		return nil, err
 	}
@@ -158,11 +255,49 @@ func listenLoopback(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		if isAddrInUse(err) {
-			return nil, fmt.Errorf("%s is already in use by another program", addr)
+			return nil, portTaken(addr, fix)
 		}
 		return nil, err
 	}
 	return ln, nil
+}
+
+// portTaken says who holds addr: another thumbdrop agent (of another data
+// folder, or one whose folder is gone) or another program.
+func portTaken(addr, fix string) error {
+	if pid, data, ok := whoServes(addr); ok {
+		where := "pid " + strconv.Itoa(pid)
+		if data != "" {
+			where += ", data folder " + data
+			if _, err := os.Stat(data); err != nil {
+				where += ", which no longer exists"
+			}
+		}
+		return &app.Error{Kind: app.KindAgentPort, Value: addr, Fix: app.Fix(where), Key: fix}
+	}
+	return &app.Error{Kind: app.KindPortTaken, Value: addr, Key: fix}
+}
+
+// whoServes asks what listens on addr whether it is a thumbdrop agent.
+func whoServes(addr string) (pid int, data string, ok bool) {
+	c := http.Client{Timeout: time.Second}
+	resp, err := c.Head("http://" + addr + "/")
+	if err != nil {
+		return 0, "", false
+	}
+	resp.Body.Close()
+	v := resp.Header.Get(Header)
+	if v == "" {
+		return 0, "", false
+	}
+	var id struct {
+		PID  int    `json:"pid"`
+		Data string `json:"data"`
+	}
+	if json.Unmarshal([]byte(v), &id) != nil {
+		return 0, "", true
+	}
+	return id.PID, id.Data, true
 }
 
 // newServer is an HTTP server that no slow or stuck client can hold up:
@@ -179,14 +314,6 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-func writeState(d app.Dirs, st State) error {
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	return app.WriteFileAtomic(filepath.Join(d.Data, stateFile), append(b, '\n'), 0o600)
-}
-
 // ReadState returns the running agent's state, if one runs.
 func ReadState(d app.Dirs) (State, bool) {
 	if !flock.Held(filepath.Join(d.Data, lockFile)) {
@@ -201,22 +328,4 @@ func ReadState(d app.Dirs) (State, bool) {
 		return State{}, false
 	}
 	return st, true
-}
-
-// recoverThumbnails makes the thumbnails that an uploading process killed
-// mid-way never made: every original with neither a thumbnail nor a
-// refusal note gets one now, as the Lambda would have.
-func recoverThumbnails(ctx context.Context, core *app.Core, log *slog.Logger) {
-	cfg := core.Config()
-	if cfg.Target != app.TargetLocal {
-		return
-	}
-	store, err := app.OpenLocal(cfg, core.Dirs(), log)
-	if err != nil {
-		return
-	}
-	n, err := store.Recover(ctx, cfg.OriginalPrefix, time.Minute)
-	if n > 0 || err != nil {
-		log.Info("made missing thumbnails", "count", n, "err", err)
-	}
 }

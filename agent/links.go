@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,19 +10,21 @@ import (
 	"path"
 	"strings"
 
+	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/resize"
-	"github.com/thumbdrop/thumbdrop/storage"
-	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
-// links serves local mode's objects read-only: GET and HEAD of
-// /<bucket>/<key>, with the stored Content-Type, Range, ETag, conditional
-// requests and Cache-Control (http.ServeContent). It accepts no write, no
-// delete and no listing, and sends no CORS headers: a web page may show
-// the images (that is what links are for) but can read or change nothing.
+// links serves local mode's objects read-only, from the core: GET and HEAD
+// of /<bucket>/<key>, with the stored Content-Type, Range, ETag,
+// conditional requests and Cache-Control (http.ServeContent). It accepts
+// no write, no delete and no listing, and sends no CORS headers: a web
+// page may show the images (that is what links are for) but can read or
+// change nothing.
 type links struct {
-	store *local.Store
-	log   *slog.Logger
+	core   *app.Core
+	bucket string
+	log    *slog.Logger
+	pid    int
 }
 
 func (l *links) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -30,18 +33,26 @@ func (l *links) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
 	h.Set("Referrer-Policy", "no-referrer")
+	if r.URL.Path == "/" { // the heartbeat: who this is, for a port found taken
+		if id, err := json.Marshal(struct {
+			PID  int    `json:"pid"`
+			Data string `json:"data"`
+		}{l.pid, l.core.Dirs().Data}); err == nil {
+			h.Set(Header, string(id))
+		}
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "local links are read-only: thumbdrop's agent accepts GET and HEAD only", http.StatusMethodNotAllowed)
 		return
 	}
 	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok || bucket != l.store.Name() || key == "" || strings.HasSuffix(key, "/") {
+	if !ok || bucket != l.bucket || key == "" || strings.HasSuffix(key, "/") {
 		http.Error(w, "no such object (the agent serves objects, never listings)", http.StatusNotFound)
 		return
 	}
-	f, info, err := l.store.Open(key)
-	if errors.Is(err, storage.ErrNotFound) {
+	f, info, err := l.core.OpenLocalObject(key)
+	if errors.Is(err, app.ErrNoSuchObject) {
 		http.Error(w, "no such object", http.StatusNotFound)
 		return
 	}
@@ -80,6 +91,12 @@ func hostOnly(addr net.Addr, next http.Handler) http.Handler {
 	})
 }
 
+// isAddrInUse: the port is taken (Unix says so in words, Windows as
+// WSAEADDRINUSE's).
 func isAddrInUse(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "address already in use")
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "address already in use") || strings.Contains(msg, "Only one usage of each socket address")
 }

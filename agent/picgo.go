@@ -79,7 +79,7 @@ func reply(w http.ResponseWriter, status int, a picgoAnswer) {
 
 func (p *picgo) upload(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := p.core.Reload(ctx); err != nil {
+	if _, err := p.core.Reload(ctx); err != nil {
 		reply(w, http.StatusInternalServerError, picgoAnswer{Message: err.Error()})
 		return
 	}

@@ -8,9 +8,11 @@ import (
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
-// Bucket is what the core needs of a bucket. storage.S3 (AWS and
+// Bucket is what the core needs of a bucket, the seam between the core
+// and package storage (whose types it speaks). storage.S3 (AWS and
 // S3-compatible services) and local.Store (local mode) are the real ones;
-// apptest.Bucket is an in-memory one for the fast tests.
+// apptest.Bucket is an in-memory one for the fast tests. Front ends never
+// see one: the core's own API speaks the core's types.
 type Bucket interface {
 	// Upload stores body under key, failing with storage.ErrExists when
 	// the key is taken: an upload never replaces an object.
@@ -23,6 +25,9 @@ type Bucket interface {
 	Delete(ctx context.Context, keys ...string) error
 	// URL is the public link of key.
 	URL(key string) string
+	// LinkBases are where the bucket's links begin (its public base, its
+	// own addresses): a link elsewhere is not the bucket's.
+	LinkBases() []string
 	// Presign returns a GET link valid for ttl.
 	Presign(ctx context.Context, key string, ttl time.Duration) (string, error)
 	// Check verifies the bucket exists and the credentials work.

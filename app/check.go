@@ -27,12 +27,18 @@ type CheckReport struct {
 type CheckItem struct {
 	OK     bool
 	Detail string
+	// Err is what failed, where an error says it (Detail is its
+	// sentence): the window translates it by kind.
+	Err error
 	// Skipped: not tried, because an earlier step failed (OK is false).
 	Skipped bool
 }
 
 // notChecked is a step not tried because an earlier one failed.
 var notChecked = CheckItem{Detail: "not checked", Skipped: true}
+
+// failed is a report line for err.
+func failed(err error) CheckItem { return CheckItem{Detail: err.Error(), Err: err} }
 
 // CheckLine is a labelled item of a report.
 type CheckLine struct {
@@ -75,12 +81,21 @@ func endpointReport(quirks []storage.Quirk) CheckItem {
 // TestConnection opens cfg (without saving it or disturbing the open
 // target) and reports what works: credentials and bucket, a put of a tiny
 // image, and whether a resize function answers. It deletes what it wrote.
-func (c *Core) TestConnection(ctx context.Context, cfg Config) CheckReport {
+// typed, if not nil, are keys typed in a form and not saved: they are
+// tried from memory, and the keyring is left as it is.
+func (c *Core) TestConnection(ctx context.Context, cfg Config, typed *Keys) CheckReport {
 	nc := notChecked
-	s, err := c.openSession(ctx, cfg)
+	kr := c.opt.Keyring
+	if typed != nil {
+		if err := typed.Validate(); err != nil {
+			return CheckReport{Credentials: failed(err), Bucket: nc, Put: nc, Resize: nc}
+		}
+		kr = staticKeys{*typed, kr}
+	}
+	s, err := c.openSession(ctx, cfg, kr)
 	if err != nil {
-		item := CheckItem{Detail: err.Error()}
-		if errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring) {
+		item := failed(err)
+		if errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring) || isKind(err, KindNoKeys) || isKind(err, KindNoKeyring) {
 			return CheckReport{Credentials: item, Bucket: nc, Put: nc, Resize: nc}
 		}
 		return CheckReport{Credentials: nc, Bucket: item, Put: nc, Resize: nc}
@@ -96,14 +111,14 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 		r.Credentials = CheckItem{OK: true, Detail: "accepted"}
 		r.Bucket = CheckItem{OK: true, Detail: fmt.Sprintf("%s is reachable", s.b.Name())}
 	case errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring):
-		r.Credentials = CheckItem{OK: false, Detail: err.Error()}
+		r.Credentials = failed(err)
 		r.Bucket = nc
 	default:
 		r.Credentials = CheckItem{OK: true, Detail: "not refused"}
 		if errors.Is(err, storage.ErrUnreachable) {
 			r.Credentials = CheckItem{Detail: "not checked: the server was not reached", Skipped: true}
 		}
-		r.Bucket = CheckItem{Detail: err.Error()}
+		r.Bucket = failed(err)
 	}
 	if s.cfg.Target == TargetLocal {
 		r.Credentials = CheckItem{OK: true, Detail: "none needed in local mode"}
@@ -126,7 +141,7 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 			}
 			tk, _ := ThumbKey(s.cfg, k)
 			if i > 0 && r.Resize.OK {
-				WaitThumb(ctx, s.b, tk, wait)
+				waitThumb(ctx, s.b, tk, wait)
 			}
 			keys = append(keys, k, tk, tk+RefusedSuffix, tk+resize.WebPSuffix)
 			keys = append(keys, expectedKeys(s.cfg, tk)...)
@@ -139,7 +154,7 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 		}
 	}()
 	refused := errors.Is(err, storage.ErrBadCredentials) || errors.Is(err, storage.ErrNoCredentials) || errors.Is(err, storage.ErrNoKeyring)
-	if p, ok := s.b.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused {
+	if p, ok := s.raw.(prober); ok && s.cfg.Endpoint != "" && s.cfg.Target == TargetS3 && !refused {
 		var quirks []storage.Quirk
 		quirks, probed = p.Probe(ctx, probeKey, png)
 		if len(quirks) > 0 || r.Bucket.OK {
@@ -159,7 +174,7 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 	}
 	key := OriginalKey(s.cfg.OriginalPrefix, now, "thumbdrop-connection-test.png")
 	if err := s.b.Upload(ctx, key, bytesReader(png), int64(len(png)), storage.PutOptions{ContentType: "image/png"}); err != nil {
-		r.Put, r.Resize = CheckItem{OK: false, Detail: err.Error()}, nc
+		r.Put, r.Resize = failed(err), nc
 		return r
 	}
 	uploaded = key
@@ -168,10 +183,10 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 		r.Links = publicLinks(ctx, s.b.URL(key))
 	}
 	thumbKey, _ := ThumbKey(s.cfg, key)
-	if info, err := WaitThumb(ctx, s.b, thumbKey, wait); err == nil {
+	if info, err := waitThumb(ctx, s.b, thumbKey, wait); err == nil {
 		r.Resize = functionReport(s.cfg, info.Metadata)
 	} else {
-		r.Resize = CheckItem{OK: false, Detail: err.Error()}
+		r.Resize = failed(err)
 	}
 	return r
 }

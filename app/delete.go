@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -12,13 +11,7 @@ import (
 )
 
 // ErrNotOurs: a key or link that names no upload of this bucket.
-var ErrNotOurs = errors.New("not an upload of this bucket")
-
-// notOurs is an ErrNotOurs that says why in a sentence of its own.
-type notOurs string
-
-func (e notOurs) Error() string        { return string(e) }
-func (e notOurs) Is(target error) bool { return target == ErrNotOurs }
+var ErrNotOurs = &Error{Kind: KindNotOurs}
 
 // ResolveKey turns what a user names — a key, a public, path-style, CDN or
 // presigned link, of the original or of its thumbnail — into the
@@ -26,11 +19,11 @@ func (e notOurs) Is(target error) bool { return target == ErrNotOurs }
 func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 	s, err := c.session(ctx)
 	if err != nil {
-		return "", notConnected(err)
+		return "", err
 	}
-	key, ok := storage.KeyFromURL(ref, s.b.Name())
+	key, ok := storage.KeyFromURL(ref, s.b.LinkBases())
 	if !ok {
-		return "", notOurs(fmt.Sprintf("%s is not a key or link of bucket %s", ref, s.b.Name()))
+		return "", &Error{Kind: KindNotOurs, Value: ref, Key: s.b.Name(), Fix: Fix(s.cfg.OriginalPrefix)}
 	}
 	if rest, isThumb := strings.CutPrefix(key, s.cfg.ThumbPrefix); isThumb {
 		// A thumbnail's, copy's or twin's link names the same upload: the
@@ -50,7 +43,7 @@ func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 		}
 	}
 	if _, ok := ThumbKey(s.cfg, key); !ok {
-		return "", notOurs(fmt.Sprintf("%s is not an upload of bucket %s (thumbdrop deletes only its own uploads, under %s)", ref, s.b.Name(), s.cfg.OriginalPrefix))
+		return "", &Error{Kind: KindNotOurs, Value: ref, Key: s.b.Name(), Fix: Fix(s.cfg.OriginalPrefix)}
 	}
 	return key, nil
 }
@@ -65,12 +58,12 @@ func (c *Core) Delete(ctx context.Context, ref string) (Record, error) {
 	}
 	s, err := c.session(ctx)
 	if err != nil {
-		return Record{}, notConnected(err)
+		return Record{}, err
 	}
 	r, found, _ := c.hist.Find(ctx, s.id, key)
 	if !found {
 		if _, err := s.b.Head(ctx, key); errors.Is(err, storage.ErrNotFound) {
-			return Record{Key: key}, fmt.Errorf("%s does not exist in bucket %s", key, s.b.Name())
+			return Record{Key: key}, &Error{Kind: KindNotInBucket, Value: key, Key: s.b.Name()}
 		}
 		r = Record{Key: key, Target: s.id}
 		r.ThumbKey, _ = ThumbKey(s.cfg, key)
@@ -84,16 +77,16 @@ func (c *Core) Delete(ctx context.Context, ref string) (Record, error) {
 func (c *Core) DeleteRecord(ctx context.Context, r Record) error {
 	s, err := c.session(ctx)
 	if err != nil {
-		return notConnected(err)
+		return err
 	}
 	if r.Target != "" && r.Target != s.id {
-		return fmt.Errorf("%s was uploaded to another bucket than the one configured; switch to it in Settings to delete it", r.Name())
+		return &Error{Kind: KindOtherBucket, File: r.Name()}
 	}
 	if err := s.b.Delete(ctx, deleteKeys(s.cfg, r)...); err != nil {
-		return fmt.Errorf("delete %s: %w", r.Name(), err)
+		return &Error{Kind: KindDeleteFailed, File: r.Name(), Err: err}
 	}
 	if err := c.hist.Remove(ctx, s.id, r.Key); err != nil {
-		return err
+		return &Error{Kind: KindHistory, Err: err}
 	}
 	c.notifyHistory()
 	return nil

@@ -69,10 +69,11 @@ func notes(core *app.Core) (func() []string, func()) {
 	var mu sync.Mutex
 	var seen []string
 	stop := core.Watch(func(ev app.Event) {
-		if ev.Job != nil && ev.Job.Note != "" {
+		if ev.Job != nil && ev.Job.Note != nil {
+			n := ev.Job.Note.Error()
 			mu.Lock()
-			if len(seen) == 0 || seen[len(seen)-1] != ev.Job.Note {
-				seen = append(seen, ev.Job.Note)
+			if len(seen) == 0 || seen[len(seen)-1] != n {
+				seen = append(seen, n)
 			}
 			mu.Unlock()
 		}
@@ -312,7 +313,7 @@ func TestServerErrorWording(t *testing.T) {
 	}))
 	defer srv.Close()
 	b, err := storage.OpenS3(context.Background(), storage.S3Config{Bucket: "photos", Endpoint: srv.URL, PathStyle: true, MaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIA0000000000000000", "secret", "")})
+		Keys: storage.StaticKeys("AKIA0000000000000000", "secret")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,7 +338,7 @@ func TestVersityDoctor(t *testing.T) {
 	if err := core.ApplyConfig(bg, c); err != nil {
 		t.Fatal(err)
 	}
-	r := core.TestConnection(bg, c)
+	r := core.TestConnection(bg, c, nil)
 	if !r.Endpoint.OK {
 		t.Errorf("endpoint: %+v", r.Endpoint)
 	}
@@ -371,7 +372,7 @@ func TestVersityDoctor(t *testing.T) {
 
 	// Virtual-host addressing against a server reachable only by path.
 	c.Endpoint, c.PathStyle = byName(v.Endpoint), false
-	r = core.TestConnection(bg, c)
+	r = core.TestConnection(bg, c, nil)
 	if r.Bucket.OK || !strings.Contains(r.Bucket.Detail, "set path_style true") || r.Endpoint.OK || strings.Contains(r.Endpoint.Detail, "checksum") {
 		t.Errorf("virtual-host against a path-style server: bucket %+v endpoint %+v", r.Bucket, r.Endpoint)
 	}
@@ -382,7 +383,7 @@ func TestVersityDoctor(t *testing.T) {
 	// Nothing listening: the steps not tried say so, and nothing is
 	// claimed of the endpoint.
 	c.Endpoint = "http://" + testsrv.FreeAddr(t)
-	r = core.TestConnection(bg, c)
+	r = core.TestConnection(bg, c, nil)
 	if r.Bucket.OK || r.Endpoint.Detail != "" || !r.Credentials.Skipped || !r.Put.Skipped || !r.Resize.Skipped {
 		t.Errorf("an endpoint where nothing listens: %+v", r)
 	}

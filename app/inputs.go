@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -29,7 +28,7 @@ func ExpandPaths(paths []string) []Input {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			out = append(out, Input{p, fmt.Errorf("%s: cannot open it (%v)", filepath.Base(p), unwrapPath(err))})
+			out = append(out, Input{p, errorf(KindCannotOpen, filepath.Base(p), osCause(err))})
 			continue
 		}
 		if !st.IsDir() {
@@ -38,7 +37,7 @@ func ExpandPaths(paths []string) []Input {
 		}
 		inDir := walkImages(p)
 		if len(inDir) == 0 {
-			out = append(out, Input{p, fmt.Errorf("%s: the folder holds no images", filepath.Base(p))})
+			out = append(out, Input{p, errorf(KindEmptyFolder, filepath.Base(p), nil)})
 		}
 		for _, q := range inDir {
 			out = append(out, Input{Path: q})
@@ -108,23 +107,26 @@ func Sniff(path string) error {
 	name := filepath.Base(path)
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+		return errorf(KindCannotOpen, name, osCause(err))
+	}
+	if st.IsDir() {
+		return errorf(KindFolder, name, nil)
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file (a folder, a pipe or a device)", name)
+		return errorf(KindNotRegular, name, nil)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+		return errorf(KindCannotOpen, name, osCause(err))
 	}
 	defer f.Close()
 	head := make([]byte, 16)
 	n, _ := f.Read(head)
 	if n == 0 {
-		return fmt.Errorf("%s is empty (0 bytes)", name)
+		return errorf(KindEmpty, name, nil)
 	}
 	if thumbnail.Sniff(head[:n]) == "" {
-		return fmt.Errorf("%s is not an image (%s)", name, thumbnail.FormatList)
+		return &Error{Kind: KindNotImage, File: name, Value: thumbnail.FormatList}
 	}
 	return nil
 }
@@ -136,23 +138,23 @@ func Sniff(path string) error {
 func (c *Core) AddBytes(data []byte, name string, opt AddOptions) (int, error) {
 	f := thumbnail.Sniff(data)
 	if f == "" {
-		return 0, fmt.Errorf("the clipboard holds no image thumbdrop can use (%s)", thumbnail.FormatList)
+		return 0, &Error{Kind: KindClipboard, Value: thumbnail.FormatList}
 	}
 	if name == "" {
 		name = "clipboard-" + time.Now().Format("20060102-150405") + f.Extensions()[0]
 	}
 	dir, err := c.tempDir()
 	if err != nil {
-		return 0, err
+		return 0, errorf(KindKeepBytes, name, osCause(err))
 	}
 	p, err := os.CreateTemp(dir, "in-*"+f.Extensions()[0])
 	if err != nil {
-		return 0, err
+		return 0, errorf(KindKeepBytes, name, osCause(err))
 	}
 	_, werr := p.Write(data)
 	if err := errors.Join(werr, p.Close()); err != nil {
 		os.Remove(p.Name())
-		return 0, fmt.Errorf("keep %s for upload: %w", name, err)
+		return 0, errorf(KindKeepBytes, name, osCause(err))
 	}
 	opt.Name = name
 	return c.Add(opt, p.Name())[0], nil

@@ -81,21 +81,21 @@ func CheckFormat(f string) error {
 		}
 	}
 	if err := checkTemplate(f); err != nil {
-		return fmt.Errorf("%q is neither a format (%s) nor a template using %s", f, strings.Join(Formats(), ", "), TemplateVars())
+		return &Error{Kind: KindFormat, Value: strconv.Quote(f), Key: strings.Join(Formats(), ", "), Fix: Fix(TemplateVars())}
 	}
 	return nil
 }
 
 func checkTemplate(t string) error {
 	if strings.TrimSpace(t) == "" {
-		return fmt.Errorf("the template is empty")
+		return &Error{Kind: KindTemplateEmpty}
 	}
 	for _, v := range templateVars {
 		if strings.Contains(t, v) {
 			return nil
 		}
 	}
-	return fmt.Errorf("the template uses none of %s", strings.Join(templateVars, " "))
+	return &Error{Kind: KindTemplateVars, Value: TemplateVars()}
 }
 
 // Link renders d in format f; anything that is not a named format is taken
@@ -289,10 +289,10 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 	}
 	s, err := c.session(ctx)
 	if err != nil {
-		return d, notConnected(err)
+		return d, err
 	}
 	if r.Target != "" && r.Target != s.id {
-		return d, fmt.Errorf("%s was uploaded to another bucket than the one configured; its stored link is %s", r.Name(), r.URL)
+		return d, &Error{Kind: KindStoredLink, File: r.Name(), Value: r.URL}
 	}
 	if d.URL, err = s.b.Presign(ctx, r.Key, ttl); err != nil {
 		return d, err

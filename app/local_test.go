@@ -52,7 +52,7 @@ func TestLocalEndToEnd(t *testing.T) {
 	png := testkit.CopyCorpus(t, "video-001.png", filepath.Join(dir, "diagram.png"))
 	ids := core.Add(app.AddOptions{}, photo, png)
 	core.Wait(bg, ids...)
-	store, err := app.OpenLocal(core.Config(), core.Dirs(), nil)
+	store, err := openStore(core.Dirs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestLocalBigFileProgressAndCancel(t *testing.T) {
 	if j, _ := core.Job(id2); j.State != app.Canceled {
 		t.Fatalf("after cancel: %v", j.State)
 	}
-	store, _ := app.OpenLocal(core.Config(), core.Dirs(), nil)
+	store, _ := openStore(core.Dirs())
 	var keys []string
 	store.Walk("original/", func(k string, _ time.Time) error { keys = append(keys, k); return nil })
 	if len(keys) != 1 {
@@ -292,7 +292,7 @@ func TestLocalLocationRemoved(t *testing.T) {
 	if j.State != app.Done || !j.Record.LocationRemoved || j.Record.Status != app.StatusReady {
 		t.Fatalf("%v %+v %v", j.State, j.Record, j.Err)
 	}
-	store, _ := app.OpenLocal(core.Config(), d, nil)
+	store, _ := openStore(d)
 	stored := filepath.Join(store.Root(), filepath.FromSlash(j.Record.Key))
 	out, _ := exec.Command("exiftool", "-a", "-GPS:all", "-Make", stored).CombinedOutput()
 	if strings.Contains(string(out), "GPS") || !strings.Contains(string(out), "PhoneCam") {
@@ -430,13 +430,12 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
-	count := func(context.Context, app.Config) error {
+	count := countAgent{func() {
 		mu.Lock()
 		calls++
 		mu.Unlock()
-		return nil
-	}
-	core, err := app.Open(bg, app.Options{Dirs: d, StartAgent: count, AgentRecheck: time.Nanosecond})
+	}}
+	core, err := app.Open(bg, app.Options{Dirs: d, Agent: count, AgentRecheck: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +457,7 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	mu.Unlock()
 	// By default, a burst of uploads looks after it once, not per file.
 	calls = 0
-	burst, err := app.Open(bg, app.Options{Dirs: app.Dirs{Config: t.TempDir(), Data: t.TempDir()}, StartAgent: count})
+	burst, err := app.Open(bg, app.Options{Dirs: app.Dirs{Config: t.TempDir(), Data: t.TempDir()}, Agent: count})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,4 +475,22 @@ func TestLocalUploadRestartsAgent(t *testing.T) {
 	if calls != 1 { // when it connected; the uploads right after trust that
 		t.Errorf("connecting and a burst of 5 uploads looked after the agent %d times", calls)
 	}
+}
+
+// countAgent is an agent that always runs, counting how often it was
+// looked after.
+type countAgent struct{ ensured func() }
+
+func (a countAgent) Ensure(context.Context, app.Config) (app.AgentState, error) {
+	a.ensured()
+	return app.AgentState{Links: app.DefaultLocalAddr}, nil
+}
+func (countAgent) Stop(context.Context) (bool, error) { return true, nil }
+func (countAgent) State() (app.AgentState, bool) {
+	return app.AgentState{Links: app.DefaultLocalAddr}, true
+}
+
+// openStore opens local mode's bucket of d, to look at what was stored.
+func openStore(d app.Dirs) (*local.Store, error) {
+	return local.Open(d.Data, local.DefaultBucket, local.Options{})
 }

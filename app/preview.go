@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/internal/atomicfile"
 	"github.com/thumbdrop/thumbdrop/storage"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
@@ -61,7 +62,7 @@ func (p *previews) cached(r Record, original bool) (image.Image, bool) {
 	return nil, false
 }
 
-var errPreviewsClosed = errors.New("previews closed")
+var errPreviewsClosed = &Error{Kind: KindShuttingDown}
 
 // begin registers a load unless Close has begun.
 func (p *previews) begin() bool {
@@ -116,12 +117,12 @@ func (p *previews) load(ctx context.Context, b Bucket, r Record, original bool) 
 			return nil, err
 		}
 		os.MkdirAll(p.dir, 0o700)
-		WriteFileAtomic(path, data, 0o600)
+		atomicfile.WriteFile(path, data, 0o600)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		os.Remove(path)
-		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
+		return nil, &Error{Kind: KindPreview, File: r.Name(), Err: &Error{Kind: KindImageCorrupt, Value: err.Error()}}
 	}
 	p.mu.Lock()
 	p.items[k] = p.lru.PushFront(&lruItem{k, img})
@@ -142,7 +143,7 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 		if err == nil {
 			defer body.Close()
 			if info.Size > 5<<20 {
-				return nil, fmt.Errorf("thumbnail of %s is %d bytes, too large for a preview", r.Name(), info.Size)
+				return nil, &Error{Kind: KindPreviewLarge, File: r.Name(), Value: HumanSize(info.Size)}
 			}
 			return io.ReadAll(io.LimitReader(body, 5<<20))
 		}
@@ -156,7 +157,7 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 	}
 	defer body.Close()
 	if info.Size > p.maxBytes {
-		return nil, fmt.Errorf("%s is too large to preview (%d MB)", r.Name(), info.Size>>20)
+		return nil, &Error{Kind: KindPreviewLarge, File: r.Name(), Value: HumanSize(info.Size)}
 	}
 	size := 200
 	if original {
@@ -164,7 +165,7 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 	}
 	res, err := thumbnail.Read(body, thumbnail.Options{MaxSize: size, MaxBytes: p.maxBytes, DecoderCache: p.decoders})
 	if err != nil {
-		return nil, fmt.Errorf("preview of %s: %w", r.Name(), err)
+		return nil, &Error{Kind: KindPreview, File: r.Name(), Err: imageCause(err)}
 	}
 	return res.Data, nil
 }
@@ -176,7 +177,7 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 func (c *Core) Preview(ctx context.Context, r Record, original bool) (image.Image, error) {
 	s, err := c.session(ctx)
 	if err != nil {
-		return nil, notConnected(err)
+		return nil, err
 	}
 	c.mu.Lock()
 	p := c.prev
@@ -185,7 +186,7 @@ func (c *Core) Preview(ctx context.Context, r Record, original bool) (image.Imag
 		return nil, errPreviewsClosed
 	}
 	if r.Target != "" && r.Target != s.id {
-		return nil, fmt.Errorf("%s is in another bucket than the one configured", r.Name())
+		return nil, &Error{Kind: KindOtherBucket, File: r.Name()}
 	}
 	return p.load(ctx, s.b, r, original)
 }

@@ -42,9 +42,10 @@ type Job struct {
 	// Err says why it failed (Failed), or why no thumbnail was made
 	// (Done with StatusTimeout, or a refusal).
 	Err error
-	// Note says what is happening meanwhile ("the storage server stopped
-	// answering; trying again"); empty once it passes.
-	Note string
+	// Note says what is happening meanwhile (the storage server stopped
+	// answering and the upload is tried again; another thumbdrop uploads
+	// the same picture); nil once it passes. An *Error, like Err.
+	Note error
 }
 
 // Progress is Sent/Size in 0..1.
@@ -140,7 +141,7 @@ func (c *Core) Add(opt AddOptions, paths ...string) []int {
 			j.Size = st.Size()
 		}
 		if q.closing {
-			j.State, j.Err = Failed, errClosed
+			j.State, j.Err = Failed, &Error{Kind: KindShuttingDown}
 		} else {
 			q.pending = append(q.pending, j.ID)
 		}
@@ -336,7 +337,8 @@ func (q *queue) worker() {
 			j.State, j.Err = Done, note.err
 		case err != nil:
 			j.State, j.Err = Failed, err
-			rec.Status, rec.Error = StatusFailed, err.Error()
+			rec.Status = StatusFailed
+			keepErr(&rec, err)
 		default:
 			j.State, j.Err = Done, nil
 		}

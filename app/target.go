@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/thumbdrop/thumbdrop/resize"
@@ -10,8 +9,8 @@ import (
 	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
-// LocalResizeConfig is the resize configuration local mode runs with.
-func LocalResizeConfig(c Config) resize.Config {
+// localResizeConfig is the resize configuration local mode runs with.
+func localResizeConfig(c Config) resize.Config {
 	rc := resize.DefaultConfig()
 	rc.OriginalPrefix, rc.ThumbPrefix = c.OriginalPrefix, c.ThumbPrefix
 	if c.ThumbMaxSize > 0 {
@@ -21,21 +20,19 @@ func LocalResizeConfig(c Config) resize.Config {
 	return rc
 }
 
-// OpenLocal opens local mode's bucket in the data folder.
-func OpenLocal(c Config, d Dirs, log *slog.Logger) (*local.Store, error) {
-	rc := LocalResizeConfig(c)
+// localOptions are local mode's bucket options for c: links at the
+// agent's address, thumbnails made as the resize function would (its
+// decoders compiled once for the data folder d).
+func localOptions(c Config, d Dirs, log *slog.Logger) local.Options {
+	rc := localResizeConfig(c)
 	rc.Thumbnail.DecoderCache = d.DecoderCache()
-	return local.Open(d.Data, local.DefaultBucket, local.Options{BaseURL: "http://" + c.LocalAddr, Resize: &rc, Log: log})
+	return local.Options{BaseURL: "http://" + c.LocalAddr, Resize: &rc, Log: log}
 }
 
-// openTarget opens the configured bucket: local mode's folder, or S3.
-func openTarget(ctx context.Context, c Config, d Dirs, kr storage.Keyring, log *slog.Logger) (Bucket, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
+// openTarget opens the configured S3 bucket with the keys of kr (or the
+// SDK's own chain).
+func openTarget(ctx context.Context, c Config, d Dirs, kr Keyring, log *slog.Logger) (Bucket, error) {
 	switch c.Target {
-	case TargetLocal:
-		return OpenLocal(c, d, log)
 	case TargetS3:
 		sc := storage.S3Config{Bucket: c.Bucket, Region: c.Region, Endpoint: c.Endpoint,
 			PathStyle: c.PathStyle, PublicBaseURL: c.PublicBaseURL, StallTimeout: c.StallTimeout.D(),
@@ -44,9 +41,13 @@ func openTarget(ctx context.Context, c Config, d Dirs, kr storage.Keyring, log *
 			if _, err := kr.Load(); err != nil {
 				return nil, err
 			}
-			sc.Credentials = kr.Provider()
+			sc.Keys = provider(kr)
 		}
-		return storage.OpenS3(ctx, sc)
+		b, err := storage.OpenS3(ctx, sc)
+		if err != nil {
+			return nil, bucketErr(c, err)
+		}
+		return b, nil
 	}
-	return nil, fmt.Errorf("unknown target %q", c.Target)
+	return nil, &Error{Kind: KindUnknownTarget, Value: c.Target}
 }

@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,192 +26,284 @@ import (
 type doneWithNote struct{ err error }
 
 func (e *doneWithNote) Error() string { return e.err.Error() }
+func (e *doneWithNote) Unwrap() error { return e.err }
 
 // headSize is how much of a file is read to sniff and size it.
 const headSize = 256 << 10
 
+// trip is one file's way through the queue: opened, hashed, compared with
+// what was uploaded before, uploaded, recorded, its thumbnail waited for.
+type trip struct {
+	c    *Core
+	id   int
+	opt  AddOptions
+	name string // the file's name, in messages
+	s    *session
+	f    *os.File
+	st   os.FileInfo
+	rec  Record
+	// predicted is why the resize function will refuse the picture, as
+	// its limits say before the upload.
+	predicted error
+	started   time.Time
+}
+
 // run takes one file through hashing, upload and the thumbnail wait.
 func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) {
 	j, _ := c.Job(id)
-	rec := Record{File: j.Path, Time: time.Now().UTC()}
+	t := &trip{c: c, id: id, opt: opt, name: j.Name, started: j.Started}
+	t.rec = Record{File: j.Path, Time: time.Now().UTC()}
 	if opt.Name != "" {
-		rec.File = opt.Name
+		t.rec.File = opt.Name
 	}
-	started := j.Started
-	elapsed := func() int64 { return time.Since(started).Milliseconds() }
 	defer c.q.skipClaim(id)
 	s, err := c.session(ctx)
 	if err != nil {
-		return rec, notConnected(err)
+		return t.rec, err
 	}
-	rec.Target = s.id
+	t.s, t.rec.Target = s, s.id
 	c.keepAgent(ctx, s)
+	if err := t.open(ctx, j.Path); err != nil {
+		return t.rec, err
+	}
+	defer t.f.Close()
 
-	f, st, err := openRegular(j.Path, j.Name)
+	// The same bytes: uploading now in another job, or uploaded before.
+	mine, dup, err := t.claim(ctx)
+	if dup != nil || err != nil {
+		return t.result(dup, err)
+	}
+	ok := false
+	defer func() { c.q.land(s.id, t.rec.SHA256, mine, t.rec, ok) }()
+	// Another thumbdrop (the app, an editor's upload, a script) may be
+	// uploading the same picture now: wait for it, then it is a duplicate.
+	release, err := c.claimShared(ctx, id, s.id, t.rec.SHA256)
 	if err != nil {
+		return t.rec, err
+	}
+	defer release()
+	if rec, err, found := t.uploadedBefore(ctx); found {
+		ok = true
 		return rec, err
 	}
-	defer f.Close()
-	rec.Bytes = st.Size()
-	c.update(id, false, func(j *Job) { j.Size, j.State = st.Size(), Hashing })
+	if err := t.send(ctx); err != nil {
+		return t.rec, err
+	}
+	ok = true
+	return t.finish(ctx)
+}
 
+// result is a duplicate's outcome.
+func (t *trip) result(dup *Record, err error) (Record, error) {
+	if dup != nil {
+		return *dup, err
+	}
+	return t.rec, err
+}
+
+// open opens the file, reads what it is (format, size, dimensions) and
+// whether the resize function will take it, and hashes it.
+func (t *trip) open(ctx context.Context, path string) error {
+	f, st, err := openRegular(path, t.name)
+	if err != nil {
+		return err
+	}
+	t.f, t.st = f, st
+	t.rec.Bytes = st.Size()
+	t.c.update(t.id, false, func(j *Job) { j.Size, j.State = st.Size(), Hashing })
 	head := make([]byte, min(headSize, st.Size()))
 	if _, err := io.ReadFull(f, head); err != nil {
-		return rec, fmt.Errorf("%s: cannot read it (%v)", j.Name, err)
+		f.Close()
+		return errorf(KindCannotRead, t.name, osCause(err))
 	}
 	format := thumbnail.Sniff(head)
 	if format == "" {
-		return rec, fmt.Errorf("%s is not an image thumbdrop can use (%s); nothing uploaded", j.Name, thumbnail.FormatList)
+		f.Close()
+		return &Error{Kind: KindNotImage, File: t.name, Value: thumbnail.FormatList}
 	}
-	rec.ContentType = format.ContentType()
+	t.rec.ContentType = format.ContentType()
 	if info, err := thumbnail.Header(head); err == nil {
-		rec.Width, rec.Height = info.DisplaySize()
+		t.rec.Width, t.rec.Height = info.DisplaySize()
 	}
 	// The resize function's own limits, checked now: if it will refuse
 	// the picture, say so at once (the original still uploads).
-	var predicted error
-	if err := thumbnail.Check(head, st.Size(), functionLimits(s.cfg)); thumbnail.IsPermanent(err) {
-		predicted = err
+	if err := thumbnail.Check(head, st.Size(), functionLimits(t.s.cfg)); thumbnail.IsPermanent(err) {
+		t.predicted = imageCause(err)
 	}
 	sum, err := hashFile(ctx, f)
 	if err != nil {
-		return rec, fmt.Errorf("%s: cannot read it (%v)", j.Name, err)
+		f.Close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errorf(KindCannotRead, t.name, osCause(err))
 	}
-	rec.SHA256 = sum
+	t.rec.SHA256 = sum
+	return nil
+}
 
-	// The same bytes: uploading now in another job, or uploaded before.
-	mine, other, err := c.q.claim(ctx, id, s.id, sum)
-	if err != nil {
-		return rec, err
+// claim takes the bytes for this job in the queue, or, if another job
+// uploads the same bytes now, waits for it and returns its record as a
+// duplicate.
+func (t *trip) claim(ctx context.Context) (mine *flight, dup *Record, err error) {
+	q, s := t.c.q, t.s
+	mine, other, err := q.claim(ctx, t.id, s.id, t.rec.SHA256)
+	if err != nil || other == nil {
+		return mine, nil, err
 	}
-	if other != nil {
-		select {
-		case <-other.done:
-		case <-ctx.Done():
-			return rec, ctx.Err()
-		}
-		if other.ok {
-			return duplicateOf(other.rec, rec), nil
-		}
-		if mine, other, err = c.q.claim(ctx, id, s.id, sum); err != nil {
-			return rec, err
-		} else if other != nil {
-			return rec, fmt.Errorf("%s: the same picture is being uploaded in another row", j.Name)
-		}
+	select {
+	case <-other.done:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
 	}
-	ok := false
-	defer func() { c.q.land(s.id, sum, mine, rec, ok) }()
-	// Another thumbdrop (the app, an editor's upload, a script) may be
-	// uploading the same picture now: wait for it, then it is a duplicate.
-	release, err := c.claimShared(ctx, id, s.id, sum)
-	if err != nil {
-		return rec, err
+	if other.ok {
+		d := duplicateOf(other.rec, t.rec)
+		return nil, &d, nil
 	}
-	defer release()
-	if old, found, _ := c.hist.BySHA256(ctx, s.id, sum); found {
-		if _, err := s.b.Head(ctx, old.Key); err == nil {
-			ok = true
-			rec = duplicateOf(old, rec)
-			// Uploaded when no copies were made, which the settings
-			// would make now (a twin, or a width it is wider than).
-			wants := s.cfg.WebP || slices.ContainsFunc(s.cfg.Widths(), func(w int) bool { return w > old.ThumbWidth && w < old.Width })
-			if wants && len(old.Variants) == 0 && old.Status == StatusReady {
-				return rec, &doneWithNote{fmt.Errorf("%s was uploaded on %s, before copies were made: to have them, delete it and upload it again",
-					j.Name, old.Time.Local().Format("2006-01-02"))}
-			}
-			return rec, nil
-		} else if errors.Is(err, storage.ErrNotFound) {
-			c.hist.Remove(ctx, old.Target, old.Key) // deleted elsewhere: upload again
-		}
+	if mine, other, err = q.claim(ctx, t.id, s.id, t.rec.SHA256); err != nil {
+		return nil, nil, err
+	} else if other != nil {
+		return nil, nil, &Error{Kind: KindSameRow, File: t.name}
 	}
+	return mine, nil, nil
+}
 
-	// What goes up: the file, with its location tags blanked if asked
-	// (same size, same pixels; the duplicate check above used the file's
-	// own bytes, so the same photo is still recognised).
-	var body io.ReadSeeker = f
+// uploadedBefore finds the same bytes in the history of this target,
+// still in the bucket: then the upload is their duplicate.
+func (t *trip) uploadedBefore(ctx context.Context) (Record, error, bool) {
+	s := t.s
+	old, found, _ := t.c.hist.BySHA256(ctx, s.id, t.rec.SHA256)
+	if !found {
+		return Record{}, nil, false
+	}
+	if _, err := s.b.Head(ctx, old.Key); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			t.c.hist.Remove(ctx, old.Target, old.Key) // deleted elsewhere: upload again
+		}
+		return Record{}, nil, false
+	}
+	rec := duplicateOf(old, t.rec)
+	// Uploaded when no copies were made, which the settings would make
+	// now (a twin, or a width it is wider than).
+	wants := s.cfg.WebP || slices.ContainsFunc(s.cfg.Widths(), func(w int) bool { return w > old.ThumbWidth && w < old.Width })
+	if wants && len(old.Variants) == 0 && old.Status == StatusReady {
+		return rec, &doneWithNote{&Error{Kind: KindBeforeCopies, File: t.name, Value: old.Time.Local().Format("2006-01-02")}}, true
+	}
+	return rec, nil, true
+}
+
+// send uploads the file (its location tags blanked if asked: same size,
+// same pixels; the duplicate check used the file's own bytes, so the same
+// photo is still recognised), makes sure it did not change meanwhile, and
+// records the upload.
+func (t *trip) send(ctx context.Context) error {
+	s, rec := t.s, &t.rec
+	size := t.st.Size()
+	var body io.ReadSeeker = t.f
 	if s.cfg.StripLocation {
-		patches, err := thumbnail.LocationPatches(f, st.Size())
+		patches, err := thumbnail.LocationPatches(t.f, size)
 		if err != nil {
-			return rec, fmt.Errorf("%s: cannot read its metadata (%v)", j.Name, err)
+			return errorf(KindMetadata, t.name, osCause(err))
 		}
 		if len(patches) > 0 {
-			body, rec.LocationRemoved = thumbnail.NewPatched(f, st.Size(), patches), true
+			body, rec.LocationRemoved = thumbnail.NewPatched(t.f, size, patches), true
 		}
 	}
-	rec.Key, err = c.upload(ctx, id, s, body, st.Size(), rec)
+	key, err := t.c.upload(ctx, t.id, s, body, size, *rec)
 	if err != nil {
-		return rec, err
+		return err
 	}
+	rec.Key = key
 	// A file written to (or cut short) while it went up: what the bucket
 	// holds is neither the old file nor the new one.
-	if now, err := f.Stat(); err == nil && (now.Size() != st.Size() || !now.ModTime().Equal(st.ModTime())) {
-		if err := c.discard(context.WithoutCancel(ctx), s, rec); err != nil {
-			return rec, fmt.Errorf("%s changed while it was uploading (%s before, %s now), and what went up could not be deleted (%v): delete %s with 'thumbdrop delete', then upload it again once it is complete",
-				j.Name, HumanSize(st.Size()), HumanSize(now.Size()), err, rec.Key)
+	if now, err := t.f.Stat(); err == nil && (now.Size() != size || !now.ModTime().Equal(t.st.ModTime())) {
+		change := sizeChange(size, now.Size())
+		if err := t.c.discard(context.WithoutCancel(ctx), s, *rec); err != nil {
+			return &Error{Kind: KindChangedKept, File: t.name, Value: change, Key: rec.Key, Err: err}
 		}
-		return rec, fmt.Errorf("%s changed while it was uploading (%s before, %s now); nothing was kept: upload it again once it is complete",
-			j.Name, HumanSize(st.Size()), HumanSize(now.Size()))
+		return &Error{Kind: KindChanged, File: t.name, Value: change}
 	}
 	rec.URL = s.b.URL(rec.Key)
 	rec.ThumbKey, _ = ThumbKey(s.cfg, rec.Key)
 	rec.ThumbURL = s.b.URL(rec.ThumbKey)
 	rec.Status = StatusUploaded
-	rec.ElapsedMS = elapsed()
-	if err := c.hist.Put(ctx, rec); err != nil {
-		return rec, fmt.Errorf("%s was uploaded as %s but the history could not be saved: %w", j.Name, rec.Key, err)
+	rec.ElapsedMS = time.Since(t.started).Milliseconds()
+	if err := t.c.hist.Put(ctx, *rec); err != nil {
+		return &Error{Kind: KindHistorySave, File: t.name, Key: rec.Key, Err: err}
 	}
-	ok = true
-	c.notifyHistory()
-	if predicted != nil {
-		rec.Error = "no thumbnail will be made: " + predicted.Error()
-		if err := c.hist.Put(context.WithoutCancel(ctx), rec); err != nil {
-			return rec, fmt.Errorf("save history: %w", err)
+	t.c.notifyHistory()
+	return nil
+}
+
+// finish waits for the thumbnail (unless told not to, or the function
+// will refuse it) and records the outcome.
+func (t *trip) finish(ctx context.Context) (Record, error) {
+	s, rec := t.s, &t.rec
+	if t.predicted != nil {
+		note := &Error{Kind: KindWillNotThumb, File: t.name, Err: t.predicted}
+		keepErr(rec, note.withoutFile())
+		if err := t.c.hist.Put(context.WithoutCancel(ctx), *rec); err != nil {
+			return *rec, &Error{Kind: KindHistorySave, File: t.name, Key: rec.Key, Err: err}
 		}
-		return rec, &doneWithNote{fmt.Errorf("%s: %s", j.Name, rec.Error)}
+		return *rec, &doneWithNote{note}
 	}
-	if opt.NoWait {
-		return rec, nil
+	if t.opt.NoWait {
+		return *rec, nil
 	}
-	timeout := opt.Timeout
+	timeout := t.opt.Timeout
 	if timeout <= 0 {
 		timeout = s.cfg.ThumbTimeout.D()
 	}
-	c.update(id, false, func(j *Job) { j.State, j.WaitStarted, j.Record = Waiting, time.Now(), rec })
-	info, werr := WaitThumb(ctx, s.b, rec.ThumbKey, timeout)
-	var note error
-	var refused *RefusedError
+	t.c.update(t.id, false, func(j *Job) { j.State, j.WaitStarted, j.Record = Waiting, time.Now(), *rec })
+	info, werr := waitThumb(ctx, s.b, rec.ThumbKey, timeout)
+	var note *Error
 	switch {
 	case werr == nil:
 		rec.Status = StatusReady
-		fromThumb(&rec, s.b, s.cfg, info)
+		fromThumb(rec, s.b, s.cfg, info)
 	case ctx.Err() != nil:
-		return rec, ctx.Err()
-	case errors.As(werr, &refused):
+		return *rec, ctx.Err()
+	case isKind(werr, KindNoFunction):
+		rec.Status = StatusTimeout
+		note = &Error{Kind: KindNoFunction, File: t.name, Value: Duration(timeout).String()}
+	case isRefusal(werr):
 		// Uploaded, and the link works; the function said why it makes
 		// no thumbnail.
-		rec.Error = refused.Error()
-		note = fmt.Errorf("%s: %w", j.Name, refused)
+		note = &Error{Kind: KindRefused, File: t.name, Err: werr}
 	default:
 		rec.Status = StatusTimeout
-		rec.Error = werr.Error()
-		note = fmt.Errorf("%s: %w", j.Name, werr)
+		note = &Error{Kind: KindWaitFailed, File: t.name, Err: werr}
 	}
-	rec.ElapsedMS = elapsed()
-	if err := c.hist.Put(context.WithoutCancel(ctx), rec); err != nil {
-		return rec, fmt.Errorf("save history: %w", err)
-	}
-	c.notifyHistory()
 	if note != nil {
-		return rec, &doneWithNote{note}
+		keepErr(rec, note.withoutFile()) // the record names its file
 	}
-	return rec, nil
+	rec.ElapsedMS = time.Since(t.started).Milliseconds()
+	if err := t.c.hist.Put(context.WithoutCancel(ctx), *rec); err != nil {
+		return *rec, &Error{Kind: KindHistorySave, File: t.name, Key: rec.Key, Err: err}
+	}
+	t.c.notifyHistory()
+	if note != nil {
+		return *rec, &doneWithNote{note}
+	}
+	return *rec, nil
+}
+
+// sizeChange says how a file's size changed, exactly where the rounded
+// sizes would read the same ("1.2 GB before, 1.2 GB now" for 3 bytes).
+func sizeChange(before, now int64) string {
+	b, n := HumanSize(before), HumanSize(now)
+	if b == n {
+		b, n = strconv.FormatInt(before, 10)+" bytes", strconv.FormatInt(now, 10)+" bytes"
+	}
+	return b + " before, " + n + " now"
 }
 
 // duplicateOf is the answer for bytes uploaded before: their record, as a
 // duplicate of file.
 func duplicateOf(old, now Record) Record {
 	d := old
-	d.File, d.Status, d.Error, d.ElapsedMS = now.File, StatusDuplicate, "", 0
+	d.File, d.Status, d.ElapsedMS = now.File, StatusDuplicate, 0
+	keepErr(&d, nil)
 	if old.Status != StatusReady && old.Status != StatusDuplicate {
 		d.ThumbURL = "" // its thumbnail never came: link the original
 	}
@@ -223,24 +315,24 @@ func duplicateOf(old, now Record) Record {
 func openRegular(path, name string) (*os.File, os.FileInfo, error) {
 	st, err := os.Stat(path) // follows a symlink to what it names
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+		return nil, nil, errorf(KindCannotOpen, name, osCause(err))
 	}
 	switch {
 	case st.IsDir():
-		return nil, nil, fmt.Errorf("%s is a folder; drop the images inside it", name)
+		return nil, nil, errorf(KindFolder, name, nil)
 	case !st.Mode().IsRegular():
-		return nil, nil, fmt.Errorf("%s is not a regular file (a pipe or a device); nothing uploaded", name)
+		return nil, nil, errorf(KindNotRegular, name, nil)
 	case st.Size() == 0:
-		return nil, nil, fmt.Errorf("%s is empty (0 bytes); nothing uploaded", name)
+		return nil, nil, errorf(KindEmpty, name, nil)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cannot open it (%v)", name, unwrapPath(err))
+		return nil, nil, errorf(KindCannotOpen, name, osCause(err))
 	}
 	st, err = f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s is not a regular file; nothing uploaded", name)
+		return nil, nil, errorf(KindNotRegular, name, nil)
 	}
 	return f, st, nil
 }
@@ -275,14 +367,14 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			Progress: func(n int64) {
 				c.update(id, true, func(j *Job) {
 					if n > j.Sent {
-						j.Note = ""
+						j.Note = nil
 					}
 					j.Sent = n
 				})
 			},
 			Retrying: func(why error) {
 				stalled.Store(true)
-				c.update(id, false, func(j *Job) { j.Note = "the storage server stopped answering; trying again" })
+				c.update(id, false, func(j *Job) { j.Note = &Error{Kind: KindRetrying, Err: &Error{Kind: KindStalled}} })
 			},
 		})
 		if err != nil && (stalled.Load() || errors.Is(err, storage.ErrStalled)) {
@@ -298,7 +390,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		}
 		switch {
 		case err == nil:
-			c.update(id, false, func(j *Job) { j.Sent, j.Note = size, "" })
+			c.update(id, false, func(j *Job) { j.Sent, j.Note = size, nil })
 			stalledKeys = slices.DeleteFunc(stalledKeys, func(k string) bool { return k == key }) // ours, stored
 			return key, nil
 		case errors.Is(err, storage.ErrExists) && attempt < 50:
@@ -307,7 +399,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		case ctx.Err() != nil:
 			return "", ctx.Err()
 		case storage.Transient(err) && attempt < c.opt.Retries:
-			c.update(id, false, func(j *Job) { j.Note = fmt.Sprintf("%v; trying again", err) })
+			c.update(id, false, func(j *Job) { j.Note = &Error{Kind: KindRetrying, Err: err} })
 			select {
 			case <-ctx.Done():
 				return "", ctx.Err()
@@ -316,8 +408,8 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			backoff *= 2
 			continue
 		}
-		c.update(id, false, func(j *Job) { j.Note = "" }) // no more "trying again"
-		return "", fmt.Errorf("%s: %w", name, err)
+		c.update(id, false, func(j *Job) { j.Note = nil }) // no more "trying again"
+		return "", &Error{Kind: KindUploadFailed, File: name, Err: err}
 	}
 }
 
@@ -342,14 +434,6 @@ func hashFile(ctx context.Context, f *os.File) (string, error) {
 	}
 }
 
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // claimShared claims the picture of sum for this process, among every
 // thumbdrop process of the user: a lock file per picture, which the kernel
 // lets go of when its process ends however it ends (kill -9, a power cut),
@@ -364,19 +448,17 @@ func (c *Core) claimShared(ctx context.Context, id int, target, sum string) (fun
 		l, err := flock.TryLockLive(path)
 		if err == nil {
 			if noted {
-				c.update(id, false, func(j *Job) { j.Note = "" })
+				c.update(id, false, func(j *Job) { j.Note = nil })
 			}
 			var once sync.Once
 			return func() { once.Do(func() { l.Release() }) }, nil
 		}
 		if !errors.Is(err, flock.ErrHeld) {
-			return nil, fmt.Errorf("claim the picture: %w", err)
+			return nil, &Error{Kind: KindClaim, Err: osCause(err)}
 		}
 		if !noted {
 			noted = true
-			c.update(id, false, func(j *Job) {
-				j.Note = "the same picture is being uploaded by another thumbdrop; waiting for it"
-			})
+			c.update(id, false, func(j *Job) { j.Note = &Error{Kind: KindWaitingOther} })
 		}
 		select {
 		case <-ctx.Done():
@@ -436,7 +518,7 @@ func (c *Core) discard(ctx context.Context, s *session, rec Record) error {
 	if err := s.b.Delete(ctx, deleteKeys(s.cfg, rec)...); err != nil {
 		return err
 	}
-	if _, err := WaitThumb(ctx, s.b, rec.ThumbKey, discardWait); err == nil || errors.As(err, new(*RefusedError)) {
+	if _, err := waitThumb(ctx, s.b, rec.ThumbKey, discardWait); err == nil || isRefusal(err) {
 		return s.b.Delete(ctx, deleteKeys(s.cfg, rec)...)
 	}
 	return nil
@@ -448,7 +530,7 @@ func (c *Core) discard(ctx context.Context, s *session, rec Record) error {
 func functionLimits(c Config) thumbnail.Options {
 	o := resize.DefaultConfig().Thumbnail
 	if c.Target == TargetLocal {
-		o = LocalResizeConfig(c).Thumbnail
+		o = localResizeConfig(c).Thumbnail
 	} else {
 		o.MaxMemory = resize.DecodeBudget(512 << 20)
 	}

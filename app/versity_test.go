@@ -212,13 +212,13 @@ func TestVersityVariants(t *testing.T) {
 		}
 		testsrv.FetchCandidates(t, http.DefaultClient, resp)
 	}
-	rep := core.TestConnection(bg, core.Config())
+	rep := core.TestConnection(bg, core.Config(), nil)
 	if !rep.Resize.OK || !strings.Contains(rep.Resize.Detail, "copies 640, 1280 px wide") || !strings.Contains(rep.Resize.Detail, "WebP") {
 		t.Errorf("Test connection: %+v", rep.Resize)
 	}
 	other := core.Config()
 	other.WebP, other.ExtraWidths = false, "800"
-	if rep := core.TestConnection(bg, other); rep.Resize.OK || !strings.Contains(rep.Resize.Detail, "ExtraWidths=\"800\" WebP=false") {
+	if rep := core.TestConnection(bg, other, nil); rep.Resize.OK || !strings.Contains(rep.Resize.Detail, "ExtraWidths=\"800\" WebP=false") {
 		t.Errorf("Test connection with settings the function does not match: %+v", rep.Resize)
 	}
 	if _, err := core.Delete(bg, r.Variants[1].URL); err != nil { // a copy's link names the upload

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -16,22 +15,12 @@ import (
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
-// ErrNoThumbnail: no thumbnail appeared in time.
-var ErrNoThumbnail = errors.New("no thumbnail appeared")
-
-// RefusedError: the resize function will never make this thumbnail, and
-// said why in its note (<thumb key>.refused).
-type RefusedError struct {
-	Kind, Reason string
-}
-
-func (e *RefusedError) Error() string { return "no thumbnail: " + e.Reason }
-
-// WaitThumb polls HEAD on thumbKey with growing intervals (0.1 s up to
-// 2 s) until it exists, the resize function's refusal note appears, or
-// timeout passes. On timeout it says plainly that no resize function seems
-// to be deployed.
-func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
+// waitThumb polls HEAD on thumbKey with growing intervals (0.1 s up to
+// 2 s) until it exists, the resize function's refusal note appears (an
+// *Error of an image kind), or timeout passes (KindNoFunction). It asks
+// the bucket's API, never a CDN in front of it, which would cache a
+// "not there yet" answer.
+func waitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Duration) (storage.ObjectInfo, error) {
 	deadline := time.Now().Add(timeout)
 	interval := 100 * time.Millisecond
 	for {
@@ -40,15 +29,14 @@ func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Dura
 			return info, nil
 		}
 		if !errors.Is(err, storage.ErrNotFound) {
-			return storage.ObjectInfo{}, err // 403 and the like: explained by storage
+			return storage.ObjectInfo{}, err // 403 and the like: explained by their kind
 		}
 		if r, ok := refusal(ctx, b, thumbKey); ok {
 			return storage.ObjectInfo{}, r
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return storage.ObjectInfo{}, fmt.Errorf("%w within %s: no resize function seems to be deployed for this bucket "+
-				"(see deploy/README.md); the original's link works", ErrNoThumbnail, timeout)
+			return storage.ObjectInfo{}, &Error{Kind: KindNoFunction, Value: Duration(timeout).String()}
 		}
 		select {
 		case <-ctx.Done():
@@ -57,6 +45,20 @@ func WaitThumb(ctx context.Context, b Bucket, thumbKey string, timeout time.Dura
 		}
 		interval = min(interval*3/2, 2*time.Second)
 	}
+}
+
+// isRefusal reports whether err is the resize function's refusal.
+func isRefusal(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, k := range imageKinds {
+		if e.Kind == k {
+			return true
+		}
+	}
+	return e.Kind == KindImageRefused
 }
 
 // testPNG is a small opaque image for connection tests.
@@ -75,7 +77,7 @@ func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // refusal reads the resize function's refusal note beside thumbKey, if
 // there is one.
-func refusal(ctx context.Context, b Bucket, thumbKey string) (*RefusedError, bool) {
+func refusal(ctx context.Context, b Bucket, thumbKey string) (*Error, bool) {
 	body, _, err := b.Get(ctx, thumbKey+RefusedSuffix)
 	if err != nil {
 		return nil, false
@@ -83,7 +85,7 @@ func refusal(ctx context.Context, b Bucket, thumbKey string) (*RefusedError, boo
 	defer body.Close()
 	var r resize.Refusal
 	if err := json.NewDecoder(io.LimitReader(body, 64<<10)).Decode(&r); err != nil || r.Reason == "" {
-		return &RefusedError{Kind: "unknown", Reason: "the resize function refused the picture"}, true
+		return &Error{Kind: KindImageRefused}, true
 	}
-	return &RefusedError{Kind: r.Kind, Reason: r.Reason}, true
+	return refusalError(r.Kind, r.Reason), true
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -22,12 +20,12 @@ func TestWait403Explained(t *testing.T) {
 	}))
 	defer srv.Close()
 	b, err := storage.OpenS3(context.Background(), storage.S3Config{Bucket: "photos", Endpoint: srv.URL, PathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), MaxAttempts: 1})
+		Keys: storage.StaticKeys("AKID", "secret"), MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err = WaitThumb(context.Background(), b, "thumb/1_a.jpg", 30*time.Second)
+	_, err = waitThumb(context.Background(), b, "thumb/1_a.jpg", 30*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "s3:ListBucket") || !strings.Contains(err.Error(), "thumb/1_a.jpg") {
 		t.Fatalf("error %v does not explain the 403", err)
 	}

@@ -23,7 +23,7 @@ func runCheck(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer core.Close()
-	r := core.TestConnection(ctx, core.Config())
+	r := core.TestConnection(ctx, core.Config(), nil)
 	ok := true
 	for _, it := range r.Items() {
 		mark := "ok  "

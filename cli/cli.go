@@ -15,7 +15,6 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/agent"
 	"github.com/thumbdrop/thumbdrop/app"
-	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // Env is what a command may touch: its streams, environment and the
@@ -30,6 +29,9 @@ type Env struct {
 	// the agent when a local-mode upload needs its links served ("": the
 	// agent is never started, as in the package's tests).
 	Executable string
+	// Keyring keeps the access keys (the composition root passes
+	// app.OSKeyring; nil: none can be stored).
+	Keyring app.Keyring
 }
 
 // Exit statuses from the spec.
@@ -236,8 +238,11 @@ func checkFormat(f string) error {
 // local links just printed do not answer until it runs.
 func agentNote(e Env, core *app.Core) {
 	if err := core.AgentErr(); err != nil {
-		why := strings.TrimPrefix(err.Error(), "the agent did not start: ")
-		note(e, "these links answer only while the thumbdrop agent runs, and it could not start: %s", why)
+		var ae *app.Error
+		if errors.As(err, &ae) && ae.Kind == app.KindAgentStart && ae.Err != nil {
+			err = ae.Err // "could not start: " is said here already
+		}
+		note(e, "these links answer only while the thumbdrop agent runs, and it could not start: %v", err)
 	}
 }
 
@@ -248,16 +253,9 @@ func openCore(ctx context.Context, e Env) (*app.Core, error) {
 		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	o := app.Options{Dirs: d, Keyring: keyring(e), Log: log}
-	if exe := e.Executable; exe != "" {
-		o.StartAgent = func(ctx context.Context, c app.Config) error {
-			_, err := agent.Ensure(ctx, d, exe, c)
-			return err
-		}
+	o := app.Options{Dirs: d, Keyring: e.Keyring, Log: log}
+	if e.Executable != "" {
+		o.Agent = agent.Control{Dirs: d, Exe: e.Executable}
 	}
 	return app.Open(ctx, o)
-}
-
-func keyring(e Env) storage.Keyring {
-	return storage.Keyring{Service: e.Getenv("THUMBDROP_KEYRING_SERVICE"), Getenv: e.Getenv}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
-	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // cliEnv is an isolated thumbdrop: its own config and data dirs, a local
@@ -69,13 +68,14 @@ func (c *cliEnv) serve() agent.State {
 func (c *cliEnv) run(stdin string, args ...string) (int, string, string) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string {
-			if v, ok := c.env[k]; ok {
-				return v
-			}
-			return os.Getenv(k)
-		}}, args)
+	getenv := func(k string) string {
+		if v, ok := c.env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	code := Run(context.Background(), Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: getenv,
+		Keyring: app.OSKeyring(getenv("THUMBDROP_KEYRING_SERVICE"), getenv)}, args)
 	return code, out.String(), errb.String()
 }
 
@@ -230,7 +230,7 @@ func TestLoginLogoutRealKeyring(t *testing.T) {
 	if strings.Contains(stdout+stderr, secret) {
 		t.Fatal("login printed the secret")
 	}
-	kr := storage.Keyring{Service: c.env["THUMBDROP_KEYRING_SERVICE"]}
+	kr := app.OSKeyring(c.env["THUMBDROP_KEYRING_SERVICE"], nil)
 	k, err := kr.Load()
 	if err != nil || k.AccessKeyID != id || k.SecretAccessKey != secret {
 		t.Fatalf("keyring holds %v, %v", k, err)
@@ -254,7 +254,7 @@ func TestLoginLogoutRealKeyring(t *testing.T) {
 	if code, _, stderr := c.run("", "logout"); code != 0 {
 		t.Fatal(stderr)
 	}
-	if _, err := kr.Load(); !errors.Is(err, storage.ErrNoCredentials) {
+	if _, err := kr.Load(); !errors.Is(err, &app.Error{Kind: app.KindNoKeys}) {
 		t.Fatalf("after logout: %v", err)
 	}
 	// With no keys, an S3 upload says what to do.

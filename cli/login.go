@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/thumbdrop/thumbdrop/app"
-	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // runLogin reads an access key id and secret from the terminal (secret
@@ -30,7 +29,7 @@ func runLogin(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer core.Close()
-	var k storage.Keys
+	var k app.Keys
 	if f, ok := e.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(e.Stderr, "AWS access key id: ")
 		line, _ := bufio.NewReader(f).ReadString('\n')
@@ -58,7 +57,7 @@ func runLogin(ctx context.Context, e Env, args []string) error {
 	if err := core.SaveKeys(k); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stdout, "keys for %s stored in the OS keyring (service %q)\n", k.AccessKeyID, storage.KeyringService)
+	fmt.Fprintf(e.Stdout, "keys for %s stored in %s\n", k.AccessKeyID, core.KeyringName())
 	if core.Config().Target == app.TargetLocal {
 		fmt.Fprintln(e.Stdout, "the target is still local; 'thumbdrop config set target s3' and set bucket and region to use them")
 	}
@@ -79,6 +78,6 @@ func runLogout(ctx context.Context, e Env, args []string) error {
 	if err := core.ForgetKeys(); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.Stdout, "keys removed from the OS keyring")
+	fmt.Fprintf(e.Stdout, "keys removed from %s\n", core.KeyringName())
 	return nil
 }

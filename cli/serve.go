@@ -42,6 +42,21 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			return err
 		}
 		if !was {
+			// An agent whose data folder was deleted while it ran: no
+			// lock leads to it, but it answers on the configured port.
+			addr := *addr
+			if addr == "" {
+				if c, err := app.LoadConfig(d); err == nil {
+					addr = c.LocalAddr
+				}
+			}
+			if orphan, err := agent.StopOrphan(ctx, addr); orphan {
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.Stdout, "stopped an agent on %s whose data folder no longer exists\n", addr)
+				return nil
+			}
 			fmt.Fprintln(e.Stdout, "no agent is running")
 			return nil
 		}
@@ -49,7 +64,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return nil
 	case *detach:
 		if e.Executable == "" {
-			return errors.New("cannot find the thumbdrop binary to start the agent with")
+			return &app.Error{Kind: app.KindAgentNoExe}
 		}
 		if st, ok := agent.ReadState(d); ok {
 			fmt.Fprintf(e.Stdout, "the agent already runs (pid %d): local links on http://%s\n", st.PID, st.Addr)
@@ -76,8 +91,9 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			fmt.Fprintf(e.Stdout, "thumbdrop agent (pid %d): local links on http://%s%s; data in %s; stop with Ctrl+C or 'thumbdrop serve --stop'\n",
 				st.PID, st.Addr, picgoLine(st), d.Data)
 		}})
+	child := e.Getenv("THUMBDROP_AGENT_CHILD") == "1"
 	if errors.Is(err, agent.ErrRunning) {
-		if e.Getenv("THUMBDROP_AGENT_CHILD") == "1" {
+		if child {
 			return nil // started by Ensure while another won the race: fine
 		}
 		if st, ok := agent.ReadState(d); ok {
@@ -86,6 +102,9 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return nil
+	}
+	if err != nil && child {
+		agent.ReportFailure(d, err) // for the process waiting for it to answer
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/atomicfile"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
@@ -224,7 +225,7 @@ func (w *thumbWriter) write(path string, res *thumbnail.Result) (string, error) 
 	if w.isInput(out) {
 		return "", fmt.Errorf("%s: the thumbnail would replace the input file %s; choose another -o folder", path, out)
 	}
-	if err := app.WriteFileAtomic(out, res.Data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(out, res.Data, 0o644); err != nil {
 		return "", fmt.Errorf("%s: cannot write %s: %v", path, out, err)
 	}
 	w.written[out] = true

@@ -73,9 +73,13 @@ func runUpload(ctx context.Context, e Env, args []string) error {
 		if ev.Job == nil {
 			return
 		}
+		n := ""
+		if ev.Job.Note != nil {
+			n = ev.Job.Note.Error()
+		}
 		notesMu.Lock()
 		defer notesMu.Unlock()
-		if n := ev.Job.Note; n != notes[ev.Job.ID] {
+		if n != notes[ev.Job.ID] {
 			notes[ev.Job.ID] = n
 			if n != "" {
 				note(e, "%s: %s", ev.Job.Name, n)

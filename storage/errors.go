@@ -23,6 +23,7 @@ var (
 	ErrNoCredentials  = errors.New("no credentials")
 	ErrNoKeyring      = errors.New("no OS keyring is available")
 	ErrServer         = errors.New("the storage server failed")
+	ErrDiskFull       = errors.New("the disk is full")
 )
 
 // OpError is a failed storage operation, classified.
@@ -32,6 +33,10 @@ type OpError struct {
 	Key    string
 	Kind   error // one of the Err* values above, or nil if unclassified
 	Hint   string
+	// Status and Code are the server's HTTP status and error code, where
+	// it answered.
+	Status int
+	Code   string
 	Err    error
 }
 
@@ -62,18 +67,24 @@ func (e *OpError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// explainedError is a sentence that says all there is to say, of a kind
-// errors.Is still finds (without the kind's words appended to it).
+// explainedError is a sentence that says all there is to say, of kinds
+// errors.Is still finds (without the kinds' words appended to it).
 type explainedError struct {
-	msg  string
-	kind error
+	msg   string
+	kinds []error
 }
 
-func (e *explainedError) Error() string { return e.msg }
-func (e *explainedError) Unwrap() error { return e.kind }
+func (e *explainedError) Error() string   { return e.msg }
+func (e *explainedError) Unwrap() []error { return e.kinds }
 
-func explained(kind error, format string, args ...any) error {
-	return &explainedError{fmt.Sprintf(format, args...), kind}
+func explained(kind error, format string, args ...any) *explainedError {
+	return &explainedError{fmt.Sprintf(format, args...), []error{kind}}
+}
+
+// because adds the reason to the kinds errors.Is finds.
+func (e *explainedError) because(reason error) *explainedError {
+	e.kinds = append(e.kinds, reason)
+	return e
 }
 
 // Transient reports whether retrying err may help.
@@ -124,6 +135,7 @@ func classify(op, bucket, key string, err error) error {
 	if errors.As(err, &re) {
 		status = re.HTTPStatusCode()
 	}
+	e.Status, e.Code = status, code
 	var ne net.Error
 	var oe *net.OpError
 	msg := err.Error()

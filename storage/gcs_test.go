@@ -93,7 +93,7 @@ func TestCloudStorageSigning(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
 		t.Fatalf("the SDK's own signing passed the GCS-like check: %v", err)
 	}
-	b, err := OpenS3(ctx, S3Config{Bucket: "photos", Region: "auto", Endpoint: srv.URL, PathStyle: true, Credentials: creds, MaxAttempts: 1})
+	b, err := OpenS3(ctx, S3Config{Bucket: "photos", Region: "auto", Endpoint: srv.URL, PathStyle: true, Keys: StaticKeys(id, secret), MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,15 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 func openBucket(t *testing.T, endpoint, bucket string, mod ...func(*storage.S3Config)) *storage.S3 {
 	t.Helper()
 	c := storage.S3Config{Bucket: bucket, Endpoint: endpoint, PathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", "")}
+		Keys: storage.StaticKeys("AKIDTEST", "test-secret")}
 	for _, m := range mod {
 		m(&c)
 	}
@@ -70,8 +68,35 @@ func TestEscapeKey(t *testing.T) {
 			t.Errorf("EscapeKey(%q) = %q, want %q", in, got, want)
 		}
 		u := "http://127.0.0.1:8586/thumbdrop/" + storage.EscapeKey(in)
-		if k, ok := storage.KeyFromURL(u, "thumbdrop"); !ok || k != in {
+		if k, ok := storage.KeyFromURL(u, storage.LoopbackBases("http://localhost:8586/thumbdrop/")); !ok || k != in {
 			t.Errorf("KeyFromURL(%q) = %q, want %q", u, k, in)
+		}
+	}
+}
+
+// TestKeyFromURLOnlyOurs: a link is the bucket's only on one of its own
+// bases; the same path on another host, port or scheme names nothing.
+func TestKeyFromURLOnlyOurs(t *testing.T) {
+	b, err := storage.OpenS3(context.Background(), storage.S3Config{Bucket: "photos", Region: "ap-northeast-2",
+		PublicBaseURL: "https://cdn.example.com/pics", Keys: storage.StaticKeys("AKID", "secret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases := b.LinkBases()
+	for link, want := range map[string]string{
+		"https://cdn.example.com/pics/original/1_a%20b.jpg":                                "original/1_a b.jpg",
+		"https://photos.s3.ap-northeast-2.amazonaws.com/original/1_a.jpg":                  "original/1_a.jpg",
+		"https://s3.ap-northeast-2.amazonaws.com/photos/thumb/1_a.jpg?X-Amz-Signature=abc": "thumb/1_a.jpg",
+		"original/1_plain.jpg":                               "original/1_plain.jpg",
+		"https://evil.example/pics/original/1_a.jpg":         "",
+		"http://cdn.example.com/pics/original/1_a.jpg":       "",
+		"https://cdn.example.com:8443/pics/original/1_a.jpg": "",
+		"https://cdn.example.com/other/original/1_a.jpg":     "",
+		"https://evil.example/photos/original/1_a.jpg":       "",
+	} {
+		k, ok := storage.KeyFromURL(link, bases)
+		if ok != (want != "") || k != want {
+			t.Errorf("KeyFromURL(%q) = %q, %v; want %q", link, k, ok, want)
 		}
 	}
 }

@@ -82,7 +82,13 @@ func (r Keyring) noSessionBus() bool {
 	return true
 }
 
-var errNoSessionBus = errors.New("no D-Bus session bus")
+// Why no keyring could be used (with ErrNoKeyring), and keys that are
+// stored but unreadable (with ErrNoCredentials).
+var (
+	ErrNoSessionBus  = errors.New("no D-Bus session bus")
+	ErrKeyringLocked = errors.New("the OS keyring is locked")
+	ErrKeysDamaged   = errors.New("the keys in the OS keyring are damaged")
+)
 
 // Save stores keys, replacing any stored before.
 func (r Keyring) Save(k Keys) error {
@@ -90,7 +96,7 @@ func (r Keyring) Save(k Keys) error {
 		return err
 	}
 	if r.noSessionBus() {
-		return keyringError("save the keys", errNoSessionBus)
+		return keyringError("save the keys", ErrNoSessionBus)
 	}
 	b, _ := json.Marshal(k)
 	if err := keyring.Set(r.service(), keyringUser, string(b)); err != nil {
@@ -102,7 +108,7 @@ func (r Keyring) Save(k Keys) error {
 // Load reads the stored keys; ErrNoCredentials if there are none.
 func (r Keyring) Load() (Keys, error) {
 	if r.noSessionBus() {
-		return Keys{}, keyringError("read the keys", errNoSessionBus)
+		return Keys{}, keyringError("read the keys", ErrNoSessionBus)
 	}
 	s, err := keyring.Get(r.service(), keyringUser)
 	if err != nil {
@@ -110,7 +116,7 @@ func (r Keyring) Load() (Keys, error) {
 	}
 	var k Keys
 	if err := json.Unmarshal([]byte(s), &k); err != nil || k.Validate() != nil {
-		return Keys{}, explained(ErrNoCredentials, "the keys in the OS keyring are damaged; run 'thumbdrop login' again")
+		return Keys{}, explained(ErrNoCredentials, "the keys in the OS keyring are damaged; run 'thumbdrop login' again").because(ErrKeysDamaged)
 	}
 	return k, nil
 }
@@ -118,7 +124,7 @@ func (r Keyring) Load() (Keys, error) {
 // Delete removes the stored keys; having none is not an error.
 func (r Keyring) Delete() error {
 	if r.noSessionBus() {
-		return keyringError("remove the keys", errNoSessionBus)
+		return keyringError("remove the keys", ErrNoSessionBus)
 	}
 	err := keyring.Delete(r.service(), keyringUser)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
@@ -127,10 +133,15 @@ func (r Keyring) Delete() error {
 	return nil
 }
 
-// Provider is an SDK credentials provider reading the keyring on demand.
-func (r Keyring) Provider() aws.CredentialsProvider {
+// StaticKeys are keys known beforehand (tests; keys typed and not saved).
+func StaticKeys(id, secret string) func(context.Context) (Keys, error) {
+	return func(context.Context) (Keys, error) { return Keys{AccessKeyID: id, SecretAccessKey: secret}, nil }
+}
+
+// keysProvider is an SDK credentials provider reading keys on demand.
+func keysProvider(load func(context.Context) (Keys, error)) aws.CredentialsProvider {
 	return aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
-		k, err := r.Load()
+		k, err := load(ctx)
 		if err != nil {
 			return aws.Credentials{}, err
 		}
@@ -146,11 +157,11 @@ func keyringError(what string, err error) error {
 	var ne *net.OpError
 	const aws = "or use the AWS CLI's credentials with 'thumbdrop config set credentials aws'"
 	switch {
-	case errors.Is(err, errNoSessionBus):
+	case errors.Is(err, ErrNoSessionBus):
 		return explained(ErrNoKeyring, "cannot %s: this session has no D-Bus session bus, so no OS keyring (Secret Service); "+
-			"log in to a desktop session, %s", what, aws)
+			"log in to a desktop session, %s", what, aws).because(ErrNoSessionBus)
 	case strings.Contains(msg, "unlock correct collection") || strings.Contains(msg, "is locked"):
-		return explained(ErrNoKeyring, "cannot %s: the OS keyring is locked and cannot ask for its password here; unlock it (log in to the desktop), %s", what, aws)
+		return explained(ErrNoKeyring, "cannot %s: the OS keyring is locked and cannot ask for its password here; unlock it (log in to the desktop), %s", what, aws).because(ErrKeyringLocked)
 	case errors.As(err, &ne) || strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "dbus") ||
 		strings.Contains(msg, "DBus") || strings.Contains(msg, "Secret Service") || errors.Is(err, keyring.ErrUnsupportedPlatform):
 		return explained(ErrNoKeyring, "cannot %s: no OS keyring is running (start gnome-keyring or KeePassXC's Secret Service), %s", what, aws)

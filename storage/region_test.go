@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -35,7 +33,7 @@ func TestRegionDiscovery(t *testing.T) {
 	}))
 	defer srv.Close()
 	b, err := storage.OpenS3(context.Background(), storage.S3Config{Bucket: "photos", Region: "us-east-1", Endpoint: srv.URL,
-		PathStyle: true, Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), MaxAttempts: 1})
+		PathStyle: true, Keys: storage.StaticKeys("AKID", "secret"), MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +45,7 @@ func TestRegionDiscovery(t *testing.T) {
 	}
 	// Without a Check first, the first request corrects the region too.
 	b2, _ := storage.OpenS3(context.Background(), storage.S3Config{Bucket: "photos", Region: "ap-south-1", Endpoint: srv.URL,
-		PathStyle: true, Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), MaxAttempts: 1})
+		PathStyle: true, Keys: storage.StaticKeys("AKID", "secret"), MaxAttempts: 1})
 	if _, err := b2.Head(context.Background(), "original/1_a.jpg"); err != nil || b2.Region() != "eu-west-1" {
 		t.Fatalf("head: %v, region %s", err, b2.Region())
 	}

@@ -31,9 +31,10 @@ type S3Config struct {
 	// PublicBaseURL, if set, is the base of public links (a CDN or
 	// CloudFront domain): PublicBaseURL/key.
 	PublicBaseURL string
-	// Credentials: nil uses the SDK's default chain (environment, shared
-	// config and SSO).
-	Credentials aws.CredentialsProvider
+	// Keys, if set, gives the access key pair when the SDK needs it (read
+	// from the OS keyring on demand); nil uses the SDK's default chain
+	// (environment, shared config, SSO).
+	Keys func(ctx context.Context) (Keys, error)
 	// MultipartThreshold: files at least this large go up in parts of
 	// PartSize, PartConcurrency at a time. Memory per upload is bounded by
 	// (PartConcurrency+1) x PartSize.
@@ -102,8 +103,8 @@ func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
 		config.WithRegion(c.Region),
 		config.WithRetryMaxAttempts(c.MaxAttempts),
 	}
-	if c.Credentials != nil {
-		opts = append(opts, config.WithCredentialsProvider(c.Credentials))
+	if c.Keys != nil {
+		opts = append(opts, config.WithCredentialsProvider(keysProvider(c.Keys)))
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -376,12 +377,41 @@ func (b *S3) Presign(ctx context.Context, key string, ttl time.Duration) (string
 	return req.URL, nil
 }
 
+// LinkBases are where this bucket's links begin: its public base URL (a
+// CDN) if set, and its own S3 addresses, virtual-hosted and path-style
+// (presigned links are on those).
+func (b *S3) LinkBases() []string {
+	bases := []string{strings.TrimSuffix(b.URL("x"), "x"), strings.TrimSuffix(b.directURL("x"), "x")}
+	bucket := EscapeKey(b.cfg.Bucket)
+	if ep := strings.TrimRight(b.cfg.Endpoint, "/"); ep != "" {
+		bases = append(bases, ep+"/"+bucket+"/")
+		if u, err := url.Parse(ep); err == nil && u.Host != "" {
+			u.Host = b.cfg.Bucket + "." + u.Host
+			bases = append(bases, strings.TrimRight(u.String(), "/")+"/")
+		}
+		return bases
+	}
+	region := b.Region()
+	return append(bases,
+		fmt.Sprintf("https://%s.s3.%s.amazonaws.com/", b.cfg.Bucket, region),
+		fmt.Sprintf("https://s3.%s.amazonaws.com/%s/", region, bucket),
+		fmt.Sprintf("https://%s.s3.amazonaws.com/", b.cfg.Bucket),
+		fmt.Sprintf("https://s3.amazonaws.com/%s/", bucket),
+		fmt.Sprintf("https://%s.s3-%s.amazonaws.com/", b.cfg.Bucket, region),
+	)
+}
+
 // URL is key's public link.
 func (b *S3) URL(key string) string {
-	k := EscapeKey(key)
 	if base := strings.TrimRight(b.cfg.PublicBaseURL, "/"); base != "" {
-		return base + "/" + k
+		return base + "/" + EscapeKey(key)
 	}
+	return b.directURL(key)
+}
+
+// directURL is key's link on the bucket's own address (not a CDN's).
+func (b *S3) directURL(key string) string {
+	k := EscapeKey(key)
 	if b.cfg.Endpoint != "" {
 		ep := strings.TrimRight(b.cfg.Endpoint, "/")
 		// An IP address has no subdomains: the SDK addresses the bucket

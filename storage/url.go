@@ -33,23 +33,70 @@ func escapeSegment(s string) string {
 	return b.String()
 }
 
-// KeyFromURL recovers the object key from one of our links: a public URL
-// (virtual-hosted or path-style), a base-URL link, or a presigned one.
-// bucket is the bucket name for path-style links. A plain key is returned as
-// it is.
-func KeyFromURL(s, bucket string) (string, bool) {
+// KeyFromURL recovers the object key from one of a bucket's links: a
+// public URL (virtual-hosted or path-style), a base-URL (CDN) link, or a
+// presigned one. bases are where the bucket's links begin (its
+// LinkBases); a URL on any other host or path is not the bucket's, so
+// "http://evil.example/<bucket>/original/..." names nothing of ours. A
+// plain key (no scheme) is returned as it is.
+func KeyFromURL(s string, bases []string) (string, bool) {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return s, !strings.Contains(s, "://")
 	}
-	p := u.EscapedPath()
-	p, err = url.PathUnescape(p)
+	p, err := url.PathUnescape(u.EscapedPath())
 	if err != nil {
 		return "", false
 	}
-	p = strings.TrimPrefix(p, "/")
-	if rest, ok := strings.CutPrefix(p, bucket+"/"); ok && !strings.HasPrefix(u.Host, bucket+".") {
-		p = rest
+	for _, base := range bases {
+		b, err := url.Parse(base)
+		if err != nil || !sameOrigin(u, b) {
+			continue
+		}
+		bp, err := url.PathUnescape(b.EscapedPath())
+		if err != nil {
+			continue
+		}
+		bp = strings.TrimSuffix(bp, "/") + "/"
+		if rest, ok := strings.CutPrefix(p, bp); ok && rest != "" {
+			return rest, true
+		}
 	}
-	return p, p != ""
+	return "", false
+}
+
+// sameOrigin compares scheme, host and port, with default ports filled in.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// LoopbackBases are base on each name of this computer's loopback (a link
+// copied as http://localhost:8586/... is the same as 127.0.0.1's).
+func LoopbackBases(base string) []string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return []string{base}
+	}
+	out := []string{base}
+	switch h := u.Hostname(); h {
+	case "127.0.0.1", "localhost", "::1":
+		for _, alt := range []string{"127.0.0.1", "localhost", "[::1]"} {
+			v := *u
+			v.Host = alt
+			if p := u.Port(); p != "" {
+				v.Host += ":" + p
+			}
+			out = append(out, v.String())
+		}
+	}
+	return out
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/thumbdrop/thumbdrop/internal/testkit"
@@ -25,7 +24,7 @@ import (
 
 func versityBucket(t *testing.T, v *testsrv.Versity, bucket, secret string, mod ...func(*storage.S3Config)) *storage.S3 {
 	return openBucket(t, v.Endpoint, bucket, append([]func(*storage.S3Config){func(c *storage.S3Config) {
-		c.Credentials = credentials.NewStaticCredentialsProvider(v.Access, secret, "")
+		c.Keys = storage.StaticKeys(v.Access, secret)
 		c.MaxAttempts = 2
 	}}, mod...)...)
 }

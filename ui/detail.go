@@ -113,6 +113,22 @@ func newDetailView(u *UI) *detailView {
 
 func (d *detailView) current() (app.Record, bool) { return d.rec, d.has }
 
+// clear shows nothing selected.
+func (d *detailView) clear() {
+	d.rec, d.has = app.Record{}, false
+	d.body.Hide()
+	d.empty.Show()
+	d.box.Refresh()
+}
+
+// targetChanged follows a settings change: an upload of another target
+// than the one now configured is not shown as if it were of this one.
+func (d *detailView) targetChanged() {
+	if d.has && d.rec.Target != "" && d.rec.Target != app.TargetID(d.u.core.Config()) {
+		d.clear()
+	}
+}
+
 // showIfNone selects r when nothing is selected (a first upload).
 func (d *detailView) showIfNone(r app.Record) {
 	if !d.has && r.Key != "" {
@@ -157,7 +173,7 @@ func (d *detailView) show(r app.Record) {
 	d.values["Uploaded"].SetText(r.Time.Local().Format("2006-01-02 15:04"))
 	status := statusText(r.Status)
 	if r.Error != "" && r.Status != app.StatusReady {
-		status += "\n" + localizeError(r.Error)
+		status += "\n" + localize(app.RecordErr(r))
 	}
 	if r.LocationRemoved {
 		status += "\n" + lang.L("Location removed before upload")
@@ -204,13 +220,13 @@ func (d *detailView) loadPreview(r app.Record, original bool, into *canvas.Image
 			if err != nil {
 				if original { // say why, in the preview's place, not a huge broken icon
 					into.Hide()
-					d.noPrev.SetText(lang.L("No preview") + ": " + localizeError(err.Error()))
+					d.noPrev.SetText(lang.L("No preview") + ": " + localize(err))
 					d.noPrev.Show()
 					return
 				}
 				into.Image, into.Resource = nil, theme.BrokenImageIcon()
 				into.Refresh()
-				d.thumbLbl.SetText(lang.L("No preview") + ": " + localizeError(err.Error()))
+				d.thumbLbl.SetText(lang.L("No preview") + ": " + localize(err))
 				return
 			}
 			setImage(into, img)

@@ -245,7 +245,7 @@ func (g *galleryView) update(id widget.GridWrapItemID, o fyne.CanvasObject) {
 			if err != nil {
 				c.img.Resource, c.img.Image = theme.BrokenImageIcon(), nil
 				c.img.Refresh()
-				g.reasons[r.Key] = localizeError(err.Error())
+				g.reasons[r.Key] = localize(err)
 				c.label.SetText("⚠ " + r.Name())
 				c.Refresh()
 				return
@@ -273,7 +273,7 @@ func (g *galleryView) hover(r app.Record, in bool) {
 	if why := g.reasons[r.Key]; why != "" {
 		line += " · " + lang.L("No preview") + ": " + why
 	} else if r.Error != "" && r.Status != app.StatusReady {
-		line += " · " + localizeError(r.Error)
+		line += " · " + localize(app.RecordErr(r))
 	}
 	g.u.status.SetText(line)
 }

@@ -175,8 +175,8 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		r.cancel.Show()
 	case app.Hashing:
 		r.state.SetText(lang.L("Checking…"))
-		if j.Note != "" { // waiting on another thumbdrop with the same picture
-			r.state.SetText(localizeError(j.Note))
+		if j.Note != nil { // waiting on another thumbdrop with the same picture
+			r.state.SetText(localize(j.Note))
 		}
 		r.cancel.Show()
 	case app.Uploading:
@@ -184,8 +184,8 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		r.bar.Show()
 		r.bar.SetValue(j.Progress())
 		r.cancel.Show()
-		if j.Note != "" { // held up: say so under the bar
-			r.state.SetText(localizeError(j.Note))
+		if j.Note != nil { // held up: say so under the bar
+			r.state.SetText(localize(j.Note))
 			r.state.Importance = widget.WarningImportance
 			r.state.Show()
 		}
@@ -198,7 +198,7 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 			r.state.SetText(lang.L("Already uploaded: its links are ready"))
 			r.state.Importance = widget.SuccessImportance
 			if j.Err != nil { // uploaded before copies were made: how to get them
-				r.state.SetText(localizeError(j.Err.Error()))
+				r.state.SetText(localize(j.Err))
 				r.state.Importance = widget.WarningImportance
 				r.why.Show()
 			}
@@ -209,7 +209,7 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		case app.StatusUploaded:
 			r.state.SetText(lang.L("Uploaded"))
 			if j.Record.Error != "" { // refused by the resize function: why
-				r.state.SetText(lang.L("Uploaded") + "; " + localizeError(j.Record.Error))
+				r.state.SetText(lang.L("Uploaded") + "; " + localize(app.RecordErr(j.Record)))
 				r.state.Importance = widget.WarningImportance
 				r.why.Show()
 			}
@@ -228,7 +228,7 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		}
 		r.copy.Show()
 	case app.Failed:
-		r.state.SetText(localizeError(j.Err.Error()))
+		r.state.SetText(localize(j.Err))
 		r.state.Importance = widget.DangerImportance
 		r.retry.Show()
 		r.why.Show()
@@ -241,9 +241,9 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 	rec := j.Record
 	why := r.state.Text
 	if j.State == app.Failed && j.Err != nil {
-		why = localizeError(j.Err.Error())
+		why = localize(j.Err)
 	} else if rec.Error != "" {
-		why = localizeError(rec.Error)
+		why = localize(app.RecordErr(rec))
 	}
 	r.cancel.OnTapped = func() { q.u.core.Cancel(id2) }
 	r.retry.OnTapped = func() { q.u.core.Retry(id2) }

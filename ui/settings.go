@@ -4,18 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/theme"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thumbdrop/thumbdrop/app"
-	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // Target choices of the settings form.
@@ -46,6 +45,12 @@ type Settings struct {
 	// keysAsked: the keyring was asked whether keys are stored (only
 	// once the form shows an S3 target with keyring credentials).
 	keysAsked bool
+	// initial is the configuration the form was filled from: Save applies
+	// what the form changed from it, on top of the settings in effect then
+	// (another process may have changed others meanwhile).
+	initial app.Config
+	// elsewhere says the settings changed outside the form while it was open.
+	elsewhere *widget.Label
 	agentInfo *widget.Label
 	agentStop *widget.Button
 	agentRun  *widget.Button
@@ -55,16 +60,14 @@ type Settings struct {
 func NewSettings(u *UI) *Settings {
 	s := &Settings{u: u, entries: map[string]*widget.Entry{}, checks: map[string]*widget.Check{}, selects: map[string]*widget.Select{}}
 	c := u.core.Config()
+	s.initial = c
 	s.target = widget.NewSelect([]string{lang.L(choiceLocal), lang.L(choiceAWS), lang.L(choiceCompat)}, func(string) { s.showFields() })
 	entry := func(key, placeholder string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(placeholder)
 		f, _ := app.Lookup(key)
 		e.SetText(f.Get(&c))
-		e.Validator = func(v string) error {
-			var scratch app.Config
-			return f.Set(&scratch, v)
-		}
+		e.Validator = func(v string) error { return errorText(f.Check(v)) }
 		s.entries[key] = e
 		return e
 	}
@@ -79,16 +82,14 @@ func NewSettings(u *UI) *Settings {
 			return errors.New(lang.L("a bucket is needed"))
 		}
 		f, _ := app.Lookup("bucket")
-		var scratch app.Config
-		return f.Set(&scratch, v)
+		return errorText(f.Check(v))
 	}
 	s.entries["endpoint"].Validator = func(v string) error {
 		if s.target.Selected == lang.L(choiceCompat) && strings.TrimSpace(v) == "" {
 			return errors.New(lang.L("an endpoint URL is needed"))
 		}
 		f, _ := app.Lookup("endpoint")
-		var scratch app.Config
-		return f.Set(&scratch, v)
+		return errorText(f.Check(v))
 	}
 	s.checks["path_style"] = widget.NewCheck(lang.L("Path-style addressing (endpoint/bucket)"), nil)
 	s.checks["path_style"].SetChecked(c.PathStyle)
@@ -122,6 +123,10 @@ func NewSettings(u *UI) *Settings {
 	s.errLbl.Importance = widget.DangerImportance
 	s.errLbl.Wrapping = fyne.TextWrapWord
 	s.errLbl.Hide() // shown with a message only: no blank line atop the form
+	s.elsewhere = widget.NewLabel("")
+	s.elsewhere.Importance = widget.WarningImportance
+	s.elsewhere.Wrapping = fyne.TextWrapWord
+	s.elsewhere.Hide()
 
 	switch {
 	case c.Target == app.TargetLocal:
@@ -135,7 +140,7 @@ func NewSettings(u *UI) *Settings {
 	// The scroll bar overlays the content's right edge: keep a gutter.
 	gutter := canvas.NewRectangle(nil)
 	gutter.SetMinSize(fyne.NewSize(theme.ScrollBarSize()+theme.Padding(), 1))
-	s.Content = container.NewVScroll(container.NewBorder(nil, nil, nil, gutter, container.NewVBox(s.errLbl, s.form,
+	s.Content = container.NewVScroll(container.NewBorder(nil, nil, nil, gutter, container.NewVBox(s.elsewhere, s.errLbl, s.form,
 		container.NewHBox(s.test, s.forget), s.report)))
 	s.showFields()
 	return s
@@ -146,22 +151,23 @@ func (s *Settings) usesKeyring() bool {
 	return s.isS3() && s.selects["credentials"].Selected == app.CredsKeyring
 }
 
-// refreshAgent says whether the agent runs.
+// refreshAgent says whether the agent runs (as the core last saw it: no
+// I/O on the UI thread).
 func (s *Settings) refreshAgent() {
-	a := s.u.agent
-	if a == nil {
+	core := s.u.core
+	if !core.HasAgent() {
 		s.agentInfo.SetText(lang.L("No agent in this build."))
 		s.agentStop.Hide()
 		s.agentRun.Hide()
 		return
 	}
-	if st, ok := a.Running(); ok {
+	if st, ok, _ := core.AgentStatus(); ok {
 		text := fmt.Sprintf(lang.L("Running: local links are served on %s."), "http://"+st.Links)
 		switch {
 		case st.API != "":
 			text += " " + fmt.Sprintf(lang.L("The editors' upload API is on %s."), "http://"+st.API)
-		case st.APIErr != "":
-			text += " " + fmt.Sprintf(lang.L("The editors' upload API is not served: %s"), localizeError(st.APIErr))
+		case st.APIErr != nil:
+			text += " " + fmt.Sprintf(lang.L("The editors' upload API is not served: %s"), localize(st.APIErr))
 		}
 		s.agentInfo.SetText(text)
 		s.agentStop.Show()
@@ -175,18 +181,17 @@ func (s *Settings) refreshAgent() {
 	s.agentRun.Enable()
 }
 
-// StartAgent starts the local agent (off the UI thread).
+// StartAgent starts the local agent (off the UI thread); the core's event
+// refreshes the form.
 func (s *Settings) StartAgent() {
 	s.agentRun.Disable()
-	cfg := s.u.core.Config()
 	go func() {
-		err := s.u.agent.Start(cfg)
+		err := s.u.core.StartAgent(context.Background())
 		s.u.do(func() {
 			if err != nil {
-				s.setError(localizeError(err.Error()))
+				s.setError(localize(err))
 			}
 			s.refreshAgent()
-			s.u.setStatus(s.u.targetLine())
 		})
 	}()
 }
@@ -195,15 +200,25 @@ func (s *Settings) StartAgent() {
 func (s *Settings) StopAgent() {
 	s.agentStop.Disable()
 	go func() {
-		err := s.u.agent.Stop()
+		err := s.u.core.StopAgent(context.Background())
 		s.u.do(func() {
 			if err != nil {
-				s.setError(err.Error())
+				s.setError(localize(err))
 			}
 			s.refreshAgent()
-			s.u.setStatus(s.u.targetLine())
 		})
 	}()
+}
+
+// configChanged is told, on the UI thread, that the settings changed
+// outside the form (Settings is open while 'thumbdrop config set' runs):
+// the form says so; Save keeps the changes it did not touch.
+func (s *Settings) configChanged() {
+	if s.elsewhere == nil {
+		return
+	}
+	s.elsewhere.SetText(lang.L("The settings were changed outside this window. Save applies only what you changed here; Cancel keeps them as they are now."))
+	s.elsewhere.Show()
 }
 
 func (s *Settings) isS3() bool { return s.target.Selected != lang.L(choiceLocal) }
@@ -287,7 +302,7 @@ func (s *Settings) refreshKeyInfo() {
 // Config builds the configuration the form describes, or says what is
 // wrong, naming the field.
 func (s *Settings) Config() (app.Config, error) {
-	c := s.u.core.Config()
+	c := s.initial
 	if s.isS3() {
 		c.Target = app.TargetS3
 	} else {
@@ -296,12 +311,12 @@ func (s *Settings) Config() (app.Config, error) {
 	var errs []string
 	set := func(key, v string) {
 		if err := c.Set(key, v); err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, localize(err))
 		}
 	}
 	for key, e := range s.entries {
 		if err := e.Validate(); err != nil && (s.isS3() || !isS3Only(key)) {
-			errs = append(errs, fmt.Sprintf("%s: %v", key, err))
+			errs = append(errs, err.Error()) // localized by the validator, named by the key
 			continue
 		}
 		if !s.isS3() && isS3Only(key) {
@@ -321,7 +336,7 @@ func (s *Settings) Config() (app.Config, error) {
 	set("credentials", s.selects["credentials"].Selected)
 	if len(errs) == 0 {
 		if err := c.Validate(); err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, localize(err))
 		}
 	}
 	if len(errs) > 0 {
@@ -338,13 +353,24 @@ func isS3Only(key string) bool {
 	return false
 }
 
+// changes are what the form changed from the settings it was filled from.
+func (s *Settings) changes(c app.Config) app.Changes {
+	ch := app.Changes{}
+	for _, f := range app.Fields() {
+		if v := f.Get(&c); v != f.Get(&s.initial) {
+			ch[f.Key] = v
+		}
+	}
+	return ch
+}
+
 // keys returns the keys typed in, if any.
-func (s *Settings) keys() (storage.Keys, bool, error) {
+func (s *Settings) keys() (app.Keys, bool, error) {
 	id, sec := strings.TrimSpace(s.keyID.Text), strings.TrimSpace(s.secret.Text)
 	if id == "" && sec == "" {
-		return storage.Keys{}, false, nil
+		return app.Keys{}, false, nil
 	}
-	k := storage.Keys{AccessKeyID: id, SecretAccessKey: sec}
+	k := app.Keys{AccessKeyID: id, SecretAccessKey: sec}
 	return k, true, k.Validate()
 }
 
@@ -362,6 +388,7 @@ func (s *Settings) Save(done func(error)) error {
 	if err != nil {
 		return err
 	}
+	ch := s.changes(c)
 	s.setError("")
 	go func() {
 		var err error
@@ -369,7 +396,7 @@ func (s *Settings) Save(done func(error)) error {
 			err = s.u.core.SaveKeys(k)
 		}
 		if err == nil {
-			err = s.u.core.ApplyConfig(context.Background(), c)
+			err = s.u.core.ApplyChanges(context.Background(), ch)
 		}
 		s.u.do(func() {
 			if store {
@@ -377,8 +404,8 @@ func (s *Settings) Save(done func(error)) error {
 			}
 			if err != nil {
 				// Nothing changed: the settings in effect are the old ones.
-				s.setError(lang.L("Not saved") + ": " + err.Error())
-				s.u.setStatus(lang.L("Settings not saved") + ": " + err.Error())
+				s.setError(lang.L("Not saved") + ": " + localize(err))
+				s.u.setStatus(lang.L("Settings not saved") + ": " + localize(err))
 			} else {
 				s.u.reconnected(nil)
 			}
@@ -393,10 +420,10 @@ func (s *Settings) Save(done func(error)) error {
 // takeKeys validates typed keys and empties the fields: from here on the
 // secret lives only in the returned value, then in the keyring. store says
 // whether there are keys to store for this configuration.
-func (s *Settings) takeKeys(c app.Config) (storage.Keys, bool, error) {
+func (s *Settings) takeKeys(c app.Config) (app.Keys, bool, error) {
 	k, ok, err := s.keys()
 	if err != nil {
-		s.setError(err.Error())
+		s.setError(localize(err))
 		return k, false, err
 	}
 	if !ok || c.Target != app.TargetS3 || c.Credentials != app.CredsKeyring {
@@ -415,7 +442,7 @@ func (s *Settings) ForgetKeys() {
 		err := s.u.core.ForgetKeys()
 		s.u.do(func() {
 			if err != nil {
-				s.setError(err.Error())
+				s.setError(localize(err))
 				return
 			}
 			s.refreshKeyInfo()
@@ -424,41 +451,30 @@ func (s *Settings) ForgetKeys() {
 	}()
 }
 
-// TestConnection checks the form's settings (storing typed keys first, as
-// they can live nowhere else) and reports each item; the checks run off
-// the UI thread.
+// TestConnection checks the form's settings, with keys typed in the form
+// tried from memory (they reach the keyring only with Save: Cancel leaves
+// the stored ones as they were), and reports each item; the checks run
+// off the UI thread.
 func (s *Settings) TestConnection() {
 	c, err := s.Config()
 	if err != nil {
 		s.setError(err.Error())
 		return
 	}
-	k, store, err := s.takeKeys(c)
-	if err != nil {
+	var typed *app.Keys
+	if k, ok, err := s.keys(); err != nil {
+		s.setError(localize(err))
 		return
+	} else if ok && c.Target == app.TargetS3 && c.Credentials == app.CredsKeyring {
+		typed = &k
 	}
 	s.setError("")
 	s.report.SetText(lang.L("Testing…"))
 	s.test.Disable()
 	go func() {
-		var r app.CheckReport
-		var err error
-		if store {
-			err = s.u.core.SaveKeys(k)
-		}
-		if err == nil {
-			r = s.u.core.TestConnection(context.Background(), c)
-		}
+		r := s.u.core.TestConnection(context.Background(), c, typed)
 		s.u.do(func() {
 			s.test.Enable()
-			if store {
-				s.refreshKeyInfo()
-			}
-			if err != nil {
-				s.setError(err.Error())
-				s.report.SetText("")
-				return
-			}
 			s.report.SetText(FormatReport(r))
 		})
 	}()
@@ -475,7 +491,11 @@ func FormatReport(r app.CheckReport) string {
 		case it.Skipped:
 			mark = "–"
 		}
-		fmt.Fprintf(&b, "%s %s: %s\n", mark, lang.L(it.Label), it.Detail)
+		detail := it.Detail
+		if it.Err != nil {
+			detail = localize(it.Err)
+		}
+		fmt.Fprintf(&b, "%s %s: %s\n", mark, lang.L(it.Label), detail)
 	}
 	return strings.TrimSpace(b.String())
 }
@@ -484,7 +504,7 @@ func FormatReport(r app.CheckReport) string {
 // new settings are in effect; if they cannot be, the form stays as typed
 // and says why.
 func (u *UI) ShowSettings() {
-	if _, ok := u.dialog.(*dialog.CustomDialog); ok && u.settingsOpen {
+	if _, ok := u.dialog.(*dialog.CustomDialog); ok && u.settings != nil {
 		return // already open: Ctrl+, again does not stack a second one
 	}
 	s := NewSettings(u)
@@ -508,10 +528,10 @@ func (u *UI) ShowSettings() {
 	d.SetButtons([]fyne.CanvasObject{cancel, save})
 	s.dlg = d
 	u.showDialog(d, fyne.NewSize(680, 620))
-	u.settingsOpen = true
+	u.settings = s
 	prev := u.dialog
 	d.SetOnClosed(func() {
-		u.settingsOpen = false
+		u.settings = nil
 		if u.dialog == prev {
 			u.dialog = nil
 		}

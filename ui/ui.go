@@ -64,11 +64,10 @@ type UI struct {
 	do          func(func())
 	stopWatch   func()
 	hasTray     bool
-	agent       Agent
 	clipImage   func(ctx context.Context) ([]byte, error)
-	// settingsOpen: the Settings dialog shows (Ctrl+, does not stack a
-	// second one).
-	settingsOpen bool
+	// settings is the Settings dialog's form while it shows (Ctrl+, does
+	// not stack a second one).
+	settings *Settings
 }
 
 // Options adjust New.
@@ -80,31 +79,9 @@ type Options struct {
 	// does, closing the window leaves thumbdrop in the tray; where it does
 	// not (stock GNOME), closing the window quits.
 	TrayHost func() bool
-	// Agent is the local agent, which serves local links; nil: none.
-	Agent Agent
 	// ClipboardImage reads an image from the clipboard (Fyne's clipboard
 	// holds text only); nil: pasting takes file paths only.
 	ClipboardImage func(ctx context.Context) ([]byte, error)
-}
-
-// Agent is the per-user background process that serves local links and
-// the editors' upload API.
-type Agent interface {
-	// Running says whether it runs, and what it serves.
-	Running() (AgentState, bool)
-	// StartError is why it could not be started the last time it was
-	// tried (nil: it was, or it was not tried).
-	StartError() error
-	// Stop stops it; links answer again once an upload starts it.
-	Stop() error
-	// Start starts it as c says, if none runs so.
-	Start(c app.Config) error
-}
-
-// AgentState is what a running agent serves: links on Links; the editors'
-// upload API on API, or not, and why (APIErr).
-type AgentState struct {
-	Links, API, APIErr string
 }
 
 // New builds the main window. openErr is the error of core.Open, if any:
@@ -119,7 +96,7 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	if t, ok := koreanFonts(theme.DefaultTheme()); ok {
 		a.Settings().SetTheme(t)
 	}
-	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, agent: o.Agent, clipImage: o.ClipboardImage}
+	u := &UI{a: a, core: core, openErr: openErr, do: o.Do, clipImage: o.ClipboardImage}
 	if u.do == nil {
 		u.do = fyne.Do
 	}
@@ -204,23 +181,49 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 		if e.History {
 			u.do(u.gallery.reload)
 		}
+		if e.Config {
+			elsewhere := e.Elsewhere
+			u.do(func() { u.configChanged(elsewhere) })
+		}
+		if e.Agent {
+			u.do(u.agentChanged)
+		}
 	})
 	u.gallery.reload()
 	u.queue.refresh()
 	u.updateDropZone()
 	if openErr != nil {
-		u.setStatus(lang.L("Not connected") + ": " + openErr.Error())
+		u.setStatus(lang.L("Not connected") + ": " + localize(openErr))
 	} else {
 		u.setStatus(u.targetLine())
 	}
 	return u
 }
 
-// AgentChanged refreshes what the window says of the agent (it started,
-// or stopped).
-func (u *UI) AgentChanged() {
+// agentChanged refreshes what the window says of the agent (it started,
+// or stopped, here or elsewhere).
+func (u *UI) agentChanged() {
 	if u.openErr == nil && !u.batchActive {
 		u.setStatus(u.targetLine())
+	}
+	if u.settings != nil {
+		u.settings.refreshAgent()
+	}
+}
+
+// configChanged follows a settings change, here or outside the window
+// ('thumbdrop config set', another process's Settings): the title, the
+// status line, the gallery (another target has another history) and the
+// detail pane; an open Settings form says when it happened elsewhere.
+func (u *UI) configChanged(elsewhere bool) {
+	u.w.SetTitle(u.title())
+	if !u.batchActive {
+		u.setStatus(u.targetLine())
+	}
+	u.gallery.reload()
+	u.detail.targetChanged()
+	if u.settings != nil && elsewhere {
+		u.settings.configChanged()
 	}
 }
 
@@ -257,14 +260,15 @@ func (u *UI) targetLine() string {
 	c := u.core.Config()
 	if c.Target == app.TargetLocal {
 		line := lang.L("Local mode: uploads stay on this computer")
-		if u.agent == nil {
+		if !u.core.HasAgent() {
 			return line
 		}
-		if st, ok := u.agent.Running(); ok {
+		st, running, startErr := u.core.AgentStatus()
+		if running {
 			return line + "; " + fmt.Sprintf(lang.L("links are served by the thumbdrop agent on %s"), "http://"+st.Links)
 		}
-		if err := u.agent.StartError(); err != nil {
-			return line + "; " + fmt.Sprintf(lang.L("links do not answer: the thumbdrop agent that serves them could not start (%s)"), localizeError(err.Error()))
+		if startErr != nil {
+			return line + "; " + fmt.Sprintf(lang.L("links do not answer: the thumbdrop agent that serves them could not start (%s)"), localize(startErr))
 		}
 		return line + "; " + lang.L("the thumbdrop agent that serves links is not running (it starts with the next upload)")
 	}
@@ -351,7 +355,7 @@ func (u *UI) AddPaths(paths []string) {
 func (u *UI) reportRefused(refused []error) {
 	msgs := make([]string, len(refused))
 	for i, e := range refused {
-		msgs[i] = localizeError(e.Error())
+		msgs[i] = localize(e)
 	}
 	text := strings.Join(msgs, "\n")
 	if len(msgs) > 8 {
@@ -578,7 +582,7 @@ func (u *UI) showError(err error) {
 	if err == nil {
 		return
 	}
-	msg := localizeError(err.Error())
+	msg := localize(err)
 	u.setStatus(msg)
 	u.showDialog(dialog.NewError(errors.New(msg), u.w), fyne.NewSize(480, 200))
 }
@@ -688,11 +692,12 @@ func (u *UI) reconnected(err error) {
 	u.openErr = err
 	u.w.SetTitle(u.title())
 	if err != nil {
-		u.setStatus(lang.L("Not connected") + ": " + err.Error())
+		u.setStatus(lang.L("Not connected") + ": " + localize(err))
 	} else {
 		u.setStatus(u.targetLine())
 	}
 	u.gallery.reload()
+	u.detail.targetChanged()
 }
 
 var errCanceled = errors.New("canceled")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,6 @@ import (
 	"github.com/thumbdrop/thumbdrop/app/apptest"
 	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
-	tdstorage "github.com/thumbdrop/thumbdrop/storage"
 )
 
 // harness is a UI over a real core; every UI update is pumped on the test
@@ -35,10 +35,16 @@ type harness struct {
 	core *app.Core
 	q    chan func()
 	dirs app.Dirs
-	kr   tdstorage.Keyring
+	kr   app.Keyring
 }
 
 func newHarness(t *testing.T, mod func(*app.Config)) *harness {
+	t.Helper()
+	return newHarnessWith(t, mod, nil)
+}
+
+// newHarnessWith is newHarness with the core's options adjusted.
+func newHarnessWith(t *testing.T, mod func(*app.Config), opts func(*app.Options)) *harness {
 	t.Helper()
 	// Fyne's file dialog runs xdg-user-dir for its favourite folders when
 	// it finds it: nothing on PATH, so no process in the fast tier.
@@ -53,8 +59,12 @@ func newHarness(t *testing.T, mod func(*app.Config)) *harness {
 	if err := app.SaveConfig(d, c); err != nil {
 		t.Fatal(err)
 	}
-	h0 := &harness{kr: tdstorage.Keyring{Service: "thumbdrop-uitest-" + t.Name()}}
-	core, err := app.Open(context.Background(), app.Options{Dirs: d, Keyring: h0.kr, Retries: -1})
+	h0 := &harness{kr: app.OSKeyring("thumbdrop-uitest-"+t.Name(), nil)}
+	o := app.Options{Dirs: d, Keyring: h0.kr, Retries: -1}
+	if opts != nil {
+		opts(&o)
+	}
+	core, err := app.Open(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +369,7 @@ func TestSecretNeverShown(t *testing.T) {
 		})
 	}
 	// And the keys work: Test connection says so.
-	r := h.core.TestConnection(context.Background(), h.core.Config())
+	r := h.core.TestConnection(context.Background(), h.core.Config(), nil)
 	if !r.Credentials.OK || !r.Bucket.OK || !r.Put.OK || r.Resize.OK {
 		t.Errorf("report: %q", FormatReport(r))
 	}
@@ -683,30 +693,43 @@ func TestOpenDialogOnceAndEscape(t *testing.T) {
 	}
 }
 
-// fakeAgent is an agent that runs or not, as Start and Stop say.
+// fakeAgent is an agent that runs or not, as Ensure and Stop say.
 type fakeAgent struct {
+	mu      sync.Mutex
 	addr    string
 	running bool
 	started []string
 }
 
-func (f *fakeAgent) Running() (AgentState, bool) {
-	return AgentState{Links: f.addr, API: "127.0.0.1:36677"}, f.running
+func (f *fakeAgent) State() (app.AgentState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return app.AgentState{Links: f.addr, API: "127.0.0.1:36677"}, f.running
 }
-func (f *fakeAgent) Stop() error       { f.running = false; return nil }
-func (f *fakeAgent) StartError() error { return nil }
-func (f *fakeAgent) Start(c app.Config) error {
+func (f *fakeAgent) Stop(context.Context) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	was := f.running
+	f.running = false
+	return was, nil
+}
+func (f *fakeAgent) Ensure(_ context.Context, c app.Config) (app.AgentState, error) {
+	f.mu.Lock()
 	f.started = append(f.started, c.LocalAddr)
 	f.addr, f.running = c.LocalAddr, true
-	return nil
+	f.mu.Unlock()
+	st, _ := f.State()
+	return st, nil
 }
 
 // TestSettingsStartsAndStopsAgent: Settings stops the agent, then offers
 // to start it again on local_addr; the line names both of its servers.
 func TestSettingsStartsAndStopsAgent(t *testing.T) {
-	h := newHarness(t, nil)
-	fa := &fakeAgent{addr: h.core.Config().LocalAddr, running: true}
-	h.u.agent = fa
+	fa := &fakeAgent{running: true}
+	h := newHarnessWith(t, nil, func(o *app.Options) { o.Agent = fa })
+	fa.mu.Lock()
+	fa.addr, fa.started = h.core.Config().LocalAddr, nil // the one started as the target opened
+	fa.mu.Unlock()
 	s := NewSettings(h.u)
 	if !s.agentStop.Visible() || s.agentRun.Visible() || !strings.Contains(s.agentInfo.Text, h.core.Config().PicGoServer) {
 		t.Fatalf("running: stop %v start %v %q", s.agentStop.Visible(), s.agentRun.Visible(), s.agentInfo.Text)
@@ -715,6 +738,8 @@ func TestSettingsStartsAndStopsAgent(t *testing.T) {
 	h.pump("stopped", func() bool { return s.agentRun.Visible() })
 	test.Tap(s.agentRun)
 	h.pump("started", func() bool { return s.agentStop.Visible() })
+	fa.mu.Lock()
+	defer fa.mu.Unlock()
 	if len(fa.started) != 1 || fa.started[0] != h.core.Config().LocalAddr {
 		t.Errorf("started %v", fa.started)
 	}

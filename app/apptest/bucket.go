@@ -152,6 +152,9 @@ func (b *Bucket) Delete(ctx context.Context, keys ...string) error {
 // URL is mem://<bucket>/<key>.
 func (b *Bucket) URL(key string) string { return "mem://" + b.name + "/" + storage.EscapeKey(key) }
 
+// LinkBases is where its links begin.
+func (b *Bucket) LinkBases() []string { return []string{"mem://" + b.name + "/"} }
+
 // Presign returns the URL with a fake signature naming ttl.
 func (b *Bucket) Presign(ctx context.Context, key string, ttl time.Duration) (string, error) {
 	return fmt.Sprintf("%s?expires=%d", b.URL(key), int(ttl.Seconds())), nil

@@ -79,12 +79,25 @@ func (l *Lock) Unlock() error {
 	return err
 }
 
-// Held reports whether some process holds the lock on path now.
+// Held reports whether some process holds the lock on path now. It
+// creates nothing: where the file (or its folder) is gone, no one holds it.
 func Held(path string) bool {
-	l, err := TryLock(path)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return errors.Is(err, ErrHeld)
+		return false
 	}
-	l.Unlock()
-	return false
+	defer f.Close()
+	return errors.Is(lockFile(f, false), ErrHeld)
+}
+
+// Gone reports whether the lock's file is no longer the one its path
+// names (deleted, with its folder perhaps, or replaced): no other process
+// can find the lock any more, so its holder is an orphan.
+func (l *Lock) Gone() bool {
+	if l == nil || l.f == nil {
+		return true
+	}
+	held, err1 := l.f.Stat()
+	named, err2 := os.Stat(l.path)
+	return err1 != nil || err2 != nil || !os.SameFile(held, named)
 }

@@ -89,6 +89,21 @@ func Open(dataDir, bucket string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// With is a view of the same bucket with other options (where links
+// point, what thumbnails are made): the files are the same, so one
+// process opens its bucket once.
+func (s *Store) With(opt Options) *Store {
+	v := *s
+	if opt.Log == nil {
+		opt.Log = s.opt.Log
+	}
+	v.opt, v.resize = opt, nil
+	if opt.Resize != nil {
+		v.resize = &resize.Handler{Store: resizeStore{&v}, Config: *opt.Resize, Log: opt.Log}
+	}
+	return &v
+}
+
 func (s *Store) dir() string    { return filepath.Join(s.root, s.bucket) }
 func (s *Store) tmpDir() string { return filepath.Join(s.root, ".tmp") }
 
@@ -357,6 +372,11 @@ func (s *Store) URL(key string) string {
 	return strings.TrimRight(s.opt.BaseURL, "/") + "/" + storage.EscapeKey(s.bucket) + "/" + storage.EscapeKey(key)
 }
 
+// LinkBases are where local links begin, on each name of the loopback.
+func (s *Store) LinkBases() []string {
+	return storage.LoopbackBases(strings.TrimRight(s.opt.BaseURL, "/") + "/" + storage.EscapeKey(s.bucket) + "/")
+}
+
 // Presign returns the plain link: local links need no signature.
 func (s *Store) Presign(ctx context.Context, key string, ttl time.Duration) (string, error) {
 	return s.URL(key), nil
@@ -416,19 +436,17 @@ func (s *Store) opErr(op, key string, err error) error {
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		e.Kind = storage.ErrNotFound
-	case errors.Is(err, errDiskFull):
-		e.Kind, e.Hint = errDiskFull, "free some space in "+s.root
+	case errors.Is(err, storage.ErrDiskFull):
+		e.Kind, e.Hint = storage.ErrDiskFull, "free some space in "+s.root
 	case errors.Is(err, fs.ErrPermission):
 		e.Kind, e.Hint = storage.ErrAccessDenied, "thumbdrop cannot write to "+s.root
 	}
 	return e
 }
 
-var errDiskFull = errors.New("the disk is full")
-
 func diskError(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		return fmt.Errorf("%w: %w", errDiskFull, err)
+		return fmt.Errorf("%w: %w", storage.ErrDiskFull, err)
 	}
 	return err
 }

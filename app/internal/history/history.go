@@ -47,6 +47,9 @@ type Record struct {
 	Time        time.Time `json:"time,omitzero"`
 	// LocationRemoved: GPS tags were stripped from the uploaded original.
 	LocationRemoved bool `json:"location_removed,omitempty"`
+	// ErrorInfo is the error of Error as the core's typed error, encoded
+	// (the window translates it by kind); "" for none or an old record.
+	ErrorInfo string `json:"-"`
 	// Target is where it went: "local", or "s3:<endpoint>/<bucket>", so
 	// duplicates are only found in the same bucket.
 	Target string `json:"-"`
@@ -84,6 +87,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 	search           TEXT    NOT NULL DEFAULT '',
 	thumb_width      INTEGER NOT NULL DEFAULT 0,
 	thumb_height     INTEGER NOT NULL DEFAULT 0,
+	error_info       TEXT    NOT NULL DEFAULT '',
 	UNIQUE (target, key)
 );
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
@@ -92,13 +96,14 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
-	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height`
+	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info`
 
 // added are the columns later versions added, with their definitions: a
 // database made before them gets them on open.
 var added = []struct{ name, def string }{
 	{"thumb_width", "INTEGER NOT NULL DEFAULT 0"},
 	{"thumb_height", "INTEGER NOT NULL DEFAULT 0"},
+	{"error_info", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // DB is the history database.
@@ -221,7 +226,7 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -230,11 +235,11 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		status=excluded.status, error=excluded.error, elapsed_ms=excluded.elapsed_ms, time_ms=excluded.time_ms,
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
 		location_removed=excluded.location_removed, search=excluded.search,
-		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height`
+		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
-		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, searchText(r))
+		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, searchText(r))
 	return err
 }
 
@@ -277,7 +282,7 @@ func scan(s scanner) (Record, error) {
 	var ms int64
 	var variants string
 	err := s.Scan(&r.File, &r.Key, &r.URL, &r.ThumbKey, &r.ThumbURL, &r.ContentType, &r.Bytes, &r.SHA256, &r.Status,
-		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight)
+		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo)
 	if err != nil {
 		return r, err
 	}
