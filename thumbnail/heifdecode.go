@@ -24,6 +24,28 @@ import (
 // 'irot'/'imir' (or EXIF orientation), for HEIC as for AVIF. Files this
 // cannot take apart (overlays, alpha planes) go to the decoder whole.
 
+// heifDecoder decodes the primary item of HEIF files: the system's
+// libheif where there is one (libheif.go), else an instance of its
+// WebAssembly build (wasm.go). The image may lie in the decoder's memory
+// until release is called or the decoder closed.
+type heifDecoder interface {
+	decodeHEIF(file []byte) (m image.Image, release func(), err error)
+	Close()
+}
+
+// useNativeHEIF lets the tests run the WebAssembly decoder where the
+// system's libheif would be taken.
+var useNativeHEIF = true
+
+// newHEIFDecoder returns a decoder for HEIC files, running on up to
+// threads threads where it can.
+func newHEIFDecoder(cache string, threads int) (heifDecoder, error) {
+	if d, ok := nativeHEIF(threads); ok {
+		return d, nil
+	}
+	return heicCodec.instance(cache)
+}
+
 // decodeISO decodes an HEIF or AVIF file, as stored, for a tw x th target
 // (stored axes); cache is Options.DecoderCache.
 func decodeISO(f Format, data []byte, tw, th int, cache string) (image.Image, error) {
@@ -99,7 +121,7 @@ func codecOf(typ string) (*wasmCodec, string, error) {
 
 // decodeItem decodes one coded item, as stored.
 func decodeItem(h heifInfo, data []byte, it heifItem, cache string) (image.Image, error) {
-	codec, brand, err := codecOf(it.typ)
+	_, brand, err := codecOf(it.typ)
 	if err != nil {
 		return nil, err
 	}
@@ -107,16 +129,22 @@ func decodeItem(h heifInfo, data []byte, it heifItem, cache string) (image.Image
 	if payload == nil {
 		return nil, fmt.Errorf("item %d's data lies outside the file", it.id)
 	}
-	inst, err := codec.instance(cache)
+	file := singleItemFile(brand, it, payload)
+	if brand == "avif" {
+		inst, err := avifCodec.instance(cache)
+		if err != nil {
+			return nil, err
+		}
+		defer inst.Close() // the image keeps the memory it lies in
+		return inst.decodeAVIFPrimary(file)
+	}
+	dec, err := newHEIFDecoder(cache, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, err
 	}
-	defer inst.Close() // the image keeps the memory it lies in
-	file := singleItemFile(brand, it, payload)
-	if brand == "avif" {
-		return inst.decodeAVIFPrimary(file)
-	}
-	return inst.decodeHEIFPrimary(file)
+	defer dec.Close()
+	m, _, err := dec.decodeHEIF(file)
+	return m, err
 }
 
 // decodeWhole hands the file to the decoder as it is. libheif applies the
@@ -189,14 +217,14 @@ func decodeGrid(h heifInfo, data []byte, cache string) (image.Image, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inst, err := heicCodec.instance(cache)
+			dec, err := newHEIFDecoder(cache, 1)
 			if err != nil {
 				fail(err)
 				for range jobs {
 				}
 				return
 			}
-			defer inst.Close()
+			defer dec.Close()
 			for i := range jobs {
 				t := g.tiles[i]
 				payload := h.itemData(data, t)
@@ -204,7 +232,7 @@ func decodeGrid(h heifInfo, data []byte, cache string) (image.Image, error) {
 					fail(fmt.Errorf("tile %d's data lies outside the file", i))
 					continue
 				}
-				m, release, err := inst.decodeHEIF(singleItemFile("heic", t, payload))
+				m, release, err := dec.decodeHEIF(singleItemFile("heic", t, payload))
 				if err != nil {
 					fail(fmt.Errorf("tile %d: %w", i, err))
 					continue
