@@ -122,12 +122,12 @@ func (t *trip) open(ctx context.Context, path string) error {
 		return &Error{Kind: KindNotImage, File: t.name, Value: thumbnail.FormatList}
 	}
 	t.rec.ContentType = format.ContentType()
-	if info, err := thumbnail.Header(head); err == nil {
+	if info, err := thumbnail.Header(f, st.Size()); err == nil {
 		t.rec.Width, t.rec.Height = info.DisplaySize()
 	}
 	// The resize function's own limits, checked now: if it will refuse
 	// the picture, say so at once (the original still uploads).
-	if err := thumbnail.Check(head, st.Size(), functionLimits(t.s.cfg)); thumbnail.IsPermanent(err) {
+	if err := thumbnail.Check(f, st.Size(), functionLimits(t.s.cfg)); thumbnail.IsPermanent(err) {
 		t.predicted = imageCause(err)
 	}
 	sum, err := hashFile(ctx, f)

@@ -125,7 +125,7 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 // thumbnail -o never replaces an input, and names each output after the
-// format written.
+// format written: where that name is taken, the next free one, said so.
 func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 	dir := t.TempDir()
 	jpg := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "photo.jpg"))
@@ -133,7 +133,7 @@ func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 	tiff := testkit.Copy(t, testkit.XImage(t, "video-001.tiff"), filepath.Join(dir, "scan.TIFF"))
 	orig, _ := os.ReadFile(jpg)
 	code, stdout, stderr := run(t, "", "thumbnail", "--json", "-o", dir, jpg, webp, tiff)
-	if code != 1 || !strings.Contains(stderr, "would replace the input file") || strings.Count(stderr, "\n") != 2 {
+	if code != 0 || strings.Count(stderr, "exists and is kept") != 2 || strings.Count(stderr, "\n") != 2 {
 		t.Fatalf("-o the input's folder: exit %d %q", code, stderr)
 	}
 	if now, _ := os.ReadFile(jpg); string(now) != string(orig) {
@@ -143,15 +143,12 @@ func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
 		var r thumbJSON
 		json.Unmarshal([]byte(l), &r)
-		base := ""
-		if r.Output != "" {
-			base = filepath.Base(r.Output)
-		}
-		outs = append(outs, base+" "+r.ContentType)
+		outs = append(outs, filepath.Base(r.Output)+" "+r.ContentType)
 	}
-	// photo.webp's JPEG thumbnail would be photo.jpg, another input: refused
-	// too. The TIFF's is scan.jpg.
-	want := " | |scan.jpg image/jpeg"
+	// photo.jpg's thumbnail would be photo.jpg itself; photo.webp's JPEG
+	// would be photo.jpg too, then photo-2.jpg, just written. The TIFF's
+	// is scan.jpg.
+	want := "photo-2.jpg image/jpeg|photo-3.jpg image/jpeg|scan.jpg image/jpeg"
 	if got := strings.Join(outs, "|"); got != want {
 		t.Errorf("outputs %q, want %q", got, want)
 	}
@@ -164,12 +161,12 @@ func TestThumbnailNeverOverwritesInputs(t *testing.T) {
 // writer forever), by upload and by thumbnail; a folder's symlinks to
 // images are followed, a symlink loop is not.
 func TestFIFOAndSymlinks(t *testing.T) {
-	c := newCLI(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe.jpg")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skip("no FIFOs here:", err)
 	}
+	c := newCLI(t)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

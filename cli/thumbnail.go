@@ -3,8 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/thumbdrop/thumbdrop/app"
-	"github.com/thumbdrop/thumbdrop/internal/atomicfile"
 	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
@@ -30,8 +30,9 @@ type thumbJSON struct {
 
 // runThumbnail: thumbdrop thumbnail [--max 200] -o DIR FILE...
 // Each output keeps the input's base name with the extension of the format
-// written (a WebP becomes name.jpg), and never replaces an input file.
-// Files are thumbnailed on every core at once.
+// written (a WebP becomes name.jpg), and never replaces any file: a name
+// that is taken gets -2, -3... Files are thumbnailed on every core at
+// once.
 func runThumbnail(ctx context.Context, e Env, args []string) error {
 	fs := newFlagSet("thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...")
 	maxSize := fs.Int("max", thumbnail.DefaultMaxSize, "fit inside `N`xN pixels")
@@ -59,7 +60,7 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 	if d, err := app.ResolveDirs(e.Getenv); err == nil {
 		opt.DecoderCache = d.DecoderCache() // else each run compiles the decoders anew
 	}
-	w := thumbWriter{dir: *dir, inputs: files, written: map[string]bool{}}
+	w := thumbWriter{dir: *dir}
 	failed := false
 	enc := json.NewEncoder(e.Stdout)
 	// One decoder per core; outputs are named, written and reported in
@@ -101,9 +102,12 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 		}
 		rec := thumbJSON{File: f}
 		res, err := m.res, m.err
-		var out string
+		var out, renamed string
 		if err == nil {
-			out, err = w.write(f, res)
+			out, renamed, err = w.write(f, res)
+		}
+		if renamed != "" {
+			note(e, "%s", renamed)
 		}
 		if err != nil {
 			failed = true
@@ -125,13 +129,10 @@ func runThumbnail(ctx context.Context, e Env, args []string) error {
 	return nil
 }
 
-// thumbWriter names and writes thumbnails without ever replacing an input
-// or a thumbnail written earlier in the same run.
+// thumbWriter names and writes thumbnails without ever replacing a file.
 type thumbWriter struct {
-	dir     string
-	inputs  []string
-	written map[string]bool
-	gate    *memGate // nil: no limit
+	dir  string
+	gate *memGate // nil: no limit
 }
 
 // memGate shares a memory budget between decoders running at once, in
@@ -199,14 +200,8 @@ func (w *thumbWriter) thumbnail(path string, opt thumbnail.Options) (*thumbnail.
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil {
-		head := make([]byte, min(256<<10, st.Size()))
-		if n, _ := io.ReadFull(f, head); n > 0 {
-			took := w.gate.acquire(thumbnail.MemoryNeed(head[:n], st.Size(), opt))
-			defer w.gate.release(took)
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("%s: cannot read it (%v)", path, err)
-		}
+		took := w.gate.acquire(thumbnail.MemoryNeed(f, st.Size(), opt))
+		defer w.gate.release(took)
 	}
 	res, err := thumbnail.Read(f, opt)
 	if err != nil {
@@ -215,35 +210,57 @@ func (w *thumbWriter) thumbnail(path string, opt thumbnail.Options) (*thumbnail.
 	return res, nil
 }
 
-// write names and writes path's thumbnail (one at a time, in order).
-func (w *thumbWriter) write(path string, res *thumbnail.Result) (string, error) {
-	name := filepath.Base(path)
-	out := filepath.Join(w.dir, withExt(name, res.Format))
-	for i := 2; w.written[out]; i++ { // two inputs with one name (a.png, a.webp)
-		out = filepath.Join(w.dir, withExt(fmt.Sprintf("%s-%d", strings.TrimSuffix(name, filepath.Ext(name)), i), res.Format))
+// maxNames is how many names (name.jpg, name-2.jpg, ...) are tried for
+// one thumbnail before giving up.
+const maxNames = 1000
+
+// write names and writes path's thumbnail (one at a time, in order),
+// never replacing a file: where the name is taken (by an input, by a
+// thumbnail written earlier in the run, by any file), the next free one
+// (name-2.jpg, name-3.jpg...) is used, and note says so.
+func (w *thumbWriter) write(path string, res *thumbnail.Result) (out, note string, err error) {
+	want := filepath.Join(w.dir, withExt(filepath.Base(path), res.Format))
+	ext := filepath.Ext(want)
+	stem := strings.TrimSuffix(want, ext)
+	for i := 1; i <= maxNames; i++ {
+		out = want
+		if i > 1 {
+			out = fmt.Sprintf("%s-%d%s", stem, i, ext)
+		}
+		err := createNew(out, res.Data)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("%s: cannot write %s: %v", path, out, unwrapPath(err))
+		}
+		if out != want {
+			note = fmt.Sprintf("%s: %s exists and is kept; the thumbnail is %s", path, want, out)
+		}
+		return out, note, nil
 	}
-	if w.isInput(out) {
-		return "", fmt.Errorf("%s: the thumbnail would replace the input file %s; choose another -o folder", path, out)
-	}
-	if err := atomicfile.WriteFile(out, res.Data, 0o644); err != nil {
-		return "", fmt.Errorf("%s: cannot write %s: %v", path, out, err)
-	}
-	w.written[out] = true
-	return out, nil
+	return "", "", fmt.Errorf("%s: %s and %d other names for its thumbnail are taken; choose another -o folder", path, want, maxNames-1)
 }
 
-// isInput reports whether out is (or links to) one of the input files.
-func (w *thumbWriter) isInput(out string) bool {
-	st, err := os.Stat(out)
+// createNew writes a new file at p, failing with fs.ErrExist if there is
+// one (O_EXCL: a file made meanwhile by another program is not replaced
+// either). A write that fails leaves nothing.
+func createNew(p string, data []byte) error {
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return false
+		return err
 	}
-	for _, in := range w.inputs {
-		if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
-			return true
-		}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
 	}
-	return false
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(p)
+	}
+	return err
 }
 
 // withExt gives name the extension of format f, keeping one that already

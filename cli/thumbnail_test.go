@@ -92,3 +92,40 @@ func TestMemGate(t *testing.T) {
 		t.Errorf("an image over the whole budget took %d, want all 100", c)
 	}
 }
+
+// TestThumbnailNeverReplacesAnyFile: in a folder holding IMG_0001.jpg and
+// IMG_0001.webp, 'thumbnail -o . IMG_0001.webp' keeps the JPEG photo (it
+// was replaced by a 200 px thumbnail, exit 0) and writes IMG_0001-2.jpg,
+// saying so; a file made in the way meanwhile, or a symlink, is not
+// written through either.
+func TestThumbnailNeverReplacesAnyFile(t *testing.T) {
+	dir := t.TempDir()
+	photo := testkit.CopyCorpus(t, "video-001.jpeg", filepath.Join(dir, "IMG_0001.jpg"))
+	webp := testkit.Copy(t, testkit.XImage(t, "blue-purple-pink.lossy.webp"), filepath.Join(dir, "IMG_0001.webp"))
+	target := filepath.Join(t.TempDir(), "elsewhere.jpg")
+	os.WriteFile(target, []byte("not to be written through"), 0o644)
+	os.Symlink(target, filepath.Join(dir, "IMG_0001-2.jpg"))
+	before := testkit.Read(t, photo)
+
+	code, stdout, stderr := run(t, "", "thumbnail", "-o", dir, webp)
+	if code != 0 || !strings.Contains(stderr, "IMG_0001.jpg exists and is kept; the thumbnail is "+filepath.Join(dir, "IMG_0001-3.jpg")) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(stdout, "-> "+filepath.Join(dir, "IMG_0001-3.jpg")) {
+		t.Errorf("stdout %q", stdout)
+	}
+	if !bytes.Equal(testkit.Read(t, photo), before) {
+		t.Error("the photo IMG_0001.jpg was replaced")
+	}
+	if string(testkit.Read(t, target)) != "not to be written through" {
+		t.Error("the thumbnail was written through a symlink")
+	}
+	f, err := os.Open(filepath.Join(dir, "IMG_0001-3.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, format, err := image.DecodeConfig(f); err != nil || format != "jpeg" || cfg.Width > 200 {
+		t.Errorf("the thumbnail: %v %s %v", cfg, format, err)
+	}
+}

@@ -133,7 +133,7 @@ func TestSetTooBigForCopies(t *testing.T) {
 	// Enough for a 1/8-scale decode of 1200x800, not for the full one.
 	h.Config.Thumbnail.MaxMemory = 1 << 20
 	data := photo(t)
-	if err := thumbnail.Check(data, int64(len(data)), thumbnail.Options{MaxMemory: 1 << 20}); err != nil {
+	if err := thumbnail.Check(bytes.NewReader(data), int64(len(data)), thumbnail.Options{MaxMemory: 1 << 20}); err != nil {
 		t.Fatalf("the thumbnail alone should fit: %v", err)
 	}
 	put(t, c, "original/1_p.jpg", data)

@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
@@ -18,13 +19,13 @@ import (
 
 // safeDecodeConfig reads the header of a sniffed image. Decoders of
 // hostile input are not trusted not to panic: a panic becomes an error.
-func safeDecodeConfig(f Format, data []byte) (cfg image.Config, err error) {
+func safeDecodeConfig(f Format, e encoded) (cfg image.Config, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	r := bytes.NewReader(data)
+	data, r := e.head, bytes.NewReader(e.head)
 	switch f {
 	case JPEG:
 		return jpeg.DecodeConfig(r)
@@ -36,8 +37,8 @@ func safeDecodeConfig(f Format, data []byte) (cfg image.Config, err error) {
 		return webp.DecodeConfig(r)
 	case BMP:
 		return bmp.DecodeConfig(r)
-	case TIFF:
-		return tiff.DecodeConfig(r)
+	case TIFF: // its directory may be anywhere: read through the file
+		return tiff.DecodeConfig(io.NewSectionReader(e.r, 0, e.size))
 	case HEIF, AVIF:
 		cfg, _, _, err := heifInspect(f, data)
 		return cfg, err

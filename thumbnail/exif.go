@@ -8,8 +8,9 @@ import (
 // Orientation is the EXIF orientation tag (1..8). 1 means "as stored".
 type Orientation int
 
-// orientation finds the EXIF orientation in an encoded image. Any problem
-// (no EXIF, damaged EXIF) yields 1: a bad tag must never fail a thumbnail.
+// orientation finds the EXIF orientation in an encoded JPEG, PNG or WebP
+// (a TIFF's and a HEIF's are read by inspect). Any problem (no EXIF,
+// damaged EXIF) yields 1: a bad tag must never fail a thumbnail.
 func orientation(f Format, data []byte) Orientation {
 	var tiff []byte
 	switch f {
@@ -20,8 +21,6 @@ func orientation(f Format, data []byte) Orientation {
 	case WebP:
 		tiff = webpChunk(data, "EXIF")
 		tiff = bytes.TrimPrefix(tiff, []byte("Exif\x00\x00"))
-	case TIFF:
-		tiff = data
 	}
 	o := tiffOrientation(tiff)
 	if o < 1 || o > 8 {
@@ -96,44 +95,11 @@ func webpChunk(d []byte, typ string) []byte {
 	return nil
 }
 
-// tiffByteOrder is the byte order a TIFF structure (a TIFF file, an Exif
-// block) declares in its header; false if t is too short to be one or
-// declares none.
-func tiffByteOrder(t []byte) (binary.ByteOrder, bool) {
-	if len(t) < 8 {
-		return nil, false
-	}
-	switch string(t[:2]) {
-	case "II":
-		return binary.LittleEndian, true
-	case "MM":
-		return binary.BigEndian, true
-	}
-	return nil, false
-}
-
-// tiffOrientation reads tag 0x0112 from IFD0 of a TIFF structure.
+// tiffOrientation reads the orientation tag (0x0112) from IFD0 of a TIFF
+// structure in memory (a TIFF file, an Exif block); 1 if it has none.
 func tiffOrientation(t []byte) Orientation {
-	bo, ok := tiffByteOrder(t)
-	if !ok {
-		return 1
-	}
-	if bo.Uint16(t[2:]) != 42 {
-		return 1
-	}
-	off := int(bo.Uint32(t[4:]))
-	if off < 8 || off+2 > len(t) {
-		return 1
-	}
-	n := int(bo.Uint16(t[off:]))
-	for k := 0; k < n; k++ {
-		e := off + 2 + 12*k
-		if e+12 > len(t) {
-			return 1
-		}
-		if bo.Uint16(t[e:]) == 0x0112 && bo.Uint16(t[e+2:]) == 3 { // SHORT
-			return Orientation(bo.Uint16(t[e+8:]))
-		}
+	if d, ok := readTIFFDir(bytes.NewReader(t), int64(len(t))); ok {
+		return d.orientation()
 	}
 	return 1
 }

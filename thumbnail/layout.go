@@ -1,9 +1,11 @@
 package thumbnail
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"image"
+	"io"
 )
 
 // layout is what decides the memory a decode takes, read from a file's
@@ -37,7 +39,7 @@ func readLayout(f Format, data []byte) layout {
 		}
 		return l
 	case TIFF:
-		return tiffLayout(data)
+		return tiffLayout(bytes.NewReader(data), int64(len(data)))
 	case BMP:
 		l := layout{depth: 8, channels: 4}
 		if len(data) >= 30 {
@@ -142,48 +144,21 @@ func gifLayout(d []byte) layout {
 	return l
 }
 
-// tiffLayout reads BitsPerSample (258) and SamplesPerPixel (277) of IFD0.
-func tiffLayout(t []byte) layout {
+// tiffLayout reads BitsPerSample (258) and SamplesPerPixel (277) of the
+// first directory of a TIFF file, wherever it is.
+func tiffLayout(r io.ReaderAt, size int64) layout {
 	l := layout{depth: 16, channels: 4}
-	bo, ok := tiffByteOrder(t)
+	d, ok := readTIFFDir(r, size)
 	if !ok {
 		return l
 	}
-	off := int(bo.Uint32(t[4:]))
-	if off < 8 || off+2 > len(t) {
-		return l
-	}
-	n := int(bo.Uint16(t[off:]))
-	depth, spp := 0, 1
-	for k := 0; k < n; k++ {
-		e := off + 2 + 12*k
-		if e+12 > len(t) {
-			break
-		}
-		tag, typ, count := bo.Uint16(t[e:]), bo.Uint16(t[e+2:]), bo.Uint32(t[e+4:])
-		val := func() int {
-			if typ == 3 {
-				return int(bo.Uint16(t[e+8:]))
-			}
-			return int(bo.Uint32(t[e+8:]))
-		}
-		switch tag {
-		case 258: // BitsPerSample: inline when it fits in 4 bytes, else at an offset
-			if typ == 3 && count > 2 {
-				if o := int(bo.Uint32(t[e+8:])); o+2 <= len(t) {
-					depth = int(bo.Uint16(t[o:]))
-				}
-			} else {
-				depth = val()
-			}
-		case 277:
-			spp = val()
-		}
-	}
-	if depth > 0 {
+	if depth, ok := d.uint(tagBitsPerSample); ok && depth > 0 {
 		l.depth = depth
 	}
-	l.channels = spp
+	l.channels = 1
+	if spp, ok := d.uint(tagSamplesPerPixel); ok {
+		l.channels = spp
+	}
 	return l
 }
 

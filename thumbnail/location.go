@@ -12,9 +12,10 @@ import (
 // without touching a pixel, by patches of the same length as what they
 // replace, so the file keeps its size and every offset in it stays right.
 // What is removed: EXIF's GPS IFD (its pointer in IFD0 taken out, its
-// entries and values zeroed) in JPEG APP1, PNG eXIf, WebP EXIF and the
-// HEIF/AVIF Exif item; and GPS properties in XMP packets (JPEG APP1, WebP
-// XMP chunks, PNG iTXt), overwritten with spaces. Orientation, camera,
+// entries and values zeroed) in JPEG APP1, PNG eXIf, WebP EXIF, the
+// HEIF/AVIF Exif item and a TIFF file's own first directory; and GPS
+// properties in XMP packets (JPEG APP1, WebP XMP chunks, PNG iTXt, a
+// TIFF's XMLPacket tag), overwritten with spaces. Orientation, camera,
 // date and everything else stay.
 
 // Patch replaces len(Data) bytes of a file at Off.
@@ -46,6 +47,8 @@ func LocationPatches(r io.ReaderAt, size int64) ([]Patch, error) {
 		return webpLocation(head), nil
 	case HEIF, AVIF:
 		return heifLocation(r, head)
+	case TIFF:
+		return tiffLocation(r, size), nil
 	}
 	return nil, nil
 }
@@ -234,75 +237,68 @@ func heifLocation(r io.ReaderAt, head []byte) ([]Patch, error) {
 	return out, nil
 }
 
-// gpsPatches removes the GPS IFD of a TIFF structure (found at file
-// offset base): the GPSInfo entry (tag 0x8825) is taken out of IFD0 (the
-// entries after it move up, the count drops by one), and the GPS IFD's
-// entries and out-of-line values are zeroed.
+// gpsPatches removes the GPS IFD of the TIFF structure t, found at file
+// offset base (an Exif block in memory).
 func gpsPatches(t []byte, base int64) []Patch {
-	bo, ok := tiffByteOrder(t)
+	return gpsPatchesAt(bytes.NewReader(t), int64(len(t)), base)
+}
+
+// gpsPatchesAt removes the GPS IFD of the TIFF structure in r (size bytes,
+// at file offset base): the GPSInfo entry (tag 0x8825) is taken out of
+// IFD0 (the entries after it move up, the count drops by one), and the
+// GPS IFD's entries and out-of-line values are zeroed.
+func gpsPatchesAt(r io.ReaderAt, size, base int64) []Patch {
+	d, ok := readTIFFDir(r, size)
 	if !ok {
 		return nil
 	}
-	ifd0 := int(bo.Uint32(t[4:]))
-	if ifd0 < 8 || ifd0+2 > len(t) {
+	gps, k, ok := d.find(tagGPSIFD)
+	if !ok {
 		return nil
 	}
-	n := int(bo.Uint16(t[ifd0:]))
-	end := ifd0 + 2 + 12*n + 4 // entries and the next-IFD offset
-	if end > len(t) {
-		return nil
+	bo := d.bo
+	// IFD0 without the GPSInfo entry: count, entries, next-IFD offset.
+	table := make([]byte, 2+12*len(d.entries)+4)
+	if !readFull(r, table, d.off) || int(bo.Uint16(table)) != len(d.entries) {
+		return nil // a directory cut short: not ours to rewrite
 	}
-	gpsEntry, gpsIFD := -1, 0
-	for k := 0; k < n; k++ {
-		e := ifd0 + 2 + 12*k
-		if bo.Uint16(t[e:]) == 0x8825 {
-			gpsEntry, gpsIFD = k, int(bo.Uint32(t[e+8:]))
-		}
-	}
-	if gpsEntry < 0 {
-		return nil
-	}
-	var out []Patch
-	// IFD0 without the GPSInfo entry.
-	table := append([]byte{}, t[ifd0:end]...)
-	bo.PutUint16(table, uint16(n-1))
-	e := 2 + 12*gpsEntry
+	bo.PutUint16(table, uint16(len(d.entries)-1))
+	e := 2 + 12*k
 	copy(table[e:], table[e+12:])
 	clear(table[len(table)-12:])
-	out = append(out, Patch{base + int64(ifd0), table})
+	out := []Patch{{base + d.off, table}}
 	// The GPS IFD itself, and the values it points to, zeroed.
-	if gpsIFD >= 8 && gpsIFD+2 <= len(t) {
-		gn := int(bo.Uint16(t[gpsIFD:]))
-		gend := gpsIFD + 2 + 12*gn + 4
-		if gend <= len(t) {
-			for k := 0; k < gn; k++ {
-				ge := gpsIFD + 2 + 12*k
-				size := typeSize(bo.Uint16(t[ge+2:])) * int(bo.Uint32(t[ge+4:]))
-				if size > 4 {
-					if off := int(bo.Uint32(t[ge+8:])); off >= 8 && off+size <= len(t) {
-						out = append(out, Patch{base + int64(off), make([]byte, size)})
-					}
-				}
-			}
-			out = append(out, Patch{base + int64(gpsIFD), make([]byte, gend-gpsIFD)})
+	off := int64(bo.Uint32(gps.value[:]))
+	var c [2]byte
+	if off < 8 || off+2 > size || !readFull(r, c[:], off) {
+		return out
+	}
+	gn := int64(bo.Uint16(c[:]))
+	entries := make([]byte, 12*gn+4)
+	if off+2+int64(len(entries)) > size || !readFull(r, entries, off+2) {
+		return out
+	}
+	for k := int64(0); k < gn; k++ {
+		ge := entries[12*k:]
+		n := int64(typeSize(bo.Uint16(ge[2:]))) * int64(bo.Uint32(ge[4:]))
+		if vo := int64(bo.Uint32(ge[8:])); n > 4 && vo >= 8 && vo+n <= size {
+			out = append(out, Patch{base + vo, make([]byte, n)})
+		}
+	}
+	return append(out, Patch{base + off, make([]byte, 2+len(entries))})
+}
+
+// tiffLocation removes the location from a TIFF file: its GPS IFD, and
+// the GPS properties of the XMP packet it may carry (tag 700), wherever
+// in the file they are. The pixels are not touched.
+func tiffLocation(r io.ReaderAt, size int64) []Patch {
+	out := gpsPatchesAt(r, size, 0)
+	if d, ok := readTIFFDir(r, size); ok {
+		if off, x, ok := d.bytes(tagXMP, 16<<20); ok {
+			out = append(out, xmpPatches(x, off)...)
 		}
 	}
 	return out
-}
-
-// typeSize is the size of one value of a TIFF field type.
-func typeSize(typ uint16) int {
-	switch typ {
-	case 1, 2, 6, 7: // BYTE, ASCII, SBYTE, UNDEFINED
-		return 1
-	case 3, 8: // SHORT, SSHORT
-		return 2
-	case 4, 9, 11: // LONG, SLONG, FLOAT
-		return 4
-	case 5, 10, 12: // RATIONAL, SRATIONAL, DOUBLE
-		return 8
-	}
-	return 1
 }
 
 // xmpGPS matches GPS properties of the exif: namespace in XMP, as

@@ -13,8 +13,10 @@ import (
 
 // TestRealPhotos thumbnails real camera photos and compares each with a
 // reference resize (full decode + Lanczos all the way): no visible quality
-// loss means PSNR of at least 35 dB.
+// loss means PSNR of at least 35 dB. A measurement (seconds of full
+// decodes): the full tier runs it.
 func TestRealPhotos(t *testing.T) {
+	testkit.Heavy(t, "a measurement: eight photos decoded in full for the reference")
 	for _, c := range []struct {
 		name   string
 		w, h   int // expected thumbnail size

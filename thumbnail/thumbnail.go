@@ -3,8 +3,8 @@
 //
 // It sniffs the format from the bytes, refuses non-images, oversize files and
 // decompression bombs before decoding, applies EXIF orientation, fits the
-// image inside a square box without enlarging it and encodes it in the same
-// format where that suits a browser (JPEG, PNG with alpha, GIF, BMP), else as
+// image inside a square box without enlarging it and encodes it: a JPEG,
+// PNG (with its transparency) or GIF in its own format, anything else as
 // JPEG, or PNG where the image has transparency.
 package thumbnail
 
@@ -21,7 +21,6 @@ import (
 	"math"
 
 	"github.com/disintegration/imaging"
-	"golang.org/x/image/bmp"
 )
 
 // Defaults from the spec.
@@ -121,25 +120,55 @@ func Inspect(data []byte, opt Options) (Info, error) {
 	if int64(len(data)) > opt.MaxBytes {
 		return Info{}, newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
 	}
-	return inspectHeader(data, opt)
+	return inspect(inMemory(data), opt)
 }
 
-// Header reads format, dimensions and orientation from the first bytes of
-// a file (256 KiB hold the header and EXIF of any camera photo), without
-// the size limit: for files that are uploaded rather than thumbnailed.
-func Header(head []byte) (Info, error) {
-	if len(head) == 0 {
+// Header reads format, dimensions and orientation of the image in r (a
+// file of size bytes) without decoding it, and without the size limit:
+// for files that are uploaded rather than thumbnailed. It reads the first
+// bytes (256 KiB hold the header and EXIF of any camera photo) and a
+// TIFF's directory wherever it is.
+func Header(r io.ReaderAt, size int64) (Info, error) {
+	e, err := readEncoded(r, size)
+	if err != nil {
+		return Info{}, err
+	}
+	return inspect(e, Options{MaxPixels: math.MaxInt64}.withDefaults())
+}
+
+// encoded is an image file as the checks read it: its first bytes, and
+// the file itself for what may lie anywhere in it (a TIFF's directory).
+type encoded struct {
+	head []byte
+	r    io.ReaderAt
+	size int64
+}
+
+// headSize is how much of a file's start the checks read.
+const headSize = 256 << 10
+
+func inMemory(data []byte) encoded {
+	return encoded{head: data, r: bytes.NewReader(data), size: int64(len(data))}
+}
+
+// readEncoded reads the first bytes of the file r (size bytes).
+func readEncoded(r io.ReaderAt, size int64) (encoded, error) {
+	head := make([]byte, min(size, headSize))
+	if n, err := r.ReadAt(head, 0); n < len(head) {
+		return encoded{}, fmt.Errorf("read image: %w", err)
+	}
+	return encoded{head: head, r: r, size: size}, nil
+}
+
+func inspect(e encoded, opt Options) (Info, error) {
+	if e.size == 0 || len(e.head) == 0 {
 		return Info{}, &Error{Kind: KindEmpty}
 	}
-	return inspectHeader(head, Options{MaxPixels: math.MaxInt64}.withDefaults())
-}
-
-func inspectHeader(data []byte, opt Options) (Info, error) {
-	f := Sniff(data)
+	f := Sniff(e.head)
 	if f == "" {
 		return Info{}, newError(KindNotImage, nil, "expected "+FormatList)
 	}
-	cfg, err := safeDecodeConfig(f, data)
+	cfg, err := safeDecodeConfig(f, e)
 	if err != nil {
 		return Info{}, newError(KindCorrupt, err, "unreadable %s header", f)
 	}
@@ -154,11 +183,26 @@ func inspectHeader(data []byte, opt Options) (Info, error) {
 		return Info{}, newError(KindTooManyPixels, nil, "declares %dx%d = %.0f MP, limit %.0f MP",
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(opt.MaxPixels)/1e6)
 	}
-	info := Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: orientation(f, data)}
-	if f == HEIF || f == AVIF {
-		_, info.Orientation, _, _ = heifInspect(f, data)
+	info := Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: 1}
+	switch f {
+	case HEIF, AVIF:
+		_, info.Orientation, _, _ = heifInspect(f, e.head)
+	case TIFF: // its directory, wherever it is
+		if d, ok := readTIFFDir(e.r, e.size); ok {
+			info.Orientation = d.orientation()
+		}
+	default:
+		info.Orientation = orientation(f, e.head)
 	}
 	return info, nil
+}
+
+// layoutOf is readLayout reading a TIFF's directory wherever it is.
+func layoutOf(f Format, e encoded) layout {
+	if f == TIFF {
+		return tiffLayout(e.r, e.size)
+	}
+	return readLayout(f, e.head)
 }
 
 // DisplaySize is the size as shown, after EXIF orientation.
@@ -169,11 +213,13 @@ func (i Info) DisplaySize() (w, h int) {
 	return i.Width, i.Height
 }
 
-// Check says, from a file's first bytes and its size, whether Make would
-// refuse it (too large, too many pixels, too much memory to decode), so a
-// client can say at once that no thumbnail will be made, and why. It does
-// not decode; a file it passes may still turn out corrupt.
-func Check(head []byte, size int64, opt Options) error {
+// Check says, reading the image file r (size bytes) only where its
+// header is (its first bytes, and a TIFF's directory wherever it is),
+// whether Make would refuse it (too large, too many pixels, too much
+// memory to decode), so a client can say at once that no thumbnail will
+// be made, and why. It does not decode; a file it passes may still turn
+// out corrupt.
+func Check(r io.ReaderAt, size int64, opt Options) error {
 	opt = opt.withDefaults()
 	if size == 0 {
 		return &Error{Kind: KindEmpty}
@@ -181,25 +227,33 @@ func Check(head []byte, size int64, opt Options) error {
 	if size > opt.MaxBytes {
 		return newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
 	}
-	info, err := inspectHeader(head, opt)
+	e, err := readEncoded(r, size)
 	if err != nil {
 		return err
 	}
-	return checkMemory(info, readLayout(info.Format, head), int(size), opt)
+	info, err := inspect(e, opt)
+	if err != nil {
+		return err
+	}
+	return checkMemory(info, layoutOf(info.Format, e), int(size), opt)
 }
 
-// MemoryNeed estimates, from a file's first bytes and its size, the most
-// memory making its thumbnail (or set, as opt says) holds at once, the
-// file's bytes included; 0 where the header does not tell. Callers that
-// run several at once weigh them by it.
-func MemoryNeed(head []byte, size int64, opt Options) int64 {
+// MemoryNeed estimates, reading the image file r (size bytes) as Check
+// does, the most memory making its thumbnail (or set, as opt says) holds
+// at once, the file's bytes included; 0 where the header does not tell.
+// Callers that run several at once weigh them by it.
+func MemoryNeed(r io.ReaderAt, size int64, opt Options) int64 {
 	opt = opt.withDefaults()
-	info, err := inspectHeader(head, opt)
+	e, err := readEncoded(r, size)
+	if err != nil {
+		return 0
+	}
+	info, err := inspect(e, opt)
 	if err != nil {
 		return 0
 	}
 	targets, dw, dh := plan(info, opt)
-	return memoryNeed(info, readLayout(info.Format, head), int(size), dw, dh) + setNeed(targets, opt.WebP)
+	return memoryNeed(info, layoutOf(info.Format, e), int(size), dw, dh) + setNeed(targets, opt.WebP)
 }
 
 // Make makes the thumbnail of an encoded image (MakeSet without copies).
@@ -269,13 +323,14 @@ func orient(m *image.NRGBA, o Orientation) *image.NRGBA {
 	return m
 }
 
-// encode writes the thumbnail in the source's format where browsers show it,
-// else JPEG, or PNG when it has transparency. src is the decoded source, used for a GIF's palette and a grayscale source.
+// encode writes the thumbnail of a JPEG, PNG or GIF in its own format;
+// any other (WebP, BMP, TIFF, HEIF, AVIF) becomes JPEG, or PNG when it has
+// transparency: small, and shown by every browser (SPEC, Thumbnails). src is the decoded source, used for a GIF's palette and a grayscale source.
 func encode(m *image.NRGBA, srcFormat Format, src image.Image, opt Options) ([]byte, Format, error) {
 	var buf bytes.Buffer
 	f := srcFormat
 	switch f {
-	case JPEG, PNG, GIF, BMP:
+	case JPEG, PNG, GIF:
 	default:
 		f = JPEG
 		if !m.Opaque() {
@@ -299,8 +354,6 @@ func encode(m *image.NRGBA, srcFormat Format, src image.Image, opt Options) ([]b
 		p := image.NewPaletted(m.Rect, pal)
 		draw.FloydSteinberg.Draw(p, m.Rect, m, image.Point{})
 		err = gif.Encode(&buf, p, nil)
-	case BMP:
-		err = bmp.Encode(&buf, m)
 	}
 	return buf.Bytes(), f, err
 }

@@ -268,12 +268,13 @@ func TestFormats(t *testing.T) {
 		{"video-001.gif", GIF, false},
 		{"video-001.interlaced.gif", GIF, false},
 		{"blue-purple-pink.lossy.webp", JPEG, false},
-		{"video-001.bmp", BMP, false},
+		{"video-001.bmp", JPEG, false}, // SPEC: every input but JPEG, PNG and GIF becomes JPEG
 		{"video-001.tiff", JPEG, false},
 		{"video-001.rgb.jpeg", JPEG, false},
 		{"yellow_rose.lossy-with-alpha.webp", PNG, false},
 		{"video-001-gray.tiff", JPEG, true},
-		{"bmp_8bpp.bmp", BMP, false},
+		{"bmp_8bpp.bmp", JPEG, false},
+		{"yellow_rose-small-v5.bmp", PNG, false}, // 32-bit with alpha
 	}
 	for _, tc := range tests {
 		data := corpusFile(t, tc.file)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
+	"sync"
 )
 
 // Decompression bombs for tests: small files that decode to huge images.
@@ -45,23 +46,61 @@ func PNGBomb(w, h int) []byte {
 }
 
 // TIFFBomb16 is a w x h 16-bit RGB TIFF, one deflate-compressed strip of
-// zeros (10000 x 10000 in well under a megabyte).
-func TIFFBomb16(w, h int) []byte {
+// zeros (10000 x 10000 in well under a megabyte), its directory (IFD)
+// first.
+func TIFFBomb16(w, h int) []byte { return tiffBomb16(w, h, false) }
+
+// TIFFBomb16DirLast is TIFFBomb16 with its directory after the pixels, at
+// the end of the file, where ImageMagick, libtiff and scanners write it.
+func TIFFBomb16DirLast(w, h int) []byte { return tiffBomb16(w, h, true) }
+
+// zeroStrips memoizes the deflated zeros of TIFF bombs by size: making
+// one is most of a second's work, and several tests of a package use the
+// same bomb.
+var zeroStrips struct {
+	sync.Mutex
+	m map[[2]int][]byte
+}
+
+// zeroStrip is w x h 16-bit RGB zeros, deflated (zlib).
+func zeroStrip(w, h int) *bytes.Buffer {
+	zeroStrips.Lock()
+	defer zeroStrips.Unlock()
+	if z, ok := zeroStrips.m[[2]int{w, h}]; ok {
+		return bytes.NewBuffer(z)
+	}
 	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
 	row := make([]byte, w*6)
 	for y := 0; y < h; y++ {
 		zw.Write(row)
 	}
 	zw.Close()
+	if zeroStrips.m == nil {
+		zeroStrips.m = map[[2]int][]byte{}
+	}
+	zeroStrips.m[[2]int{w, h}] = z.Bytes()
+	return bytes.NewBuffer(z.Bytes())
+}
+
+func tiffBomb16(w, h int, dirLast bool) []byte {
+	z := zeroStrip(w, h)
 	const entries = 10
-	ifd := 8
+	ifd, data := 8, 8+2+entries*12+4+6 // the directory, its BitsPerSample values, then the strip
+	if dirLast {
+		data, ifd = 8, 8+z.Len()+z.Len()&1 // the strip, then the directory (at a word boundary)
+	}
 	bps := ifd + 2 + entries*12 + 4
-	data := bps + 6
 	var b bytes.Buffer
 	le := binary.LittleEndian
 	b.WriteString("II*\x00")
 	binary.Write(&b, le, uint32(ifd))
+	if dirLast {
+		b.Write(z.Bytes())
+		if z.Len()&1 == 1 {
+			b.WriteByte(0)
+		}
+	}
 	binary.Write(&b, le, uint16(entries))
 	entry := func(tag, typ uint16, count, val uint32) {
 		binary.Write(&b, le, tag)
@@ -81,7 +120,9 @@ func TIFFBomb16(w, h int) []byte {
 	entry(284, 3, 1, 1)                         // PlanarConfiguration: chunky
 	binary.Write(&b, le, uint32(0))             // no next IFD
 	binary.Write(&b, le, [3]uint16{16, 16, 16}) // the BitsPerSample values
-	b.Write(z.Bytes())
+	if !dirLast {
+		b.Write(z.Bytes())
+	}
 	return b.Bytes()
 }
 
