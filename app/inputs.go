@@ -65,7 +65,12 @@ func walkImages(dir string) []string {
 	visited := map[string]bool{}
 	var walk func(d string)
 	walk = func(d string) {
+		// The folder's real, absolute path: "." and a symlink back to
+		// /home/me/Pictures are the same folder, visited once.
 		real, err := filepath.EvalSymlinks(d)
+		if err == nil {
+			real, err = filepath.Abs(real)
+		}
 		if err != nil || visited[real] {
 			return
 		}

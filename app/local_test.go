@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -304,6 +305,16 @@ func TestLocalLocationRemoved(t *testing.T) {
 	mb, _, _ := image.Decode(bytes.NewReader(b))
 	if len(a) != len(b) || !bytes.Equal(ma.(*image.YCbCr).Y, mb.(*image.YCbCr).Y) {
 		t.Error("the stored original's size or pixels differ")
+	}
+	// --json's sha256 is the stored object's; the file's is kept beside it.
+	if sum := fmt.Sprintf("%x", sha256.Sum256(b)); j.Record.SHA256 != sum {
+		t.Errorf("sha256 %s is not the stored object's %s", j.Record.SHA256, sum)
+	}
+	if sum := fmt.Sprintf("%x", sha256.Sum256(a)); j.Record.SourceSHA256 != sum {
+		t.Errorf("source_sha256 %s is not the file's %s", j.Record.SourceSHA256, sum)
+	}
+	if info, _ := store.Head(bg, j.Record.Key); info.Metadata["sha256"] != j.Record.SHA256 || info.Metadata["source-sha256"] != j.Record.SourceSHA256 {
+		t.Errorf("object metadata %v", info.Metadata)
 	}
 	again := core.Add(app.AddOptions{}, testkit.Copy(t, p, filepath.Join(t.TempDir(), "beach again.jpg")))[0]
 	core.Wait(bg, again)

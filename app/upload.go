@@ -45,7 +45,11 @@ type trip struct {
 	// predicted is why the resize function will refuse the picture, as
 	// its limits say before the upload.
 	predicted error
-	started   time.Time
+	// sum is the file's sha256: what duplicates are recognised by (the
+	// record's SHA256 is the stored object's, which differs where the
+	// location was removed).
+	sum     string
+	started time.Time
 }
 
 // run takes one file through hashing, upload and the thumbnail wait.
@@ -74,10 +78,10 @@ func (c *Core) run(ctx context.Context, id int, opt AddOptions) (Record, error) 
 		return t.result(dup, err)
 	}
 	ok := false
-	defer func() { c.q.land(s.id, t.rec.SHA256, mine, t.rec, ok) }()
+	defer func() { c.q.land(s.id, t.sum, mine, t.rec, ok) }()
 	// Another thumbdrop (the app, an editor's upload, a script) may be
 	// uploading the same picture now: wait for it, then it is a duplicate.
-	release, err := c.claimShared(ctx, id, s.id, t.rec.SHA256)
+	release, err := c.claimShared(ctx, id, s.id, t.sum)
 	if err != nil {
 		return t.rec, err
 	}
@@ -138,7 +142,7 @@ func (t *trip) open(ctx context.Context, path string) error {
 		}
 		return errorf(KindCannotRead, t.name, osCause(err))
 	}
-	t.rec.SHA256 = sum
+	t.sum, t.rec.SHA256 = sum, sum
 	return nil
 }
 
@@ -147,7 +151,7 @@ func (t *trip) open(ctx context.Context, path string) error {
 // duplicate.
 func (t *trip) claim(ctx context.Context) (mine *flight, dup *Record, err error) {
 	q, s := t.c.q, t.s
-	mine, other, err := q.claim(ctx, t.id, s.id, t.rec.SHA256)
+	mine, other, err := q.claim(ctx, t.id, s.id, t.sum)
 	if err != nil || other == nil {
 		return mine, nil, err
 	}
@@ -160,7 +164,7 @@ func (t *trip) claim(ctx context.Context) (mine *flight, dup *Record, err error)
 		d := duplicateOf(other.rec, t.rec)
 		return nil, &d, nil
 	}
-	if mine, other, err = q.claim(ctx, t.id, s.id, t.rec.SHA256); err != nil {
+	if mine, other, err = q.claim(ctx, t.id, s.id, t.sum); err != nil {
 		return nil, nil, err
 	} else if other != nil {
 		return nil, nil, &Error{Kind: KindSameRow, File: t.name}
@@ -172,7 +176,7 @@ func (t *trip) claim(ctx context.Context) (mine *flight, dup *Record, err error)
 // still in the bucket: then the upload is their duplicate.
 func (t *trip) uploadedBefore(ctx context.Context) (Record, error, bool) {
 	s := t.s
-	old, found, _ := t.c.hist.BySHA256(ctx, s.id, t.rec.SHA256)
+	old, found, _ := t.c.hist.BySHA256(ctx, s.id, t.sum)
 	if !found {
 		return Record{}, nil, false
 	}
@@ -207,6 +211,14 @@ func (t *trip) send(ctx context.Context) error {
 		}
 		if len(patches) > 0 {
 			body, rec.LocationRemoved = thumbnail.NewPatched(t.f, size, patches), true
+			// What is stored is not the file: its own hash, for --json
+			// and the object's metadata; the file's is kept beside it,
+			// so the same photo is still recognised anywhere.
+			stored, err := hashReader(ctx, body)
+			if err != nil {
+				return errorf(KindCannotRead, t.name, osCause(err))
+			}
+			rec.SHA256, rec.SourceSHA256 = stored, t.sum
 		}
 	}
 	key, err := t.c.upload(ctx, t.id, s, body, size, *rec)
@@ -363,7 +375,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		var stalled atomic.Bool
 		err := s.b.Upload(ctx, key, f, size, storage.PutOptions{
 			ContentType: rec.ContentType,
-			Metadata:    map[string]string{"sha256": rec.SHA256},
+			Metadata:    objectMeta(rec),
 			Progress: func(n int64) {
 				c.update(id, true, func(j *Job) {
 					if n > j.Sent {
@@ -413,7 +425,21 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 	}
 }
 
-func hashFile(ctx context.Context, f *os.File) (string, error) {
+// objectMeta are the facts an original carries in its object metadata
+// (x-amz-meta-*): its sha256 and, where it differs (location removed),
+// the file's, which duplicates are recognised by.
+func objectMeta(rec Record) map[string]string {
+	m := map[string]string{"sha256": rec.SHA256}
+	if rec.SourceSHA256 != "" && rec.SourceSHA256 != rec.SHA256 {
+		m["source-sha256"] = rec.SourceSHA256
+	}
+	return m
+}
+
+func hashFile(ctx context.Context, f *os.File) (string, error) { return hashReader(ctx, f) }
+
+// hashReader is the sha256 of what r holds from its start, read with ctx.
+func hashReader(ctx context.Context, f io.ReadSeeker) (string, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}

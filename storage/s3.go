@@ -263,26 +263,42 @@ func (b *S3) upload(ctx context.Context, key string, body io.ReadSeeker, opt Put
 // abortIncomplete aborts the multipart uploads left under key by a failed
 // or cancelled upload (transfermanager aborts its own, unless the server
 // was not answering then or the process is going away). Keys are unique
-// to one upload, so nothing of another upload is touched. Best effort,
-// with a few seconds of its own.
+// to one upload, so nothing of another upload is touched. A part the
+// server was still receiving when the upload was cancelled can bring the
+// upload back after its abort (versitygw writes it, then lists the upload
+// again), so once something was aborted the listing is asked again until
+// it stays empty. Best effort, with a few seconds of its own.
 func (b *S3) abortIncomplete(ctx context.Context, key string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	c, _ := b.clients()
-	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &b.cfg.Bucket, Prefix: aws.String(key)})
-	if err != nil {
-		if !errors.Is(classify("list", b.cfg.Bucket, key, err), ErrAccessDenied) {
-			b.unaborted.Store(key, true)
+	for try := 0; try < 10; try++ {
+		out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &b.cfg.Bucket, Prefix: aws.String(key)})
+		if err != nil {
+			if !errors.Is(classify("list", b.cfg.Bucket, key, err), ErrAccessDenied) {
+				b.unaborted.Store(key, true)
+			}
+			return
 		}
-		return
-	}
-	for _, u := range out.Uploads {
-		if aws.ToString(u.Key) != key {
-			continue
+		found := false
+		for _, u := range out.Uploads {
+			if aws.ToString(u.Key) != key {
+				continue
+			}
+			found = true
+			if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.cfg.Bucket, Key: u.Key, UploadId: u.UploadId}); err != nil {
+				b.unaborted.Store(key, true)
+				return
+			}
 		}
-		if _, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &b.cfg.Bucket, Key: u.Key, UploadId: u.UploadId}); err != nil {
+		if !found {
+			break // none (left): done
+		}
+		select { // then ask again: a part in flight may bring it back
+		case <-ctx.Done():
 			b.unaborted.Store(key, true)
 			return
+		case <-time.After(300 * time.Millisecond):
 		}
 	}
 	b.unaborted.Delete(key)

@@ -68,7 +68,10 @@ func newDetailView(u *UI) *detailView {
 	d.facts = widget.NewForm()
 	for _, k := range []string{"Key", "Size", "Dimensions", "Uploaded", "Status"} {
 		v := widget.NewLabel("")
-		v.Wrapping = fyne.TextWrapBreak
+		v.Wrapping = fyne.TextWrapWord // sentences break between words ("too many pixels")
+		if k == "Key" {
+			v.Wrapping = fyne.TextWrapBreak // a key has no spaces to break at
+		}
 		d.values[k] = v
 		d.facts.Append(lang.L(k), v)
 	}

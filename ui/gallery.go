@@ -3,10 +3,13 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
@@ -27,6 +30,8 @@ type galleryView struct {
 	pages   map[int][]app.Record
 	loading map[int]bool
 	grid    *widget.GridWrap
+	none    *widget.Label     // says a filter matches nothing
+	box     *fyne.Container   // the grid, and none over it
 	shows   map[*card]string  // which record key each card shows now
 	reasons map[string]string // why a record has no preview
 	restore string            // the status line before a hover
@@ -133,6 +138,10 @@ func newGalleryView(u *UI) *galleryView {
 	g := &galleryView{u: u, shows: map[*card]string{}, pages: map[int][]app.Record{}, loading: map[int]bool{}, reasons: map[string]string{}}
 	g.grid = widget.NewGridWrap(func() int { return g.count },
 		func() fyne.CanvasObject { return newCard() }, g.update)
+	g.none = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+	g.none.Wrapping = fyne.TextWrapWord
+	g.none.Hide()
+	g.box = container.NewStack(g.grid, container.NewCenter(g.none))
 	return g
 }
 
@@ -155,6 +164,14 @@ func (g *galleryView) reload() {
 			}
 			g.total, g.count = total, count
 			g.pages, g.loading = map[int][]app.Record{}, map[int]bool{}
+			// A filter that matches nothing says so (a blank gallery
+			// looks like a broken one).
+			if count == 0 && total > 0 && strings.TrimSpace(filter) != "" {
+				g.none.SetText(fmt.Sprintf(lang.L("No uploads match “%s”."), strings.TrimSpace(filter)))
+				g.none.Show()
+			} else {
+				g.none.Hide()
+			}
 			g.grid.Refresh()
 			g.u.updateDropZone()
 		})

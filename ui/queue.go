@@ -267,6 +267,7 @@ func (q *queueView) apply(j app.Job) {
 	if i, ok := q.index[j.ID]; ok {
 		q.jobs[i] = j
 		q.list.RefreshItem(i)
+		q.updateClear()
 	} else {
 		q.index[j.ID] = len(q.jobs)
 		q.jobs = append(q.jobs, j)
@@ -315,15 +316,21 @@ func (q *queueView) refresh() {
 	} else {
 		q.box.Show()
 	}
-	finished := false
-	for _, j := range q.jobs {
-		finished = finished || j.State.Terminal()
-	}
-	if finished {
-		q.clear.Enable()
-	} else {
-		q.clear.Disable()
-	}
+	q.updateClear()
 	q.list.Refresh()
 	q.box.Refresh()
+	if q.u.left != nil {
+		q.u.left.Refresh() // fewer rows: the gallery takes the room they left
+	}
+}
+
+// updateClear enables Clear finished while a row is finished.
+func (q *queueView) updateClear() {
+	for _, j := range q.jobs {
+		if j.State.Terminal() {
+			q.clear.Enable()
+			return
+		}
+	}
+	q.clear.Disable()
 }

@@ -61,7 +61,12 @@ func NewSettings(u *UI) *Settings {
 	s := &Settings{u: u, entries: map[string]*widget.Entry{}, checks: map[string]*widget.Check{}, selects: map[string]*widget.Select{}}
 	c := u.core.Config()
 	s.initial = c
-	s.target = widget.NewSelect([]string{lang.L(choiceLocal), lang.L(choiceAWS), lang.L(choiceCompat)}, func(string) { s.showFields() })
+	s.target = widget.NewSelect([]string{lang.L(choiceLocal), lang.L(choiceAWS), lang.L(choiceCompat)}, func(string) {
+		if s.report != nil {
+			s.report.SetText("") // a test of another target says nothing of this one
+		}
+		s.showFields()
+	})
 	entry := func(key, placeholder string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(placeholder)

@@ -35,11 +35,14 @@ type Record struct {
 	ContentType string `json:"content_type"`
 	Bytes       int64  `json:"bytes"`
 	SHA256      string `json:"sha256"`
-	Status      string `json:"status"`
-	Error       string `json:"error"`
-	ElapsedMS   int64  `json:"elapsed_ms"`
-	Width       int    `json:"width"`
-	Height      int    `json:"height"`
+	// SourceSHA256 is the file's own sha256 where what was stored differs
+	// from it (its location removed): duplicates are found by either.
+	SourceSHA256 string `json:"source_sha256,omitempty"`
+	Status       string `json:"status"`
+	Error        string `json:"error"`
+	ElapsedMS    int64  `json:"elapsed_ms"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
 	// ThumbWidth and ThumbHeight are the thumbnail's size, once made.
 	ThumbWidth  int       `json:"thumb_width,omitempty"`
 	ThumbHeight int       `json:"thumb_height,omitempty"`
@@ -88,6 +91,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 	thumb_width      INTEGER NOT NULL DEFAULT 0,
 	thumb_height     INTEGER NOT NULL DEFAULT 0,
 	error_info       TEXT    NOT NULL DEFAULT '',
+	source_sha256    TEXT    NOT NULL DEFAULT '',
 	UNIQUE (target, key)
 );
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
@@ -96,7 +100,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
-	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info`
+	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info, source_sha256`
 
 // added are the columns later versions added, with their definitions: a
 // database made before them gets them on open.
@@ -104,7 +108,11 @@ var added = []struct{ name, def string }{
 	{"thumb_width", "INTEGER NOT NULL DEFAULT 0"},
 	{"thumb_height", "INTEGER NOT NULL DEFAULT 0"},
 	{"error_info", "TEXT NOT NULL DEFAULT ''"},
+	{"source_sha256", "TEXT NOT NULL DEFAULT ''"},
 }
+
+// indexes are made once the columns they need exist.
+const indexes = `CREATE INDEX IF NOT EXISTS uploads_by_source_sha ON uploads (target, source_sha256) WHERE source_sha256 != '';`
 
 // DB is the history database.
 type DB struct {
@@ -153,6 +161,9 @@ func (d *DB) init(ctx context.Context) error {
 		return err
 	}
 	if err := d.addColumns(ctx); err != nil {
+		return err
+	}
+	if _, err := d.db.ExecContext(ctx, indexes); err != nil {
 		return err
 	}
 	c, err := d.db.Conn(ctx)
@@ -226,7 +237,7 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -235,11 +246,11 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		status=excluded.status, error=excluded.error, elapsed_ms=excluded.elapsed_ms, time_ms=excluded.time_ms,
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
 		location_removed=excluded.location_removed, search=excluded.search,
-		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info`
+		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
-		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, searchText(r))
+		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, searchText(r))
 	return err
 }
 
@@ -282,7 +293,7 @@ func scan(s scanner) (Record, error) {
 	var ms int64
 	var variants string
 	err := s.Scan(&r.File, &r.Key, &r.URL, &r.ThumbKey, &r.ThumbURL, &r.ContentType, &r.Bytes, &r.SHA256, &r.Status,
-		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo)
+		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo, &r.SourceSHA256)
 	if err != nil {
 		return r, err
 	}
@@ -305,9 +316,14 @@ func (d *DB) one(ctx context.Context, where string, args ...any) (Record, bool, 
 	return r, true, nil
 }
 
-// BySHA256 finds the latest upload of the same bytes to the same target.
+// BySHA256 finds the latest upload of the same bytes to the same target:
+// stored as they are, or the file they were made from.
 func (d *DB) BySHA256(ctx context.Context, target, sum string) (Record, bool, error) {
-	return d.one(ctx, `target = ? AND sha256 = ?`, target, sum)
+	r, found, err := d.one(ctx, `target = ? AND sha256 = ?`, target, sum)
+	if found || err != nil {
+		return r, found, err
+	}
+	return d.one(ctx, `target = ? AND source_sha256 = ?`, target, sum)
 }
 
 // Find returns the record of key.

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
+	"github.com/thumbdrop/thumbdrop/internal/testsrv"
+)
+
+// TestSettingsChangedElsewhere: 'thumbdrop config set' in another process
+// while the app is open reaches the window (title, status) and the open
+// Settings form, which says so; Save then applies what the form changed
+// and keeps the other process's change.
+func TestSettingsChangedElsewhere(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	h.u.settings = s
+	other, err := app.Open(context.Background(), app.Options{Dirs: h.dirs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Set("thumb_timeout", "2m"); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("the change seen", func() bool { return s.elsewhere.Visible() && h.core.Config().ThumbTimeout.D() == 2*time.Minute })
+	s.entries["concurrency"].SetText("5")
+	saved := false
+	if err := s.Save(func(err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		saved = true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("save", func() bool { return saved })
+	c, _ := app.LoadConfig(h.dirs)
+	if c.Concurrency != 5 || c.ThumbTimeout.D() != 2*time.Minute {
+		t.Errorf("saved concurrency %d, thumb_timeout %s: the form undid the other change", c.Concurrency, c.ThumbTimeout)
+	}
+	// And a target changed elsewhere changes the window's title.
+	other2, _ := app.Open(context.Background(), app.Options{Dirs: h.dirs})
+	defer other2.Close()
+	if err := other2.Set("bucket", "shared-photos"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other2.Set("target", "s3"); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("the title", func() bool { return strings.Contains(h.u.w.Title(), "shared-photos") })
+}
+
+// TestTestConnectionLeavesKeyring: Test connection tries the keys typed
+// in the form from memory: it works with them, and the keys stored before
+// stay in the keyring, untouched, until Save.
+func TestTestConnectionLeavesKeyring(t *testing.T) {
+	testkit.Heavy(t, "needs versitygw and a Secret Service")
+	testsrv.RequireKeyring(t)
+	v := testsrv.StartVersity(t, false, "photos")
+	h := newHarness(t, nil)
+	defer h.core.ForgetKeys()
+	before := app.Keys{AccessKeyID: "AKIASTOREDBEFORE0000", SecretAccessKey: "stored-before-secret"}
+	if err := h.core.SaveKeys(before); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSettings(h.u)
+	s.target.SetSelected(choiceCompat)
+	s.entries["bucket"].SetText("photos")
+	s.entries["endpoint"].SetText(v.Endpoint)
+	s.checks["path_style"].SetChecked(true)
+	s.entries["thumb_timeout"].SetText("1s")
+	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	s.keyID.SetText(v.Access)
+	test.Type(s.secret, v.Secret)
+	s.TestConnection()
+	h.pump("the report", func() bool { return strings.Contains(s.report.Text, "Upload permission") })
+	if !strings.Contains(s.report.Text, "✓ Credentials") || !strings.Contains(s.report.Text, "✓ Upload permission") {
+		t.Errorf("the typed keys did not work: %s", s.report.Text)
+	}
+	if k, err := h.kr.Load(); err != nil || k != before {
+		t.Errorf("the keyring holds %v (%v), not the keys stored before", k, err)
+	}
+	if s.secret.Text != v.Secret {
+		t.Error("Test connection emptied the typed secret: Save would have none to store")
+	}
+}
