@@ -105,14 +105,15 @@ func (b *bitReader) overrun() bool {
 	return b.zeros > 8 && int(b.n) < 8*(b.zeros-8)
 }
 
-// restart discards the remaining bits and consumes an RSTn marker.
+// restart discards the remaining bits and consumes an RSTn marker (T.81
+// F.1.2.3: a restart interval ends byte-aligned).
 func (b *bitReader) restart() bool {
 	b.acc, b.n, b.zeros = 0, 0, 0
 	b.marker = false
 	for b.pos+1 < len(b.data) {
 		if b.data[b.pos] == 0xFF {
 			m := b.data[b.pos+1]
-			if m >= 0xD0 && m <= 0xD7 {
+			if isRST(m) {
 				b.pos += 2
 				return true
 			}
