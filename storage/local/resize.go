@@ -63,3 +63,7 @@ func (s *Store) Recover(ctx context.Context, prefix string, minAge time.Duration
 	})
 	return n, err
 }
+
+// ResizeStore lets the resize code read and write the store, as local
+// mode's uploads do (a Put replaces: a thumbnail made again).
+func (s *Store) ResizeStore() resize.Store { return resizeStore{s} }
