@@ -68,6 +68,7 @@ func commands() []command {
 		{"history", "[--json] [--format F] [FILTER]", "past uploads, newest first", runHistory},
 		{"delete", "KEY|URL...", "delete an upload and every copy made from it", runDelete},
 		{"check", "", "test the settings: keys, bucket, upload, resize function, the endpoint's quirks", runCheck},
+		{"backfill", "[--dry-run] [--here] [--role ARN --function ARN] [--distribution ID] [--json]", "make the thumbnails missing for originals already in the bucket", runBackfill},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -16,6 +17,13 @@ import (
 // invalidating what a backfill rewrote, through aws-sdk-go-v2's
 // service/cloudfront with the bucket's credentials and transport.
 // AWS_ENDPOINT_URL_CLOUDFRONT points it elsewhere (a stand-in).
+
+// CloudFrontReachable reports whether the bucket's keys may reach
+// CloudFront: on AWS, or with AWS_ENDPOINT_URL_CLOUDFRONT set; not for an
+// S3-compatible server's keys.
+func (b *S3) CloudFrontReachable() bool {
+	return b.cfg.Endpoint == "" || os.Getenv("AWS_ENDPOINT_URL_CLOUDFRONT") != ""
+}
 
 func (b *S3) cloudfront() *cloudfront.Client {
 	return cloudfront.NewFromConfig(b.awsCfg, func(o *cloudfront.Options) { o.Region = "us-east-1" }) // a global service
