@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -136,7 +135,7 @@ type BackfillReport struct {
 	InvalidationErr            error
 	// Mismatch says the function's thumbnails do not have today's
 	// settings (on AWS: the deployed function decides).
-	Mismatch string
+	Mismatch error
 	Elapsed  time.Duration
 }
 
@@ -146,9 +145,6 @@ type backfillBucket interface {
 	List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error
 	ResizeStore() resize.Store
 }
-
-// ErrNoBackfill: the target cannot be backfilled (it cannot be listed).
-var ErrNoBackfill = errors.New("this target cannot be listed, so it cannot be backfilled")
 
 // Backfill finds the originals whose thumbnail or copies (for today's
 // settings: thumbnail size, extra widths, WebP) are missing, and, unless
@@ -160,16 +156,16 @@ func (c *Core) Backfill(ctx context.Context, opt BackfillOptions) (BackfillRepor
 	start := time.Now()
 	s, err := c.session(ctx)
 	if err != nil {
-		return BackfillReport{}, notConnected(err)
+		return BackfillReport{}, err
 	}
-	bb, ok := s.b.(backfillBucket)
+	bb, ok := s.raw.(backfillBucket)
 	if !ok {
-		return BackfillReport{}, ErrNoBackfill
+		return BackfillReport{}, &Error{Kind: KindBackfillNoList}
 	}
 	prog := newProgress(opt.Progress)
 	if !opt.Here && !opt.DryRun {
 		if s.cfg.Target == TargetLocal {
-			return BackfillReport{}, errors.New("local mode has no S3 Batch Operations: run 'thumbdrop backfill --here'")
+			return BackfillReport{}, &Error{Kind: KindBackfillLocal}
 		}
 		if err := checkARNs(opt.Role, opt.Function); err != nil {
 			return BackfillReport{}, err
@@ -237,7 +233,7 @@ func (c *Core) planBackfill(ctx context.Context, s *session, bb backfillBucket, 
 		return nil
 	})
 	if err != nil {
-		return plan, fmt.Errorf("list %s: %w", cfg.ThumbPrefix, err)
+		return plan, &Error{Kind: KindBackfillList, Key: cfg.ThumbPrefix, Err: bucketErr(cfg, err)}
 	}
 	var existing []string // originals with a thumbnail, to check
 	err = bb.List(ctx, cfg.OriginalPrefix, func(o storage.ObjectInfo) error {
@@ -261,7 +257,7 @@ func (c *Core) planBackfill(ctx context.Context, s *session, bb backfillBucket, 
 		return nil
 	})
 	if err != nil {
-		return plan, fmt.Errorf("list %s: %w", cfg.OriginalPrefix, err)
+		return plan, &Error{Kind: KindBackfillList, Key: cfg.OriginalPrefix, Err: bucketErr(cfg, err)}
 	}
 	prog.say(BackfillProgress{Phase: PhaseListing, Done: listed})
 	stale, foreign, err := c.checkThumbs(ctx, s, existing, prog)
@@ -290,7 +286,7 @@ func (c *Core) checkThumbs(ctx context.Context, s *session, originals []string, 
 				tk, _ := ThumbKey(s.cfg, originals[i])
 				info, err := s.b.Head(ctx, tk)
 				if err != nil {
-					res[i].err = fmt.Errorf("read the settings of %s: %w", tk, err)
+					res[i].err = &Error{Kind: KindBackfillSettings, Key: tk, Err: err}
 				} else {
 					res[i].stale, res[i].foreign = staleness(s.cfg, originals[i], tk, info.Metadata)
 				}
@@ -337,7 +333,7 @@ func (c *Core) checkThumbs(ctx context.Context, s *session, originals []string, 
 // with) with the settings: nil when nothing they call for is missing.
 // foreign: made by another tool, which records no settings.
 func staleness(cfg Config, original, thumb string, md map[string]string) (stale *StaleThumb, foreign bool) {
-	want := LocalResizeConfig(cfg).Thumbnail
+	want := localResizeConfig(cfg).Thumbnail
 	size, known := md[resize.MetaMaxSize]
 	had, _ := resize.ParseWidths(md[resize.MetaWidths])
 	hadWebP := md[resize.MetaWebP] == "true"
@@ -387,17 +383,15 @@ func staleness(cfg Config, original, thumb string, md map[string]string) (stale 
 // checkARNs refuses what cannot be a role or a function ARN before
 // anything is written.
 func checkARNs(role, function string) error {
-	if role == "" {
-		return errors.New("no --role: give the stack's BatchRoleArn output (or run with --here to resize on this machine)")
-	}
-	if !strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":iam::") || !strings.Contains(role, ":role/") {
-		return fmt.Errorf("--role %q is not an IAM role ARN: give the stack's BatchRoleArn output (arn:aws:iam::123456789012:role/...)", role)
-	}
-	if function == "" {
-		return errors.New("no --function: give the stack's FunctionArn output")
-	}
-	if !strings.HasPrefix(function, "arn:") || !strings.Contains(function, ":lambda:") || !strings.Contains(function, ":function:") {
-		return fmt.Errorf("--function %q is not a Lambda function ARN: give the stack's FunctionArn output (arn:aws:lambda:REGION:123456789012:function:...)", function)
+	switch {
+	case role == "":
+		return &Error{Kind: KindBackfillNoRole}
+	case !strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":iam::") || !strings.Contains(role, ":role/"):
+		return &Error{Kind: KindBackfillBadRole, Value: role}
+	case function == "":
+		return &Error{Kind: KindBackfillNoFunction}
+	case !strings.HasPrefix(function, "arn:") || !strings.Contains(function, ":lambda:") || !strings.Contains(function, ":function:"):
+		return &Error{Kind: KindBackfillBadFunction, Value: function}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/internal/atomicfile"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
@@ -54,24 +56,23 @@ func (c *Core) saveJob(s *session, st jobState) error {
 	if err != nil {
 		return err
 	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return atomicfile.WriteFile(p, b, 0o600)
 }
 
 // backfillOnAWS writes the manifest, creates the job and follows it.
 func (c *Core) backfillOnAWS(ctx context.Context, s *session, rep *BackfillReport, opt BackfillOptions, prog *progress) error {
-	bt, ok := s.b.(batcher)
+	bt, ok := s.raw.(batcher)
 	if !ok {
-		return errors.New("this target has no S3 Batch Operations: run 'thumbdrop backfill --here'")
+		return &Error{Kind: KindBackfillNoBatch, Value: s.cfg.Target}
 	}
 	todo := rep.Plan.Todo()
 	job, err := bt.StartBatch(ctx, storage.BatchSpec{RoleARN: opt.Role, FunctionARN: opt.Function, Keys: todo, Prefix: BackfillPrefix,
 		Description: fmt.Sprintf("thumbdrop backfill: %d originals of %s", len(todo), s.b.Name())})
+	if errors.Is(err, storage.ErrNoBatch) {
+		return &Error{Kind: KindBackfillNoBatch, Value: s.cfg.Endpoint, Err: err}
+	}
 	if err != nil {
-		return err
+		return bucketErr(s.cfg, err)
 	}
 	st := jobState{Bucket: s.b.Name(), JobID: job.ID, Account: job.Account, Started: time.Now(), Plan: rep.Plan}
 	if err := c.saveJob(s, st); err != nil {
@@ -84,9 +85,9 @@ func (c *Core) backfillOnAWS(ctx context.Context, s *session, rep *BackfillRepor
 // followJob asks the job how it goes until it is done, then reads its
 // completion report.
 func (c *Core) followJob(ctx context.Context, s *session, rep *BackfillReport, st jobState, opt BackfillOptions, prog *progress) error {
-	bt, ok := s.b.(batcher)
+	bt, ok := s.raw.(batcher)
 	if !ok {
-		return errors.New("this target has no S3 Batch Operations")
+		return &Error{Kind: KindBackfillNoBatch, Value: s.cfg.Target}
 	}
 	every := opt.PollInterval
 	if every <= 0 {
@@ -97,7 +98,7 @@ func (c *Core) followJob(ctx context.Context, s *session, rep *BackfillReport, s
 		var err error
 		job, err = bt.DescribeBatch(ctx, st.Account, st.JobID)
 		if err != nil {
-			return err
+			return bucketErr(s.cfg, err)
 		}
 		prog.say(BackfillProgress{Phase: PhaseJob, JobStatus: job.Status, Done: int(job.Succeeded + job.Failed), Total: int(job.Total), Failed: int(job.Failed)})
 		if job.Done() {
@@ -105,18 +106,18 @@ func (c *Core) followJob(ctx context.Context, s *session, rep *BackfillReport, s
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("stopped following job %s, which goes on at AWS; run the same backfill again to follow it: %w", st.JobID, ctx.Err())
+			return &Error{Kind: KindBackfillStopped, Key: st.JobID, Err: ctx.Err()}
 		case <-time.After(every):
 		}
 	}
 	if job.Status != "Complete" {
 		os.Remove(c.jobFile(s))
-		return fmt.Errorf("S3 Batch Operations job %s %s: %s", job.ID, strings.ToLower(job.Status), job.Reason)
+		return &Error{Kind: KindBackfillJobFailed, Key: job.ID, Value: strings.ToLower(job.Status), Err: errors.New(cmp.Or(job.Reason, "no reason given"))}
 	}
 	prog.say(BackfillProgress{Phase: PhaseReport})
 	results, err := bt.BatchReport(ctx, job)
 	if err != nil {
-		return fmt.Errorf("job %s is complete but its report cannot be read (%w); it is under %s in the bucket", job.ID, err, BackfillPrefix+"reports/")
+		return &Error{Kind: KindBackfillReport, Key: job.ID, Value: BackfillPrefix + "reports/", Err: bucketErr(s.cfg, err)}
 	}
 	stale := map[string]StaleThumb{}
 	for _, t := range st.Plan.Stale {
@@ -141,7 +142,7 @@ func (c *Core) followJob(ctx context.Context, s *session, rep *BackfillReport, s
 // functionMismatch says whether the deployed function made its
 // thumbnails with other settings than thumbdrop's (then backfilling again
 // would find them stale again): it is read from one thumbnail it made.
-func (c *Core) functionMismatch(ctx context.Context, s *session, results []storage.BatchTaskResult) string {
+func (c *Core) functionMismatch(ctx context.Context, s *session, results []storage.BatchTaskResult) error {
 	for _, r := range results {
 		if !r.Succeeded {
 			continue
@@ -152,13 +153,13 @@ func (c *Core) functionMismatch(ctx context.Context, s *session, results []stora
 		}
 		info, err := s.b.Head(ctx, tk)
 		if err != nil {
-			return ""
+			return nil
 		}
 		if st, _ := staleness(s.cfg, r.Key, tk, info.Metadata); st != nil {
-			return fmt.Sprintf("the deployed function makes thumbnails that do not match thumbdrop's settings (%s): redeploy with --parameter-overrides ThumbMaxSize=%d ExtraWidths=%q WebP=%t, or change the settings to match",
-				st.Why, LocalResizeConfig(s.cfg).Thumbnail.MaxSize, s.cfg.ExtraWidths, s.cfg.WebP)
+			return &Error{Kind: KindBackfillMismatch, Value: st.Why, Key: fmt.Sprintf("sam deploy --parameter-overrides ThumbMaxSize=%d ExtraWidths=%q WebP=%t",
+				localResizeConfig(s.cfg).Thumbnail.MaxSize, s.cfg.ExtraWidths, s.cfg.WebP)}
 		}
-		return ""
+		return nil
 	}
-	return ""
+	return nil
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/thumbdrop/thumbdrop/storage"
 )
@@ -42,7 +41,7 @@ func (c *Core) invalidate(ctx context.Context, s *session, rep *BackfillReport, 
 	if len(rep.Rewritten) == 0 {
 		return
 	}
-	inv, ok := s.b.(invalidator)
+	inv, ok := s.raw.(invalidator)
 	if !ok || s.cfg.PublicBaseURL == "" && opt.Distribution == "" {
 		return // no CDN: the bucket's own links are not cached by thumbdrop's setup
 	}
@@ -53,7 +52,7 @@ func (c *Core) invalidate(ctx context.Context, s *session, rep *BackfillReport, 
 		}
 		id, err := inv.FindDistribution(ctx, s.cfg.PublicBaseURL)
 		if err != nil {
-			rep.InvalidationErr = fmt.Errorf("%w; pass --distribution (the stack's DistributionId output) so the rewritten keys are invalidated", err)
+			rep.InvalidationErr = &Error{Kind: KindBackfillInvalidate, Fix: FixDistribution, Err: bucketErr(s.cfg, err)}
 			return
 		}
 		if id == "" {
@@ -66,7 +65,7 @@ func (c *Core) invalidate(ctx context.Context, s *session, rep *BackfillReport, 
 	id, err := inv.Invalidate(ctx, dist, paths)
 	rep.Distribution = dist
 	if err != nil {
-		rep.InvalidationErr = err
+		rep.InvalidationErr = &Error{Kind: KindBackfillInvalidate, Err: bucketErr(s.cfg, err)}
 		return
 	}
 	rep.Invalidation, rep.InvalidatedPaths = id, paths

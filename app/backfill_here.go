@@ -14,7 +14,7 @@ import (
 // so an original whose run was killed has no thumbnail with today's
 // settings yet, and the next run makes it again.
 func (c *Core) backfillHere(ctx context.Context, s *session, bb backfillBucket, rep *BackfillReport, opt BackfillOptions, prog *progress) error {
-	h := &resize.Handler{Store: bb.ResizeStore(), Config: LocalResizeConfig(s.cfg), Log: c.log}
+	h := &resize.Handler{Store: bb.ResizeStore(), Config: localResizeConfig(s.cfg), Log: c.log}
 	todo := rep.Plan.Todo()
 	stale := map[string]StaleThumb{}
 	for _, st := range rep.Plan.Stale {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/storage/local"
 )
 
@@ -49,10 +50,7 @@ func widthOf(t *testing.T, d app.Dirs, key string) int {
 func TestBackfillHereLocal(t *testing.T) {
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	core := localCore(t, d)
-	jpg, err := os.ReadFile(corpus("video-001.jpeg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	names := []string{"1732500000000_제주 사진 (1)+100%.jpg", "1732500000001_a b.jpg", "1732500000002_c.jpg", "2024/05/1732500000003_d.jpg"}
 	for _, n := range names {
 		putLocal(t, d, "original/"+n, jpg)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/thumbdrop/thumbdrop/app"
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -48,9 +48,7 @@ type awsStandIns struct {
 
 func startAWSStandIns(t *testing.T) *awsStandIns {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs versitygw (the full tier: make test)")
-	}
+	testkit.Heavy(t, "runs versitygw")
 	a := &awsStandIns{v: testsrv.StartVersity(t, false, "photos")}
 	a.cdn = testsrv.StartCDN(t, a.v.Endpoint, "photos", a.v.Access, a.v.Secret, 10*time.Second)
 	a.client = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(a.v.Endpoint), UsePathStyle: true,
@@ -124,14 +122,8 @@ func (a *awsStandIns) cdnGet(t *testing.T, key string) (int, int, string) {
 // again; a run with nothing to do creates no job.
 func TestBackfillOnAWSStandIns(t *testing.T) {
 	a := startAWSStandIns(t)
-	jpg, err := os.ReadFile(corpus("video-001.jpeg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	photo, err := os.ReadFile(testsrv.Photo(t, "Elephants_12MP.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
+	photo := testkit.ReadPhoto(t, "Elephants_12MP.jpg")
 	originals := []string{"original/1732500000000_제주 사진 (1)+100%.jpg", "original/1732500000001_plain.jpg", "original/1732500000002_elephants.jpg"}
 	a.put(t, originals[0], jpg)
 	a.put(t, originals[1], jpg)
@@ -166,7 +158,7 @@ func TestBackfillOnAWSStandIns(t *testing.T) {
 			}
 		}}
 	rep, err = a.core.Backfill(ctx, opt)
-	if !errors.Is(err, context.Canceled) || rep.JobID == "" || !strings.Contains(err.Error(), "run the same backfill again") {
+	if !errors.Is(err, &app.Error{Kind: app.KindBackfillStopped}) || !errors.Is(err, context.Canceled) || rep.JobID == "" || !strings.Contains(err.Error(), "run the same backfill again") {
 		t.Fatalf("stopped: %+v %v", rep, err)
 	}
 	job := rep.JobID
@@ -221,7 +213,7 @@ func TestBackfillOnAWSStandIns(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err = a.core.Backfill(bg, opt)
-	if err != nil || !strings.Contains(rep.Mismatch, "redeploy with --parameter-overrides ThumbMaxSize=300") {
+	if err != nil || rep.Mismatch == nil || !strings.Contains(rep.Mismatch.Error(), "redeploy with 'sam deploy --parameter-overrides ThumbMaxSize=300") {
 		t.Errorf("mismatch %q (%v)", rep.Mismatch, err)
 	}
 }
@@ -233,15 +225,12 @@ func TestBackfillOnAWSStandIns(t *testing.T) {
 func TestBackfillHereOnS3Compatible(t *testing.T) {
 	a := startAWSStandIns(t)
 	t.Setenv("AWS_ENDPOINT_URL_S3_CONTROL", "")
-	jpg, err := os.ReadFile(corpus("video-001.jpeg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	for _, k := range []string{"original/1732500000000_a b+c.jpg", "original/1732500000001_d.jpg"} {
 		a.put(t, k, jpg)
 	}
-	_, err = a.core.Backfill(bg, app.BackfillOptions{Role: standInRole, Function: standInFunction})
-	if !errors.Is(err, storage.ErrNoBatch) || !strings.Contains(err.Error(), "--here") {
+	_, err := a.core.Backfill(bg, app.BackfillOptions{Role: standInRole, Function: standInFunction})
+	if !errors.Is(err, &app.Error{Kind: app.KindBackfillNoBatch}) || !strings.Contains(err.Error(), "--here") {
 		t.Errorf("Batch Operations on an S3-compatible store: %v", err)
 	}
 	rep, err := a.core.Backfill(bg, app.BackfillOptions{Here: true})

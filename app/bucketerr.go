@@ -78,8 +78,12 @@ func permFix(op string) Fix {
 		return FixPermGet
 	case "delete":
 		return FixPermDelete
-	case "check":
+	case "check", "list":
 		return FixPermList
+	case storage.OpManifest, storage.OpCreateJob, storage.OpDescribeJob, storage.OpReport:
+		return FixPermBatch
+	case storage.OpListCDN, storage.OpInvalidate:
+		return FixPermCDN
 	}
 	return FixPermAny
 }

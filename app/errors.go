@@ -222,6 +222,22 @@ const (
 	KindConfigRead     Kind = "config_read"
 	KindDirs           Kind = "dirs"
 
+	// Backfill (the originals already in a bucket).
+	KindBackfillNoList      Kind = "backfill_no_list"
+	KindBackfillLocal       Kind = "backfill_local"
+	KindBackfillNoBatch     Kind = "backfill_no_batch"
+	KindBackfillNoRole      Kind = "backfill_no_role"
+	KindBackfillBadRole     Kind = "backfill_bad_role"
+	KindBackfillNoFunction  Kind = "backfill_no_function"
+	KindBackfillBadFunction Kind = "backfill_bad_function"
+	KindBackfillList        Kind = "backfill_list"
+	KindBackfillSettings    Kind = "backfill_settings"
+	KindBackfillStopped     Kind = "backfill_stopped"
+	KindBackfillJobFailed   Kind = "backfill_job_failed"
+	KindBackfillReport      Kind = "backfill_report"
+	KindBackfillInvalidate  Kind = "backfill_invalidate"
+	KindBackfillMismatch    Kind = "backfill_mismatch"
+
 	// What the operating system said (the cause of another kind).
 	KindNoSuchFile Kind = "os_not_exist"
 	KindPermission Kind = "os_permission"
@@ -329,6 +345,21 @@ var templates = map[Kind]string{
 	KindConfigRead:     "cannot read the settings in {file}: {cause}",
 	KindDirs:           "cannot find the {value} folder ({cause}); set {key}",
 
+	KindBackfillNoList:      "this target cannot be listed, so it cannot be backfilled",
+	KindBackfillLocal:       "local mode has no S3 Batch Operations: run 'thumbdrop backfill --here'",
+	KindBackfillNoBatch:     "S3 Batch Operations exists on AWS only, and the bucket is on {value}: run 'thumbdrop backfill --here' to resize on this machine",
+	KindBackfillNoRole:      "no --role: give the stack's BatchRoleArn output, or run 'thumbdrop backfill --here' to resize on this machine",
+	KindBackfillBadRole:     "--role {value} is not an IAM role ARN: give the stack's BatchRoleArn output (arn:aws:iam::123456789012:role/...)",
+	KindBackfillNoFunction:  "no --function: give the stack's FunctionArn output",
+	KindBackfillBadFunction: "--function {value} is not a Lambda function ARN: give the stack's FunctionArn output (arn:aws:lambda:REGION:123456789012:function:...)",
+	KindBackfillList:        "cannot list {key}: {cause}",
+	KindBackfillSettings:    "cannot read the settings of {key}: {cause}",
+	KindBackfillStopped:     "stopped following S3 Batch Operations job {key}, which goes on at AWS; run the same backfill again to follow it",
+	KindBackfillJobFailed:   "S3 Batch Operations job {key} ended {value}: {cause}",
+	KindBackfillReport:      "S3 Batch Operations job {key} is complete but its report cannot be read ({cause}); it is under {value} in the bucket",
+	KindBackfillInvalidate:  "the rewritten thumbnails were not invalidated at the CDN, which may serve the old ones for up to a year ({cause}; {fix})",
+	KindBackfillMismatch:    "the deployed function makes thumbnails that do not match thumbdrop's settings ({value}): redeploy with '{key}', or change the settings to match",
+
 	KindNoSuchFile: "no such file or folder",
 	KindPermission: "permission denied",
 	KindIsFolder:   "it is a folder",
@@ -358,6 +389,9 @@ const (
 	FixKeyEmptyID    Fix = "key_id_empty"
 	FixKeyEmptySec   Fix = "key_secret_empty"
 	FixKeySpaces     Fix = "key_spaces"
+	FixPermBatch     Fix = "perm_batch"
+	FixPermCDN       Fix = "perm_cdn"
+	FixDistribution  Fix = "distribution"
 )
 
 var fixes = map[Fix]string{
@@ -382,6 +416,9 @@ var fixes = map[Fix]string{
 	FixKeyEmptyID:    "the access key id is empty",
 	FixKeyEmptySec:   "the secret access key is empty",
 	FixKeySpaces:     "keys must not contain spaces or line breaks",
+	FixPermBatch:     "the keys need s3:CreateJob, s3:DescribeJob, iam:PassRole on the stack's BatchRole, and s3:PutObject and s3:GetObject under thumbdrop-backfill/: see deploy/backfill-policy.json",
+	FixPermCDN:       "the keys need cloudfront:CreateInvalidation, and cloudfront:ListDistributions to find the distribution: see deploy/backfill-policy.json",
+	FixDistribution:  "pass --distribution with the stack's DistributionId output",
 }
 
 // withoutFile is e without the file's name (a record names its file).

@@ -132,8 +132,8 @@ func printBackfill(e Env, rep app.BackfillReport, dry, here bool) {
 	if rep.InvalidationErr != nil {
 		note(e, "the rewritten thumbnails were not invalidated at the CDN, which may serve the old ones for up to a year: %v", rep.InvalidationErr)
 	}
-	if rep.Mismatch != "" {
-		note(e, "%s", rep.Mismatch)
+	if rep.Mismatch != nil {
+		note(e, "%v", rep.Mismatch)
 	}
 	for i, f := range rep.Failed {
 		if i == 20 {
@@ -208,7 +208,10 @@ func printBackfillJSON(w io.Writer, rep app.BackfillReport, dry bool, err error)
 	j := backfillJSON{Bucket: p.Bucket, DryRun: dry, Originals: p.Originals, UpToDate: p.UpToDate, Missing: len(p.Missing), Stale: stales(p.Stale),
 		Refused: p.Refused, Foreign: p.Foreign, Made: rep.Made, Rewritten: stales(rep.Rewritten), Failed: rep.Failed, JobID: rep.JobID,
 		Resumed: rep.Resumed, Distribution: rep.Distribution, Invalidation: rep.Invalidation, InvalidatedPaths: rep.InvalidatedPaths,
-		Mismatch: rep.Mismatch, ElapsedMS: rep.Elapsed.Milliseconds()}
+		ElapsedMS: rep.Elapsed.Milliseconds()}
+	if rep.Mismatch != nil {
+		j.Mismatch = rep.Mismatch.Error()
+	}
 	if j.Failed == nil {
 		j.Failed = []app.BackfillFailure{}
 	}

@@ -26,6 +26,16 @@ import (
 // bucket's): a CSV manifest written to the bucket, a job that invokes the
 // resize function once per key, its progress, its completion report.
 
+// Operations of Batch Operations and CloudFront, as OpError.Op names them.
+const (
+	OpManifest    = "write the backfill manifest"
+	OpCreateJob   = "create the S3 Batch Operations job"
+	OpDescribeJob = "describe the S3 Batch Operations job"
+	OpReport      = "read the S3 Batch Operations report"
+	OpListCDN     = "list CloudFront distributions"
+	OpInvalidate  = "invalidate at CloudFront"
+)
+
 // BatchSpec is what a backfill job is made of.
 type BatchSpec struct {
 	// RoleARN is the role Batch Operations takes (the stack's
@@ -148,7 +158,7 @@ func (b *S3) StartBatch(ctx context.Context, spec BatchSpec) (BatchJob, error) {
 		return err
 	})
 	if err != nil {
-		return BatchJob{}, b.classify("write the manifest", key, err)
+		return BatchJob{}, b.classify(OpManifest, key, err)
 	}
 	bucketARN := "arn:" + partition + ":s3:::" + b.cfg.Bucket
 	out, err := ctl.CreateJob(ctx, &s3control.CreateJobInput{
@@ -171,7 +181,7 @@ func (b *S3) StartBatch(ctx context.Context, spec BatchSpec) (BatchJob, error) {
 			Prefix: aws.String(strings.TrimSuffix(spec.Prefix, "/") + "/reports"), ReportScope: types.JobReportScopeAllTasks},
 	})
 	if err != nil {
-		return BatchJob{}, b.classify("create the S3 Batch Operations job", "", err)
+		return BatchJob{}, b.classify(OpCreateJob, "", err)
 	}
 	return BatchJob{ID: aws.ToString(out.JobId), Account: account, Status: string(types.JobStatusNew), Total: int64(len(spec.Keys))}, nil
 }
@@ -184,7 +194,7 @@ func (b *S3) DescribeBatch(ctx context.Context, account, id string) (BatchJob, e
 	}
 	out, err := ctl.DescribeJob(ctx, &s3control.DescribeJobInput{AccountId: aws.String(account), JobId: aws.String(id)})
 	if err != nil {
-		return BatchJob{}, b.classify("describe S3 Batch Operations job "+id, "", err)
+		return BatchJob{}, b.classify(OpDescribeJob, id, err)
 	}
 	d := out.Job
 	j := BatchJob{ID: id, Account: account, Status: string(d.Status), Reason: aws.ToString(d.StatusUpdateReason)}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/thumbdrop/thumbdrop/internal/testkit"
 	"github.com/thumbdrop/thumbdrop/internal/testsrv"
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -60,7 +61,7 @@ func batchFixture(t *testing.T) (*testsrv.Versity, *testsrv.BatchOps, *storage.S
 func TestBatchJobAgainstStandIn(t *testing.T) {
 	v, ops, b := batchFixture(t)
 	ctx := context.Background()
-	jpg := corpusFile(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	keys := []string{"original/1732500000000_제주 사진 (1)+100%.jpg", "original/1732500000001_plain.jpg", "original/1732500000002_broken.jpg"}
 	for i, k := range keys {
 		data := jpg
@@ -162,7 +163,7 @@ func TestInvalidateAgainstStandIn(t *testing.T) {
 	b := versityBucket(t, v, "photos", v.Secret, func(c *storage.S3Config) { c.PublicBaseURL = cdn.URL })
 	ctx := context.Background()
 	key := "thumb/1732500000000_제주 사진 (1)+1.jpg"
-	jpg := corpusFile(t, "video-001.jpeg")
+	jpg := testkit.ReadCorpus(t, "video-001.jpeg")
 	if err := b.Upload(ctx, key, bytes.NewReader(jpg), int64(len(jpg)), storage.PutOptions{ContentType: "image/jpeg"}); err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func (b *S3) FindDistribution(ctx context.Context, baseURL string) (string, erro
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return "", b.classify("list CloudFront distributions", "", err)
+			return "", b.classify(OpListCDN, "", err)
 		}
 		if page.DistributionList == nil {
 			break
@@ -74,7 +74,7 @@ func (b *S3) Invalidate(ctx context.Context, distributionID string, paths []stri
 		},
 	})
 	if err != nil {
-		return "", b.classify("invalidate at CloudFront distribution "+distributionID, "", err)
+		return "", b.classify(OpInvalidate, distributionID, err)
 	}
 	if out.Invalidation == nil {
 		return "", nil
