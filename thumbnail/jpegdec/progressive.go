@@ -1,3 +1,11 @@
+// acRefine and refineNonZeroes are adapted from Go's image/jpeg (scan.go,
+// refine and refineNonZeroes):
+//
+// Copyright 2012 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-go beside this file (see NOTICE at the top of the
+// repository).
+
 package jpegdec
 
 import "image"

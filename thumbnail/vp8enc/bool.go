@@ -1,3 +1,11 @@
+// The carry handling (pending 0xff bytes) is adapted from libwebp
+// (src/utils/bit_writer_utils.c: VP8PutBit, Flush):
+//
+// Copyright (c) 2010, Google Inc. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-libwebp beside this file (see NOTICE at the top of the
+// repository).
+
 package vp8enc
 
 import "math/bits"

@@ -1,3 +1,20 @@
+// prepare is adapted from golang.org/x/image/vp8 (reconstruct.go,
+// prepareYBR):
+//
+// Copyright 2011 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-x-image beside this file (see NOTICE at the top of the
+// repository).
+//
+// qualityToIndex, the quantiser biases and filterLevel follow libwebp
+// (src/enc/quant_enc.c, webp_enc.c: QualityToCompression, kBiasMatrices,
+// the default filter strength):
+//
+// Copyright (c) 2010, Google Inc. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-libwebp beside this file (see NOTICE at the top of the
+// repository).
+
 // Package vp8enc encodes lossy WebP (a VP8 key frame in a RIFF
 // container, RFC 6386 and the WebP container specification) in pure Go,
 // for thumbdrop's WebP twins: fast enough to beside a JPEG encoder, with

@@ -248,7 +248,9 @@ func TestCarryPropagation(t *testing.T) {
 	}
 }
 
-// boolDecoder is the decoder's partition reader (golang.org/x/image/vp8).
+// boolDecoder is the decoder's partition reader, adapted from
+// golang.org/x/image/vp8 (partition.go): Copyright 2011 The Go Authors,
+// BSD-style licence in LICENSE-x-image.
 type boolDecoder struct {
 	buf     []byte
 	r       int

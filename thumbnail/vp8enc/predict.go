@@ -1,7 +1,12 @@
-// Code adapted from golang.org/x/image/vp8 (BSD licence, Copyright 2011
-// The Go Authors): the prediction functions of RFC 6386 chapter 12, run
-// by the encoder on the same workspace layout as that decoder, so both
-// predict from the same pixels, edges included.
+// Code adapted from golang.org/x/image/vp8 (predfunc.go, reconstruct.go):
+// the prediction functions of RFC 6386 chapter 12, run by the encoder on
+// the same workspace layout as that decoder, so both predict from the
+// same pixels, edges included.
+//
+// Copyright 2011 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-x-image beside this file (see NOTICE at the top of the
+// repository).
 
 package vp8enc
 

@@ -1,6 +1,10 @@
-// Code copied from golang.org/x/image/vp8 (BSD licence, Copyright 2011
-// The Go Authors): the tables of RFC 6386 the decoder and this encoder
-// must share exactly.
+// Code copied from golang.org/x/image/vp8 (tables.go): the tables of
+// RFC 6386 the decoder and this encoder must share exactly.
+//
+// Copyright 2011 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-x-image beside this file (see NOTICE at the top of the
+// repository).
 
 package vp8enc
 

@@ -1,3 +1,18 @@
+// idct4 and iwht are adapted from golang.org/x/image/vp8 (idct.go):
+//
+// Copyright 2011 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-x-image beside this file (see NOTICE at the top of the
+// repository).
+//
+// fdct4 and fwht are adapted from libwebp (src/dsp/enc.c: FTransform,
+// FTransformWHT):
+//
+// Copyright (c) 2010, Google Inc. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-libwebp beside this file (see NOTICE at the top of the
+// repository).
+
 package vp8enc
 
 // The transforms. The inverse ones are the decoder's to the bit (RFC 6386

@@ -1,3 +1,11 @@
+// The fixed-point RGB to Y'CbCr formulas are libwebp's (src/dsp/yuv.h:
+// VP8RGBToY, VP8RGBToU, VP8RGBToV):
+//
+// Copyright (c) 2010, Google Inc. All rights reserved.
+// Use of this source code is governed by a BSD-style licence that can be
+// found in LICENSE-libwebp beside this file (see NOTICE at the top of the
+// repository).
+
 package vp8enc
 
 import "image"
