@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/thumbdrop/thumbdrop/resize"
+	"github.com/thumbdrop/thumbdrop/storage"
 )
 
 // Targets and other enumerations of the config.
@@ -72,12 +73,13 @@ const DefaultSizes = "(max-width: 768px) 100vw, 768px"
 
 // DefaultConfig: local mode, the spec's defaults. The resize function's
 // own defaults (prefixes, thumbnail size) come from package resize, where
-// the Lambda takes them too.
+// the Lambda takes them too; the region and the stall timeout from
+// package storage, which applies them.
 func DefaultConfig() Config {
 	rc := resize.DefaultConfig()
 	return Config{
 		Target:         TargetLocal,
-		Region:         "us-east-1",
+		Region:         storage.DefaultRegion,
 		LinkMode:       LinkPublic,
 		PresignTTL:     Duration(7 * 24 * time.Hour),
 		OriginalPrefix: rc.OriginalPrefix,
@@ -92,7 +94,7 @@ func DefaultConfig() Config {
 		PicGoServer:    DefaultPicGoServer,
 		StripLocation:  true,
 		Sizes:          DefaultSizes,
-		StallTimeout:   Duration(30 * time.Second),
+		StallTimeout:   Duration(storage.DefaultStallTimeout),
 	}
 }
 

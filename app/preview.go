@@ -47,7 +47,7 @@ type lruItem struct {
 
 // newPreviews caches under dir; decoders is the decoders' cache.
 func newPreviews(dir, decoders string) *previews {
-	return &previews{dir: dir, decoders: decoders, maxBytes: 50 << 20, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
+	return &previews{dir: dir, decoders: decoders, maxBytes: thumbnail.DefaultMaxBytes, timeout: 20 * time.Second, sem: make(chan struct{}, 4),
 		lru: list.New(), items: map[string]*list.Element{}, cap: 160}
 }
 

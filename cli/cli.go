@@ -59,9 +59,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"upload", "[--json] [--format F] [--no-wait] [--timeout 60s] [--clipboard] FILE|DIR...", "upload, wait for thumbnails, print links", runUpload},
-		{"serve", "[--addr 127.0.0.1:8586] [--detach | --stop]", "the local agent: serves local links and the editors' upload API", runServe},
-		{"thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...", "make thumbnails locally with the resize code", runThumbnail},
+		{"upload", uploadArgs, "upload, wait for thumbnails, print links", runUpload},
+		{"serve", serveArgs, "the local agent: serves local links and the editors' upload API", runServe},
+		{"thumbnail", thumbnailArgs, "make thumbnails locally with the resize code", runThumbnail},
 		{"login", "", "store an access key id and secret in the OS keyring (prompt, or two lines on stdin)", runLogin},
 		{"logout", "", "remove them from the keyring", runLogout},
 		{"config", "show [--json] | set KEY VALUE | reset", "show, change or reset settings", runConfig},

@@ -10,10 +10,13 @@ import (
 	"github.com/thumbdrop/thumbdrop/app"
 )
 
-// runServe: thumbdrop serve [--addr 127.0.0.1:8586] [--detach | --stop]
+// serveArgs are the serve command's arguments, with the default address.
+const serveArgs = "[--addr " + app.DefaultLocalAddr + "] [--detach | --stop]"
+
+// runServe: thumbdrop serve [--addr ADDR] [--detach | --stop]
 func runServe(ctx context.Context, e Env, args []string) error {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8586] [--detach | --stop]")
-	addr := fs.String("addr", "", "where to serve local links (default: the local_addr setting, 127.0.0.1:8586); loopback only")
+	fs := newFlagSet("serve", serveArgs)
+	addr := fs.String("addr", "", "where to serve local links (default: the local_addr setting, "+app.DefaultLocalAddr+"); loopback only")
 	detach := fs.Bool("detach", false, "start the agent in the background (if none runs) and return")
 	stop := fs.Bool("stop", false, "stop the running agent")
 	rest, err := parseFlags(fs, e, args)

@@ -28,13 +28,17 @@ type thumbJSON struct {
 	Error       string `json:"error"`
 }
 
-// runThumbnail: thumbdrop thumbnail [--max 200] -o DIR FILE...
+// thumbnailArgs are the thumbnail command's arguments, with the
+// resize code's defaults.
+var thumbnailArgs = fmt.Sprintf("[--max %d] [--quality %d] [--json] -o DIR FILE...", thumbnail.DefaultMaxSize, thumbnail.DefaultJPEGQuality)
+
+// runThumbnail: thumbdrop thumbnail [--max N] -o DIR FILE...
 // Each output keeps the input's base name with the extension of the format
 // written (a WebP becomes name.jpg), and never replaces any file: a name
 // that is taken gets -2, -3... Files are thumbnailed on every core at
 // once.
 func runThumbnail(ctx context.Context, e Env, args []string) error {
-	fs := newFlagSet("thumbnail", "[--max 200] [--quality 80] [--json] -o DIR FILE...")
+	fs := newFlagSet("thumbnail", thumbnailArgs)
 	maxSize := fs.Int("max", thumbnail.DefaultMaxSize, "fit inside `N`xN pixels")
 	quality := fs.Int("quality", thumbnail.DefaultJPEGQuality, "JPEG quality `1-100`")
 	dir := fs.String("o", "", "write thumbnails into `DIR` (created if missing)")

@@ -11,14 +11,18 @@ import (
 	"github.com/thumbdrop/thumbdrop/internal/clipimage"
 )
 
+// uploadArgs are the upload command's arguments, with the default
+// thumbnail wait.
+var uploadArgs = "[--json] [--format F] [--no-wait] [--timeout " + app.DefaultConfig().ThumbTimeout.String() + "] [--clipboard] FILE|DIR..."
+
 // runUpload: thumbdrop upload [flags] FILE|DIR...
 func runUpload(ctx context.Context, e Env, args []string) error {
-	fs := newFlagSet("upload", "[--json] [--format F] [--no-wait] [--timeout 60s] [--clipboard] FILE|DIR...")
+	fs := newFlagSet("upload", uploadArgs)
 	asJSON := fs.Bool("json", false, "print one JSON object per file per line")
 	format := fs.String("format", "", "url | thumb | markdown | html | bbcode | srcset | picture | a template with "+app.TemplateVars())
 	noWait := fs.Bool("no-wait", false, "do not wait for thumbnails")
 	fromClipboard := fs.Bool("clipboard", false, "upload the image on the clipboard (a screenshot), as clipboard-YYYYMMDD-HHMMSS.png")
-	timeout := fs.Duration("timeout", 0, "how long to wait for each thumbnail (default: the thumb_timeout setting, 60s)")
+	timeout := fs.Duration("timeout", 0, "how long to wait for each thumbnail (default: the thumb_timeout setting, "+app.DefaultConfig().ThumbTimeout.String()+")")
 	paths, err := parseFlags(fs, e, args)
 	if err != nil {
 		return err

@@ -76,13 +76,17 @@ type S3 struct {
 	unaborted sync.Map
 }
 
+// DefaultRegion is the region of a bucket whose region is not given (AWS's
+// own default, and what S3-compatible servers accept).
+const DefaultRegion = "us-east-1"
+
 // OpenS3 builds the clients; it makes no request.
 func OpenS3(ctx context.Context, c S3Config) (*S3, error) {
 	if c.Bucket == "" {
 		return nil, errors.New("no bucket configured: set one with 'thumbdrop config set bucket NAME'")
 	}
 	if c.Region == "" {
-		c.Region = "us-east-1"
+		c.Region = DefaultRegion
 	}
 	if c.MultipartThreshold <= 0 {
 		c.MultipartThreshold = DefaultMultipartThreshold

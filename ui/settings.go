@@ -77,10 +77,15 @@ func NewSettings(u *UI) *Settings {
 		return e
 	}
 	for key, ph := range map[string]string{"bucket": "my-photos", "region": "ap-northeast-2", "endpoint": "https://s3.example.com",
-		"public_base_url": "https://cdn.example.com", "presign_ttl": "168h", "original_prefix": "original/", "thumb_prefix": "thumb/",
-		"thumb_timeout": "60s", "concurrency": "3", "custom_template": "![{name}]({thumb_url})", "local_addr": "127.0.0.1:8586",
-		"extra_widths": "640,1280", "sizes": app.DefaultSizes} {
+		"public_base_url": "https://cdn.example.com", "extra_widths": "640,1280"} {
 		entry(key, ph)
+	}
+	// A setting with a default shows it as its placeholder, from the
+	// one place defaults are kept.
+	def := app.DefaultConfig()
+	for _, key := range []string{"presign_ttl", "original_prefix", "thumb_prefix", "thumb_timeout", "concurrency", "custom_template", "local_addr", "sizes"} {
+		f, _ := app.Lookup(key)
+		entry(key, f.Get(&def))
 	}
 	s.entries["bucket"].Validator = func(v string) error {
 		if s.isS3() && strings.TrimSpace(v) == "" {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -50,7 +51,7 @@ type object struct {
 func New(name string, thumbs bool) *Bucket {
 	b := &Bucket{name: name, objs: map[string]object{}}
 	if thumbs {
-		b.Thumbs = &Thumbs{From: "original/", To: "thumb/"}
+		b.Thumbs = &Thumbs{From: resize.DefaultOriginalPrefix, To: resize.DefaultThumbPrefix}
 	}
 	return b
 }
