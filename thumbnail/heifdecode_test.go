@@ -174,57 +174,102 @@ func TestAVIFThumbnailItem(t *testing.T) {
 // gridHEIC writes an HEIF whose primary is a rows x cols 'grid' of w x h
 // (in 'idat', as iPhones and libheif store it) over hidden tile items,
 // each tile's coded data and properties taken from a single-image HEIC.
-func gridHEIC(t *testing.T, tiles [][]byte, rows, cols, w, h int) []byte {
+// With thumb (an HEIC made with heif-enc -t), its thumbnail item becomes
+// the grid's, as in an iPhone photo.
+func gridHEIC(t testing.TB, tiles [][]byte, rows, cols, w, h int, thumb []byte) []byte {
 	t.Helper()
 	u16 := func(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
 	u32 := func(v int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) }
 	full := func(v, flags byte) []byte { return []byte{v, 0, 0, flags} }
 	const gridID = 1
-	var infes, ipco, ipma, mdat [][]byte
+	var infes, ipco, ipma [][]byte
 	var payloads [][]byte
-	n := 0
-	prop := func(b []byte) byte { ipco = append(ipco, b); n++; return byte(n) }
+	seen := map[string]int{} // identical properties (the tiles' hvcC) stored once
+	prop := func(b []byte) int {
+		if i, ok := seen[string(b)]; ok {
+			return i
+		}
+		ipco = append(ipco, b)
+		seen[string(b)] = len(ipco)
+		return len(ipco)
+	}
+	type assoc struct {
+		index     int
+		essential bool
+	}
+	var assocs [][]assoc
 	gridIspe := prop(isoBox("ispe", full(0, 0), u32(w), u32(h)))
 	infes = append(infes, isoBox("infe", full(2, 0), u16(gridID), u16(0), []byte("grid"), []byte{0}))
-	ipma = append(ipma, u16(gridID), []byte{1, gridIspe})
-	var dimg []byte
-	for i, tile := range tiles {
-		th, err := parseHEIF(tile)
+	ids := []int{gridID}
+	assocs = append(assocs, []assoc{{gridIspe, false}})
+	item := func(id int, hidden byte, file []byte, pick func(heifInfo) heifItem) {
+		fh, err := parseHEIF(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := 2 + i
-		infes = append(infes, isoBox("infe", full(2, 1), u16(id), u16(0), []byte("hvc1"), []byte{0}))
-		var as []byte
-		for _, p := range th.primary.props {
-			a := prop(isoBox(p.typ, p.body))
-			if p.essential {
-				a |= 0x80
-			}
-			as = append(as, a)
+		it := pick(fh)
+		infes = append(infes, isoBox("infe", full(2, hidden), u16(id), u16(0), []byte(it.typ), []byte{0}))
+		var as []assoc
+		for _, p := range it.props {
+			as = append(as, assoc{prop(isoBox(p.typ, p.body)), p.essential})
 		}
-		ipma = append(ipma, u16(id), []byte{byte(len(as))}, as)
-		payloads = append(payloads, th.itemData(tile, th.primary))
-		dimg = append(dimg, u16(id)...)
+		ids, assocs = append(ids, id), append(assocs, as)
+		payloads = append(payloads, fh.itemData(file, it))
+	}
+	var dimg []byte
+	for i, tile := range tiles {
+		item(2+i, 1, tile, func(h heifInfo) heifItem { return h.primary })
+		dimg = append(dimg, u16(2+i)...)
+	}
+	refs := isoBox("dimg", u16(gridID), u16(len(tiles)), dimg)
+	if thumb != nil {
+		id := 2 + len(tiles)
+		item(id, 0, thumb, func(h heifInfo) heifItem { return h.thumbs[0] })
+		refs = append(refs, isoBox("thmb", u16(id), u16(1), u16(gridID))...)
+	}
+	// ipma: 1-byte property indices where they fit (as withIrot needs),
+	// else 2-byte.
+	var flags byte
+	if len(ipco) > 127 {
+		flags = 1
+	}
+	for k, as := range assocs {
+		e := append(u16(ids[k]), byte(len(as)))
+		for _, a := range as {
+			if flags == 1 {
+				v := a.index
+				if a.essential {
+					v |= 0x8000
+				}
+				e = append(e, u16(v)...)
+			} else {
+				v := byte(a.index)
+				if a.essential {
+					v |= 0x80
+				}
+				e = append(e, v)
+			}
+		}
+		ipma = append(ipma, e)
 	}
 	descr := []byte{0, 0, byte(rows - 1), byte(cols - 1)}
 	descr = append(append(descr, u16(w)...), u16(h)...)
 	hdlr := isoBox("hdlr", full(0, 0), u32(0), []byte("pict"), make([]byte, 12), []byte{0})
 	pitm := isoBox("pitm", full(0, 0), u16(gridID))
 	iinf := isoBox("iinf", append(full(0, 0), u16(len(infes))...), bytes.Join(infes, nil))
-	iref := isoBox("iref", full(0, 0), isoBox("dimg", u16(gridID), u16(len(tiles)), dimg))
-	iprp := isoBox("iprp", isoBox("ipco", bytes.Join(ipco, nil)), isoBox("ipma", full(0, 0), u32(1+len(tiles)), bytes.Join(ipma, nil)))
+	iref := isoBox("iref", full(0, 0), refs)
+	iprp := isoBox("iprp", isoBox("ipco", bytes.Join(ipco, nil)), isoBox("ipma", full(0, flags), u32(len(ids)), bytes.Join(ipma, nil)))
 	idat := isoBox("idat", descr)
 	ftyp := isoBox("ftyp", []byte("heic"), u32(0), []byte("mif1"), []byte("heic"))
 	iloc := func(base int) []byte {
 		// version 1: construction methods; 4-byte offsets and lengths.
 		b := append(full(1, 0), 0x44, 0x00)
-		b = append(b, u16(1+len(tiles))...)
+		b = append(b, u16(len(ids))...)
 		b = append(append(append(append(b, u16(gridID)...), u16(1)...), u16(0)...), u16(1)...)
 		b = append(append(b, u32(0)...), u32(len(descr))...)
 		off := base
 		for i, p := range payloads {
-			b = append(append(append(append(b, u16(2+i)...), u16(0)...), u16(0)...), u16(1)...)
+			b = append(append(append(append(b, u16(ids[1+i])...), u16(0)...), u16(0)...), u16(1)...)
 			b = append(append(b, u32(off)...), u32(len(p))...)
 			off += len(p)
 		}
@@ -233,8 +278,7 @@ func gridHEIC(t *testing.T, tiles [][]byte, rows, cols, w, h int) []byte {
 	metaLen := 12 + len(hdlr) + len(pitm) + len(iloc(0)) + len(iinf) + len(iref) + len(iprp) + len(idat)
 	base := len(ftyp) + metaLen + 8
 	meta := isoBox("meta", full(0, 0), hdlr, pitm, iloc(base), iinf, iref, iprp, idat)
-	mdat = append(mdat, payloads...)
-	body := bytes.Join(mdat, nil)
+	body := bytes.Join(payloads, nil)
 	out := append(append(ftyp, meta...), u32(8+len(body))...)
 	return append(append(out, "mdat"...), body...)
 }
@@ -258,7 +302,7 @@ func TestHEIFGrid(t *testing.T) {
 		b, _ := os.ReadFile(p + ".heic")
 		tiles = append(tiles, b)
 	}
-	d := gridHEIC(t, tiles, 2, 2, 1000, 600)
+	d := gridHEIC(t, tiles, 2, 2, 1000, 600, heifFixture(t, dir, "thumb.heic", "-t", "320"))
 	gp := filepath.Join(dir, "grid.heic")
 	os.WriteFile(gp, d, 0o644)
 	run(t, "heif-convert", gp, gp+".png")
@@ -325,8 +369,19 @@ func TestHEIFGrid(t *testing.T) {
 		if m := decodeBytes(t, res.Data); res.Width != 120 || res.Height != 200 || corner(t, m) != "bl" {
 			t.Errorf("grid with irot 1: %dx%d red in %q, want 120x200 bl", res.Width, res.Height, corner(t, m))
 		}
+		// Its thumbnail item, for a small thumbnail, tiles spoilt or not.
+		if h.thumbs == nil {
+			t.Fatal("the grid's thumbnail item not found")
+		}
+		res, err = Make(spoilPrimary(t, d), Options{MaxSize: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := decodeBytes(t, res.Data); res.Width != 200 || res.Height != 120 || corner(t, m) != "tl" {
+			t.Errorf("grid's thumbnail item: %dx%d red in %q", res.Width, res.Height, corner(t, m))
+		}
 		// A damaged tile is an error, not a hole.
-		if _, err := Make(spoilPrimary(t, d), Options{}); !IsPermanent(err) {
+		if _, err := Make(spoilPrimary(t, d), Options{MaxSize: 400}); !IsPermanent(err) {
 			t.Errorf("spoilt tiles: %v", err)
 		}
 	})
@@ -469,6 +524,40 @@ func TestLibheifMatchesWebAssembly(t *testing.T) {
 			if na < 50 || wa < 35 {
 				t.Errorf("vs the picture encoded: libheif %.1f dB, WebAssembly %.1f dB", na, wa)
 			}
+		}
+	}
+}
+
+// BenchmarkGridFile makes THUMBDROP_GRID_OUT, an HEIC laid out as an
+// iPhone's: the tiles THUMBDROP_GRID_TILES (single-image HEICs, row by
+// row) as a THUMBDROP_GRID ("cols rows width height") grid with the
+// thumbnail item of THUMBDROP_BENCH_FILE; then times its thumbnail
+// (bench/heif.sh, which makes the tiles with heif-enc).
+func BenchmarkGridFile(b *testing.B) {
+	out, tiles, thumb := os.Getenv("THUMBDROP_GRID_OUT"), os.Getenv("THUMBDROP_GRID_TILES"), os.Getenv("THUMBDROP_BENCH_FILE")
+	var cols, rows, w, h int
+	if _, err := fmt.Sscan(os.Getenv("THUMBDROP_GRID"), &cols, &rows, &w, &h); err != nil || out == "" || tiles == "" || thumb == "" {
+		b.Skip("THUMBDROP_GRID, THUMBDROP_GRID_OUT, THUMBDROP_GRID_TILES and THUMBDROP_BENCH_FILE not set (bench/heif.sh sets them)")
+	}
+	var ts [][]byte
+	for i := range cols * rows {
+		d, err := os.ReadFile(filepath.Join(tiles, fmt.Sprintf("tile-%d.heic", i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ts = append(ts, d)
+	}
+	th, err := os.ReadFile(thumb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := gridHEIC(b, ts, rows, cols, w, h, th)
+	if err := os.WriteFile(out, d, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Make(d, Options{MaxSize: 1280}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
