@@ -6,8 +6,9 @@
 set -euo pipefail
 what=${1:-test}
 # fonts-nanum: Hangul glyphs (Korean UI, Korean file names); Fyne falls back
-# to system fonts for characters its own font lacks.
-pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev fonts-nanum)
+# to system fonts for characters its own font lacks. libheif1: HEIC photos
+# decode natively where it is there (thumbnail/libheif.go; optional).
+pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev fonts-nanum libheif1)
 if [ "$what" = test ]; then
   pkgs+=(xvfb x11-utils xdotool imagemagick gnome-keyring dbus-x11 libjpeg-turbo-progs
          rclone awscli python3-gi gir1.2-gtk-3.0 zip chromium
