@@ -7,6 +7,7 @@ import (
 	"image"
 	_ "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,38 @@ func TestThumbnailNeverReplacesAnyFile(t *testing.T) {
 	defer f.Close()
 	if cfg, format, err := image.DecodeConfig(f); err != nil || format != "jpeg" || cfg.Width > 200 {
 		t.Errorf("the thumbnail: %v %s %v", cfg, format, err)
+	}
+}
+
+// TestThumbnailKeepsDecodersCompiled: 'thumbdrop thumbnail' keeps the
+// WebAssembly decoder it compiled (AVIF's; HEIC's where the system has no
+// libheif) in the data folder, for the next process to load.
+func TestThumbnailKeepsDecodersCompiled(t *testing.T) {
+	testkit.Need(t, "avifenc")
+	dir := t.TempDir()
+	avif := filepath.Join(dir, "photo.avif")
+	if out, err := exec.Command("avifenc", testkit.Corpus("video-001.png"), avif).CombinedOutput(); err != nil {
+		t.Fatalf("avifenc: %v\n%s", err, out)
+	}
+	data := filepath.Join(dir, "data")
+	var out, errb bytes.Buffer
+	env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		if k == "THUMBDROP_DATA_DIR" {
+			return data
+		}
+		return ""
+	}}
+	if code := Run(context.Background(), env, []string{"thumbnail", "-o", filepath.Join(dir, "out"), avif}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	compiled := 0
+	filepath.Walk(filepath.Join(data, "cache"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() && fi.Size() > 1<<20 {
+			compiled++
+		}
+		return nil
+	})
+	if compiled != 1 {
+		t.Fatalf("%d compiled decoders under %s, want 1", compiled, filepath.Join(data, "cache"))
 	}
 }

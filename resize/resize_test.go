@@ -315,6 +315,10 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || d.OriginalPrefix != "original/" || d.Thumbnail.MaxSize != 200 || d.Thumbnail.MaxBytes != 52428800 {
 		t.Fatalf("defaults: %+v %v", d, err)
 	}
+	// The function's only writable folder keeps the compiled decoders.
+	if d.Thumbnail.DecoderCache != filepath.Join(os.TempDir(), "thumbdrop") {
+		t.Fatalf("decoder cache %q, want under %s", d.Thumbnail.DecoderCache, os.TempDir())
+	}
 }
 
 // TestUnencodedEventKeys: servers that send raw keys ("a+b" meaning a
