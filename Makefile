@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-set bench-gui bench-upload bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -75,6 +75,11 @@ bench-set: test-deps bench-node
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps
 	bench/upload.sh 3
+
+# backfill --here of 1,000 originals rclone put into versitygw: killed at
+# half and resumed; one worker vs every core.
+bench-backfill: test-deps
+	bench/backfill.sh 1000
 
 # Local mode now vs the earlier gofakes3 server (built from git history).
 bench-local: test-deps

@@ -141,3 +141,15 @@ func TestBackfillRefusesWhatCannotWork(t *testing.T) {
 		t.Errorf("local mode on AWS: %v", err)
 	}
 }
+
+// TestBackfillPrefixIsTheTemplates: the SAM template's BatchRole reads
+// manifests and writes reports under the prefix backfill uses, and the
+// bucket's lifecycle rule expires them there.
+func TestBackfillPrefixIsTheTemplates(t *testing.T) {
+	tmpl := string(testkit.Read(t, filepath.Join("..", "deploy", "template.yaml")))
+	for _, want := range []string{app.BackfillPrefix + "manifests/*", app.BackfillPrefix + "reports/*", "Prefix: " + app.BackfillPrefix} {
+		if !strings.Contains(tmpl, want) {
+			t.Errorf("deploy/template.yaml has no %q", want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -18,9 +17,11 @@ import (
 type CheckReport struct {
 	Credentials, Bucket, Put, Resize CheckItem
 	// Endpoint lists how an S3-compatible endpoint differs from AWS S3
-	// (empty for AWS and local mode); Links whether public links open;
-	// Cleanup, if the test's objects could not be deleted.
-	Endpoint, Links, Cleanup CheckItem
+	// (empty for AWS and local mode); Links whether public links open
+	// (through the CDN of public_base_url, if set); Privacy, behind a CDN,
+	// whether the bucket itself refuses anonymous reads; Cleanup, if the
+	// test's objects could not be deleted.
+	Endpoint, Links, Privacy, Cleanup CheckItem
 }
 
 // CheckItem is one line of a CheckReport.
@@ -49,7 +50,7 @@ type CheckLine struct {
 // Items lists the report's lines with their labels.
 func (r CheckReport) Items() []CheckLine {
 	items := []CheckLine{{"Credentials", r.Credentials}, {"Bucket", r.Bucket}, {"Upload permission", r.Put}, {"Resize function", r.Resize}}
-	for _, l := range []CheckLine{{"Endpoint", r.Endpoint}, {"Public links", r.Links}, {"Clean-up", r.Cleanup}} {
+	for _, l := range []CheckLine{{"Endpoint", r.Endpoint}, {"Public links", r.Links}, {"Bucket privacy", r.Privacy}, {"Clean-up", r.Cleanup}} {
 		if l.Detail != "" {
 			items = append(items, l)
 		}
@@ -180,7 +181,7 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 	uploaded = key
 	r.Put = CheckItem{OK: true, Detail: "can upload under " + s.cfg.OriginalPrefix}
 	if s.cfg.Target == TargetS3 && s.cfg.LinkMode == LinkPublic {
-		r.Links = publicLinks(ctx, s.b.URL(key))
+		r.Links, r.Privacy = linkReport(ctx, s, key)
 	}
 	thumbKey, _ := ThumbKey(s.cfg, key)
 	if info, err := waitThumb(ctx, s.b, thumbKey, wait); err == nil {
@@ -189,26 +190,6 @@ func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) 
 		r.Resize = failed(err)
 	}
 	return r
-}
-
-// publicLinks fetches a public link as a reader of a post would, with no
-// credentials.
-func publicLinks(ctx context.Context, link string) CheckItem {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return CheckItem{OK: false, Detail: err.Error()}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return CheckItem{OK: false, Detail: fmt.Sprintf("a public link does not open (%v)", err)}
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return CheckItem{OK: false, Detail: fmt.Sprintf("a public link answers HTTP %d: let the bucket be read publicly (deploy with PublicRead=true), or set link_mode presigned", resp.StatusCode)}
-	}
-	return CheckItem{OK: true, Detail: "open to anyone, as posts need"}
 }
 
 // functionReport says what the resize function makes, as its thumbnail's

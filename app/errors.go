@@ -238,6 +238,12 @@ const (
 	KindBackfillInvalidate  Kind = "backfill_invalidate"
 	KindBackfillMismatch    Kind = "backfill_mismatch"
 
+	// What 'check' finds of public links.
+	KindLinkNoAnswer   Kind = "link_no_answer"
+	KindLinkStatus     Kind = "link_status"
+	KindCDNLinkStatus  Kind = "cdn_link_status"
+	KindBucketIsPublic Kind = "bucket_is_public"
+
 	// What the operating system said (the cause of another kind).
 	KindNoSuchFile Kind = "os_not_exist"
 	KindPermission Kind = "os_permission"
@@ -359,6 +365,11 @@ var templates = map[Kind]string{
 	KindBackfillReport:      "S3 Batch Operations job {key} is complete but its report cannot be read ({cause}); it is under {value} in the bucket",
 	KindBackfillInvalidate:  "the rewritten thumbnails were not invalidated at the CDN, which may serve the old ones for up to a year ({cause}; {fix})",
 	KindBackfillMismatch:    "the deployed function makes thumbnails that do not match thumbdrop's settings ({value}): redeploy with '{key}', or change the settings to match",
+
+	KindLinkNoAnswer:   "a public link does not open ({cause})",
+	KindLinkStatus:     "a public link answers HTTP {value}: deploy with Delivery=cloudfront and set public_base_url to the stack's CdnBaseURL output, or Delivery=public-read, or set link_mode presigned",
+	KindCDNLinkStatus:  "the CDN link {key} answers HTTP {value}: check public_base_url (the stack's CdnBaseURL output) and that the bucket policy lets the distribution read the original and thumbnail prefixes",
+	KindBucketIsPublic: "the bucket itself answers anonymous reads ({key} gave HTTP 200), around the CDN: make it private (the template's Delivery=cloudfront turns on all four public-access blocks)",
 
 	KindNoSuchFile: "no such file or folder",
 	KindPermission: "permission denied",

@@ -207,7 +207,7 @@ func Fields() []Field {
 	g, s = str(func(c *Config) *string { return &c.CustomTemplate }, checkTemplate)
 	add(f("custom_template", "custom link: "+TemplateVars(), g, s))
 	g, s = num(func(c *Config) *int { return &c.ThumbMaxSize }, 16, 2000)
-	add(f("thumb_max_size", "thumbnail box in local mode, pixels", g, s))
+	add(f("thumb_max_size", "thumbnail box in local mode and for backfill --here, pixels (match the function's ThumbMaxSize)", g, s))
 	add(f("extra_widths", "widths of srcset copies besides the thumbnail, like 640,1280 (empty: none); "+
 		"a deployed function needs the same EXTRA_WIDTHS", func(c *Config) string { return c.ExtraWidths },
 		func(c *Config, v string) error {

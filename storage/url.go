@@ -100,3 +100,8 @@ func LoopbackBases(base string) []string {
 	}
 	return out
 }
+
+// DirectURL is key's link on the bucket's own S3 address, whatever
+// public base URL (a CDN) links use: what an anonymous reader would try
+// to go around the CDN.
+func (b *S3) DirectURL(key string) string { return b.directURL(key) }
