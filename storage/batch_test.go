@@ -193,4 +193,9 @@ func TestInvalidateAgainstStandIn(t *testing.T) {
 	if got := get(); got != "Miss from cloudfront" {
 		t.Errorf("after the invalidation: %s", got)
 	}
+	// Keys CloudFront refuses: said as the bucket's errors are.
+	wrong := versityBucket(t, v, "photos", "not-the-secret", func(c *storage.S3Config) { c.PublicBaseURL = cdn.URL })
+	if _, err := wrong.Invalidate(ctx, id, []string{"/thumb/x.jpg"}); !errors.Is(err, storage.ErrBadCredentials) {
+		t.Errorf("a wrong secret: %v", err)
+	}
 }
