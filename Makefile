@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif package run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif dist run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -30,19 +30,17 @@ vet:
 # The whole suite: unit, integration (loopback S3 servers), keyring (a real
 # Secret Service in a private D-Bus session) and UI tests, with the race
 # detector. Real photos are required, not skipped.
-test: test-deps vet
-	THUMBDROP_REQUIRE_PHOTOS=1 scripts/test.sh
+# make dist comes first: the tests install its .deb and tar.xz and run its
+# Windows exe under Wine (wine_test.go).
+test: test-deps vet dist
+	THUMBDROP_REQUIRE_PHOTOS=1 THUMBDROP_DIST=$(CURDIR)/dist scripts/test.sh
 
-# An installable desktop package (tar.xz with the binary, .desktop entry and
-# icon, from FyneApp.toml) via the fyne tool.
-# fyne package raises FyneApp.toml's build number after packaging; the
-# working tree is left as it was.
-FYNE_TOOLS := fyne.io/tools/cmd/fyne@v1.7.4
-package: deps
-	@test -x $$($(GO) env GOPATH)/bin/fyne || GOFLAGS=-buildvcs=false $(GO) install $(FYNE_TOOLS)
-	@cp FyneApp.toml .FyneApp.toml.keep
-	PATH=$$($(GO) env GOPATH)/bin:$$PATH fyne package --target linux --tags $(TAGS) --release; \
-		status=$$?; mv .FyneApp.toml.keep FyneApp.toml; exit $$status
+# Every release artefact in dist/: the .deb, the Linux tar.xz, the Windows
+# zip (cross-built with mingw-w64), the Lambda and Cloud Function zips,
+# SHA256SUMS (scripts/dist.sh says what each holds).
+dist: deps
+	@scripts/install-deps.sh dist
+	scripts/dist.sh
 
 # The Lambda function: a static arm64 bootstrap for provided.al2023, zipped.
 lambda:

@@ -32,7 +32,8 @@ func Build(t testing.TB, pkg, tags string, env ...string) string {
 	}
 	wd, _ := os.Getwd()
 	bin := filepath.Join(os.TempDir(), fmt.Sprintf("thumbdrop-test-%d-%s-%d", os.Getpid(), filepath.Base(filepath.Join(wd, pkg)), len(built.bins)))
-	args := []string{"build", "-o", bin}
+	// -trimpath, as make dist builds: one build cache for both.
+	args := []string{"build", "-trimpath", "-o", bin}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
