@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -534,7 +537,7 @@ func TestWineCredentialManager(t *testing.T) {
 // screenshots are saved as artefacts (wine-window*.png) to look at.
 func TestWineWindow(t *testing.T) {
 	w := startWine(t)
-	x := startX(t, 1024, 768)
+	x := startX(t, 1280, 800)
 	env, _ := w.folders(t)
 	w.localMode(t, env)
 	genv := append(append([]string{}, env...), "DISPLAY="+x.display, "FYNE_SCALE=1", "LANG=en_US.UTF-8")
@@ -579,4 +582,109 @@ func TestWineWindow(t *testing.T) {
 	// The photo's thumbnail in the gallery brings its colours.
 	shown := waitShot("wine-window-uploaded.png", func(n int) bool { return n >= empty+30 })
 	t.Logf("colours: %d in the empty window, %d with the upload shown", empty, shown)
+
+	// Drag and drop from an X11 file manager stand-in (GTK, text/uri-list):
+	// Wine turns the XDND drop into Windows' WM_DROPFILES, which Fyne's
+	// GLFW driver takes on Windows.
+	testkit.Need(t, "/usr/bin/python3")
+	x.run(t, "xdotool", "windowmove", win, "400", "0")
+	x.run(t, "xdotool", "windowsize", win, "860", "700")
+	dragged := filepath.Join(t.TempDir(), "dragged photo.jpg")
+	b, _ := os.ReadFile(photos(t, 1, "dragged")[0]) // other bytes than the first: not a duplicate
+	os.WriteFile(dragged, b, 0o644)
+	script := filepath.Join(t.TempDir(), "source.py")
+	os.WriteFile(script, []byte(dragSource), 0o644)
+	gtk := exec.Command("/usr/bin/python3", script, "file://"+strings.ReplaceAll(dragged, " ", "%20"))
+	gtk.Env = append(os.Environ(), "DISPLAY="+x.display, "GDK_BACKEND=x11")
+	var gtkOut bytes.Buffer
+	gtk.Stdout, gtk.Stderr = &gtkOut, &gtkOut
+	if err := gtk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { gtk.Process.Kill(); gtk.Wait() }()
+	x.findWindow(t, "^drag source$", func() string { return "the GTK drag source did not appear:\n" + gtkOut.String() })
+	x.run(t, "xdotool", "mousemove", "100", "100")
+	x.run(t, "xdotool", "mousedown", "1")
+	for _, p := range [][2]int{{110, 110}, {130, 120}, {200, 150}, {300, 200}, {450, 300}, {600, 350}, {800, 400}, {820, 410}} {
+		x.run(t, "xdotool", "mousemove", fmt.Sprint(p[0]), fmt.Sprint(p[1]))
+		time.Sleep(150 * time.Millisecond) // the pointer's pace, for the drag protocol (not a wait for a result)
+	}
+	x.run(t, "xdotool", "mouseup", "1")
+	testkit.Eventually(t, 60*time.Second, func() bool {
+		hist = w.must(t, env, "history", "--json")
+		return strings.Count(hist, `"status":"ready"`) == 2 && strings.Contains(hist, "dragged photo.jpg")
+	}, func() string {
+		x.screenshot(t, "wine-window-drop-failed.png")
+		return "the dropped photo was not uploaded: " + hist + "\ndrag source: " + gtkOut.String() + "\n" + appLog()
+	})
+	x.screenshot(t, "wine-window-dropped.png")
+}
+
+// TestWineClipboard: a bitmap put on the Windows clipboard (as screenshot
+// tools do; testdata/wine/clipput) is uploaded by `upload --clipboard` as
+// clipboard-YYYYMMDD-HHMMSS.png, pixels intact.
+func TestWineClipboard(t *testing.T) {
+	w := startWine(t)
+	env, _ := w.folders(t)
+	w.localMode(t, env)
+	dir := t.TempDir()
+	put := filepath.Join(dir, "clipput.exe")
+	build := exec.Command("go", "build", "-o", put, "./testdata/wine/clipput")
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build clipput: %v\n%s", err, out)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{uint8(4 * x), uint8(5 * y), 128, 255})
+		}
+	}
+	var pngb bytes.Buffer
+	png.Encode(&pngb, img)
+	src := filepath.Join(dir, "shot.png")
+	os.WriteFile(src, pngb.Bytes(), 0o644)
+
+	// clipput holds the clipboard until its stdin closes.
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outPath := filepath.Join(dir, "clipput.out")
+	outf, _ := os.Create(outPath)
+	defer outf.Close()
+	cp := exec.Command(w.wine, put, winPath(src))
+	cp.Env = w.env(env...)
+	cp.Stdin, cp.Stdout, cp.Stderr = stdinR, outf, outf
+	if err := cp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdinR.Close()
+	defer func() { stdinW.Close(); cp.Wait() }()
+	testkit.Eventually(t, time.Minute, func() bool {
+		b, _ := os.ReadFile(outPath)
+		return strings.Contains(string(b), "on the clipboard")
+	}, func() string { b, _ := os.ReadFile(outPath); return "clipput: " + string(b) })
+
+	out := w.must(t, env, "upload", "--clipboard", "--json")
+	var rec app.Record
+	if err := json.Unmarshal([]byte(out), &rec); err != nil || rec.Status != app.StatusReady {
+		t.Fatalf("upload --clipboard: %q (%v)", out, err)
+	}
+	if !regexp.MustCompile(`^clipboard-\d{8}-\d{6}\.png$`).MatchString(filepath.Base(rec.File)) ||
+		rec.ContentType != "image/png" || rec.Width != 64 || rec.Height != 48 {
+		t.Errorf("uploaded %s %s %dx%d, want clipboard-YYYYMMDD-HHMMSS.png image/png 64x48", rec.File, rec.ContentType, rec.Width, rec.Height)
+	}
+	resp, err := http.Get(rec.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := png.Decode(resp.Body)
+	if err != nil {
+		t.Fatalf("the uploaded clipboard image: %v", err)
+	}
+	if c := color.RGBAModel.Convert(got.At(10, 20)).(color.RGBA); c != (color.RGBA{40, 100, 128, 255}) {
+		t.Errorf("pixel (10,20) came back %v, want {40 100 128 255}", c)
+	}
 }

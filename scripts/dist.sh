@@ -122,6 +122,10 @@ mkdir -p "$work/shlibs/debian" "$pkg/DEBIAN"
 printf 'Source: thumbdrop\n\nPackage: thumbdrop\nArchitecture: amd64\n' >"$work/shlibs/debian/control"
 depends=$(cd "$work/shlibs" && dpkg-shlibdeps -O -e "$pkg/usr/bin/thumbdrop" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "dist: dpkg-shlibdeps found no libraries for the binary" >&2; exit 1; }
+# GLFW (Fyne's window) opens these at run time, where dpkg-shlibdeps
+# cannot see them: X11's extensions, and Wayland's cursor, EGL and keymap.
+depends+=", libx11-xcb1, libxcursor1, libxext6, libxi6, libxinerama1, libxrandr2, libxrender1, libxxf86vm1"
+depends+=", libegl1, libwayland-cursor0, libwayland-egl1, libxkbcommon0"
 cat >"$pkg/DEBIAN/control" <<CTL
 Package: thumbdrop
 Version: $version
