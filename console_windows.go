@@ -22,8 +22,8 @@ import (
 // when closed, and its Ctrl+C would too.
 //
 // Windows' shells do not wait for a GUI program: cmd's prompt comes back
-// at once and the output follows it. Scripts wait (cmd /c, a .bat, a
-// pipe, PowerShell's `| Write-Output`), and so does `start /wait`.
+// at once and the output follows it. Batch files, pipes and
+// `start /wait thumbdrop ...` wait for it.
 func init() {
 	args := os.Args[1:]
 	if len(args) == 0 || (!cli.IsCommand(args[0]) && cli.CheckAppArgs(args) == nil) {

@@ -688,3 +688,35 @@ func TestWineClipboard(t *testing.T) {
 		t.Errorf("pixel (10,20) came back %v, want {40 100 128 255}", c)
 	}
 }
+
+// TestWineConsole: thumbdrop.exe run from cmd in a terminal prints there
+// and its exit status comes back. (Wine hands a windowed program started
+// from cmd the console's handles itself; Windows does not, which is what
+// console_windows.go's AttachConsole is for: here the output shows, but
+// not which of the two made it.)
+func TestWineConsole(t *testing.T) {
+	w := startWine(t)
+	testkit.Need(t, "script")
+	env, _ := w.folders(t)
+	log := filepath.Join(t.TempDir(), "console.log")
+	for _, c := range []struct {
+		args string
+		code int
+		want string
+	}{{"--version", 0, "thumbdrop " + meta.Details.Version}, {"frobnicate", 2, `unknown command "frobnicate"`}} {
+		line := fmt.Sprintf(`%s cmd /c %s %s`, w.wine, strings.ReplaceAll(winPath(w.exe), `\`, `\\`), c.args)
+		cmd := exec.Command("script", "-q", "-e", "-c", line, log)
+		cmd.Env = w.env(env...)
+		out, err := runTo(cmd, filepath.Join(t.TempDir(), "script.out"), 2*time.Minute)
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("script: %v\n%s", err, out)
+		}
+		b, _ := os.ReadFile(log)
+		if code != c.code || !strings.Contains(string(b), c.want) {
+			t.Errorf("cmd /c thumbdrop.exe %s in a terminal: exit %d (want %d), the terminal showed:\n%s", c.args, code, c.code, b)
+		}
+	}
+}

@@ -189,7 +189,7 @@ From a terminal, the same exe is the command line:
   thumbdrop.exe help
 Put the folder on your PATH to type just "thumbdrop". cmd's prompt comes
 back before a command's output (thumbdrop.exe is a windowed program);
-scripts, pipes and "start /wait thumbdrop ..." wait for it.
+batch files, pipes and "start /wait thumbdrop ..." wait for it.
 
 "Open with": right-click a picture, Open with, Choose another app, More
 apps, Look for another app on this PC, and pick thumbdrop.exe.
