@@ -273,9 +273,7 @@ func TestAgentDetachAndStop(t *testing.T) {
 // settings, starts an agent of its own rather than blaming "another
 // program"; while one still answers there, the message names it.
 func TestAgentOrphaned(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the real binary (the full tier: make test)")
-	}
+	testkit.Heavy(t, "builds and runs the real binary")
 	dirs := freshDirs(t)
 	links, api := testsrv.FreeAddr(t), testsrv.FreeAddr(t)
 	for k, v := range map[string]string{"local_addr": links, "picgo_server": api} {
