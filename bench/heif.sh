@@ -11,6 +11,9 @@
 #     decoder only (-tags nolibheif: the Lambda's) and thumbdrop now (the
 #     system's libheif where it has one); the data folder's decoder cache
 #     filled by one run first;
+#   - what two steps give the WebAssembly decoder: its compilation cache
+#     (an empty data folder each run, or the one filled) and the grid's
+#     tiles on every core (GOMAXPROCS=1, or all);
 #   - the Lambda function before and now: zip size (arm64, as deployed)
 #     and cold start under the Runtime Interface Emulator (amd64 here) on
 #     a JPEG and on a HEIC, with an empty /tmp and with /tmp as a first
@@ -69,6 +72,26 @@ for f in photo.heic grid.heic photo.avif; do
     printf '%-22s %7s ms %8s ms %6s %8s ms %6s %8s ms %6s\n' "$f -> $size px" "$p" "$bm" "$(ratio "$bm" "$p")" "$wm" "$(ratio "$wm" "$p")" "$lm" "$(ratio "$lm" "$p")"
   done
 done
+
+# What the decoder cache and the tiles on every core each give, with the
+# WebAssembly decoder (the Lambda's).
+declare -A t=([compile]="" [cached]="" [serial]="" [parallel]="")
+for r in $(seq "$runs"); do
+  rm -rf "$work/out" "$work/empty"
+  t[compile]+=" $(THUMBDROP_DATA_DIR=$work/empty ms "$work/wasm" thumbnail -o "$work/out" "$work/photo.heic")"
+  rm -rf "$work/out"
+  t[cached]+=" $(ms "$work/wasm" thumbnail -o "$work/out" "$work/photo.heic")"
+  rm -rf "$work/out"
+  t[serial]+=" $(GOMAXPROCS=1 ms "$work/wasm" thumbnail --max 1280 -o "$work/out" "$work/grid.heic")"
+  rm -rf "$work/out"
+  t[parallel]+=" $(ms "$work/wasm" thumbnail --max 1280 -o "$work/out" "$work/grid.heic")"
+done
+# shellcheck disable=SC2086
+{
+  printf '\n%-44s %10s %10s\n' "steps, WebAssembly decoder" "without" "with"
+  printf '%-44s %7s ms %7s ms\n' "decoder cache (HEIC -> 200 px)" "$(median ${t[compile]})" "$(median ${t[cached]})"
+  printf '%-44s %7s ms %7s ms\n' "tiles on $(nproc) cores (grid HEIC -> 1280 px)" "$(median ${t[serial]})" "$(median ${t[parallel]})"
+}
 
 echo
 echo "building the Lambda function of $OLD and of now"
