@@ -41,9 +41,38 @@ var useNativeHEIF = true
 // threads threads where it can.
 func newHEIFDecoder(cache string, threads int) (heifDecoder, error) {
 	if d, ok := nativeHEIF(threads); ok {
-		return d, nil
+		return &withFallback{native: d, cache: cache}, nil
 	}
 	return heicCodec.instance(cache)
+}
+
+// withFallback decodes with the system's libheif and, where it fails (an
+// older libheif may refuse what the WebAssembly build reads), with the
+// WebAssembly build.
+type withFallback struct {
+	native heifDecoder
+	cache  string
+	wasm   *wasmInstance
+}
+
+func (d *withFallback) decodeHEIF(file []byte) (image.Image, func(), error) {
+	m, release, err := d.native.decodeHEIF(file)
+	if err == nil {
+		return m, release, nil
+	}
+	if d.wasm == nil {
+		if d.wasm, err = heicCodec.instance(d.cache); err != nil {
+			return nil, nil, err
+		}
+	}
+	return d.wasm.decodeHEIF(file)
+}
+
+func (d *withFallback) Close() {
+	d.native.Close()
+	if d.wasm != nil {
+		d.wasm.Close()
+	}
 }
 
 // decodeISO decodes an HEIF or AVIF file, as stored, for a tw x th target

@@ -561,3 +561,26 @@ func BenchmarkGridFile(b *testing.B) {
 		}
 	}
 }
+
+// refusing is a decoder that refuses every file, as an older system
+// libheif might.
+type refusing struct{}
+
+func (refusing) decodeHEIF([]byte) (image.Image, func(), error) {
+	return nil, nil, fmt.Errorf("refused")
+}
+func (refusing) Close() {}
+
+// TestNativeFallsBackToWebAssembly: what the system's libheif refuses is
+// decoded by the WebAssembly build.
+func TestNativeFallsBackToWebAssembly(t *testing.T) {
+	testkit.Need(t, "heif-enc", "convert")
+	d := heifFixture(t, t.TempDir(), "p.heic")
+	h, _ := parseHEIF(d)
+	dec := &withFallback{native: refusing{}}
+	defer dec.Close()
+	m, _, err := dec.decodeHEIF(singleItemFile("heic", h.primary, h.itemData(d, h.primary)))
+	if err != nil || m.Bounds().Dx() != 1000 || corner(t, m) != "tl" {
+		t.Fatalf("fallback: %v", err)
+	}
+}

@@ -60,7 +60,11 @@ static int td_open(void) {
 	TD_SYM(td_image_width, "heif_image_get_width")
 	TD_SYM(td_image_height, "heif_image_get_height")
 	TD_SYM(td_image_plane, "heif_image_get_plane_readonly")
-	return 1;
+	// From libheif 1.17 on, HEVC decoding is a plugin that may not be
+	// installed (libheif-plugin-libde265).
+	int (*have_decoder)(int);
+	TD_SYM(have_decoder, "heif_have_decoder_for_format")
+	return have_decoder(1); // heif_compression_HEVC
 }
 
 // td_decode decodes the primary item of the file in data, as stored
