@@ -53,7 +53,7 @@ median() { python3 -c 'import sys,statistics;print(f"{statistics.median(map(floa
 ms() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 ratio() { python3 -c 'import sys;print(f"{float(sys.argv[1])/float(sys.argv[2]):.2f}x")' "$1" "$2"; }
 export THUMBDROP_DATA_DIR=$work/data
-for b in before wasm libheif; do "$work/$b" thumbnail -o "$work/out" "$work/photo.heic" >/dev/null; done # fills the decoder cache
+for b in before wasm libheif; do rm -rf "$work/out"; "$work/$b" thumbnail -o "$work/out" "$work/photo.heic" >/dev/null; done # fills the decoder cache
 
 printf '\n%-22s %10s %18s %18s %18s\n' "12 MP, whole process" "peer" "before ($OLD)" "now, WebAssembly" "now, libheif"
 for f in photo.heic grid.heic photo.avif; do
