@@ -332,6 +332,9 @@ func TestWineCommandLine(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "thumbdrop "+meta.Details.Version) {
 		t.Errorf("--version: exit %d, %q, want thumbdrop %s", r.code, r.stdout, meta.Details.Version)
 	}
+	if wd, _ := os.Getwd(); gitOut(wd, "status", "--porcelain") == "" && strings.Contains(r.stdout, "+changes") {
+		t.Errorf("--version says %q, built from a clean tree: make dist left a file Go counts as a change", r.stdout)
+	}
 	if r = w.run(t, nil, "", "help"); r.code != 0 || !strings.Contains(r.stdout, "upload") || !strings.Contains(r.stdout, "serve") {
 		t.Errorf("help: exit %d, %q", r.code, r.stdout)
 	}
