@@ -165,7 +165,7 @@ func history(t *testing.T, dirs app.Dirs) []app.Record {
 		t.Fatal(err)
 	}
 	defer core.Close()
-	recs, err := core.HistoryPage(context.Background(), "", 0, 1<<20)
+	recs, err := core.HistoryPage(context.Background(), app.HistoryQuery{}, 0, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}

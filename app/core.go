@@ -39,6 +39,10 @@ type Options struct {
 	// for changes made by other processes while someone watches (default
 	// 1 s).
 	PollInterval time.Duration
+	// BackgroundSync syncs the history with the bucket once the target is
+	// open and every few minutes (the app); an Event with Sync set says how
+	// far it got.
+	BackgroundSync bool
 	// AgentRecheck is how long a local upload trusts that the agent found
 	// running a moment ago still runs (default 2 s: a burst of uploads
 	// looks after it once).
@@ -77,6 +81,9 @@ type Core struct {
 	pollDone chan struct{}
 
 	agent agentWatch
+	// syncMu lets one sync run at a time; syncs is what front ends see.
+	syncMu sync.Mutex
+	syncs  syncWatch
 
 	// life ends with Close: background work of the core (the sweep of
 	// stale multipart uploads, a background agent start) stops then.
@@ -120,6 +127,9 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, cfgSeen: stamp, subs: map[int]*subscriber{}}
 	c.life, c.lifeStop = context.WithCancel(context.Background())
 	c.q = newQueue(c)
+	if o.BackgroundSync {
+		c.syncInBackground()
+	}
 	return c, nil
 }
 

@@ -171,7 +171,7 @@ func TestSameBytesUploadedOnce(t *testing.T) {
 	if dups != 3 || bs.get("local").Uploads() != 1 {
 		t.Fatalf("%d duplicates, %d uploads; want 3 and 1", dups, bs.get("local").Uploads())
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 1 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 1 {
 		t.Errorf("history: %d records", n)
 	}
 }
@@ -223,7 +223,7 @@ func TestCancelThenRetry(t *testing.T) {
 	if j, _ := core.Job(id); j.State != app.Canceled {
 		t.Fatalf("after cancel: %v", j.State)
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 0 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 0 {
 		t.Errorf("a canceled upload is in the history")
 	}
 	close(block)
@@ -355,7 +355,7 @@ func TestDeleteRemovesEveryCopy(t *testing.T) {
 	if keys := b.Keys(); len(keys) != 0 {
 		t.Errorf("left in the bucket: %v", keys)
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 0 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 0 {
 		t.Errorf("left in the history: %d", n)
 	}
 	if _, err := core.Delete(bg, j.Record.Key); err == nil || !strings.Contains(err.Error(), "does not exist") {
@@ -408,7 +408,7 @@ func TestWatchSeesOtherWriters(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the first core never heard of the other's upload")
 	}
-	recs, _ := core.HistoryPage(bg, "", 0, 10)
+	recs, _ := core.HistoryPage(bg, app.HistoryQuery{}, 0, 10)
 	if len(recs) != 1 || recs[0].Name() != "from-cli.jpg" {
 		t.Fatalf("history seen by the first core: %+v", recs)
 	}

@@ -133,28 +133,29 @@ const (
 	KindSameRow     Kind = "same_row"
 	KindClaim       Kind = "claim"
 	// An upload's outcome.
-	KindChanged       Kind = "changed"
-	KindChangedKept   Kind = "changed_kept"
-	KindBeforeCopies  Kind = "before_copies"
-	KindWillNotThumb  Kind = "no_thumbnail_ahead"
-	KindRefused       Kind = "refused"
-	KindNoFunction    Kind = "no_function"
-	KindHistorySave   Kind = "history_save"
-	KindUploadFailed  Kind = "upload_failed"
-	KindWaitFailed    Kind = "wait_failed"
-	KindRetrying      Kind = "retrying"
-	KindWaitingOther  Kind = "waiting_other"
-	KindShuttingDown  Kind = "shutting_down"
-	KindNotConnected  Kind = "not_connected"
-	KindHistory       Kind = "history"
-	KindOtherBucket   Kind = "other_bucket"
-	KindNotOurs       Kind = "not_ours"
-	KindNotInBucket   Kind = "not_in_bucket"
-	KindDeleteFailed  Kind = "delete_failed"
-	KindPreview       Kind = "preview"
-	KindPreviewLarge  Kind = "preview_too_large"
-	KindStoredLink    Kind = "stored_link"
-	KindUnknownTarget Kind = "unknown_target"
+	KindChanged         Kind = "changed"
+	KindChangedKept     Kind = "changed_kept"
+	KindBeforeCopies    Kind = "before_copies"
+	KindWillNotThumb    Kind = "no_thumbnail_ahead"
+	KindRefused         Kind = "refused"
+	KindNoFunction      Kind = "no_function"
+	KindHistorySave     Kind = "history_save"
+	KindUploadFailed    Kind = "upload_failed"
+	KindWaitFailed      Kind = "wait_failed"
+	KindRetrying        Kind = "retrying"
+	KindWaitingOther    Kind = "waiting_other"
+	KindShuttingDown    Kind = "shutting_down"
+	KindNotConnected    Kind = "not_connected"
+	KindHistory         Kind = "history"
+	KindOtherBucket     Kind = "other_bucket"
+	KindNotOurs         Kind = "not_ours"
+	KindNotInBucket     Kind = "not_in_bucket"
+	KindDeleteFailed    Kind = "delete_failed"
+	KindPreview         Kind = "preview"
+	KindPreviewLarge    Kind = "preview_too_large"
+	KindStoredLink      Kind = "stored_link"
+	KindUnknownTarget   Kind = "unknown_target"
+	KindSyncUnsupported Kind = "sync_unsupported"
 
 	// Why the resize function makes no thumbnail (thumbnail.Kind).
 	KindImageNotImage   Kind = "image_not_image"
@@ -267,28 +268,29 @@ var templates = map[Kind]string{
 	KindSameRow:     "{file}: the same picture is being uploaded in another row",
 	KindClaim:       "{file}: cannot claim the picture ({cause})",
 
-	KindChanged:       "{file} changed while it was uploading ({value}); nothing was kept: upload it again once it is complete",
-	KindChangedKept:   "{file} changed while it was uploading ({value}), and what went up could not be deleted ({cause}): delete {key} with 'thumbdrop delete', then upload it again once it is complete",
-	KindBeforeCopies:  "{file} was uploaded on {value}, before copies were made: to have them, delete it and upload it again",
-	KindWillNotThumb:  "{file}: no thumbnail will be made: {cause}",
-	KindRefused:       "{file}: no thumbnail: {cause}",
-	KindNoFunction:    "{file}: no thumbnail appeared within {value}: no resize function seems to be deployed for this bucket (see deploy/README.md); the original's link works",
-	KindHistorySave:   "{file} was uploaded as {key} but the history could not be saved: {cause}",
-	KindUploadFailed:  "{file}: {cause}",
-	KindWaitFailed:    "{file}: cannot look for its thumbnail: {cause}",
-	KindRetrying:      "{cause}; trying again",
-	KindWaitingOther:  "the same picture is being uploaded by another thumbdrop; waiting for it",
-	KindShuttingDown:  "thumbdrop is shutting down",
-	KindNotConnected:  "not connected ({cause}); check Settings or 'thumbdrop config show'",
-	KindHistory:       "the history cannot be read or written ({cause})",
-	KindOtherBucket:   "{file} was uploaded to another bucket than the one configured; switch to it in Settings to use it",
-	KindNotOurs:       "{value} is not an upload of bucket {key} (thumbdrop deletes only its own uploads, under {fix})",
-	KindNotInBucket:   "{value} does not exist in bucket {key}",
-	KindDeleteFailed:  "{file}: cannot delete it: {cause}",
-	KindPreview:       "preview of {file}: {cause}",
-	KindPreviewLarge:  "{file} is too large to preview ({value})",
-	KindStoredLink:    "{file} was uploaded to another bucket than the one configured; its stored link is {value}",
-	KindUnknownTarget: "unknown target {value}",
+	KindChanged:         "{file} changed while it was uploading ({value}); nothing was kept: upload it again once it is complete",
+	KindChangedKept:     "{file} changed while it was uploading ({value}), and what went up could not be deleted ({cause}): delete {key} with 'thumbdrop delete', then upload it again once it is complete",
+	KindBeforeCopies:    "{file} was uploaded on {value}, before copies were made: to have them, delete it and upload it again",
+	KindWillNotThumb:    "{file}: no thumbnail will be made: {cause}",
+	KindRefused:         "{file}: no thumbnail: {cause}",
+	KindNoFunction:      "{file}: no thumbnail appeared within {value}: no resize function seems to be deployed for this bucket (see deploy/README.md); the original's link works",
+	KindHistorySave:     "{file} was uploaded as {key} but the history could not be saved: {cause}",
+	KindUploadFailed:    "{file}: {cause}",
+	KindWaitFailed:      "{file}: cannot look for its thumbnail: {cause}",
+	KindRetrying:        "{cause}; trying again",
+	KindWaitingOther:    "the same picture is being uploaded by another thumbdrop; waiting for it",
+	KindShuttingDown:    "thumbdrop is shutting down",
+	KindNotConnected:    "not connected ({cause}); check Settings or 'thumbdrop config show'",
+	KindHistory:         "the history cannot be read or written ({cause})",
+	KindOtherBucket:     "{file} was uploaded to another bucket than the one configured; switch to it in Settings to use it",
+	KindNotOurs:         "{value} is not an upload of bucket {key} (thumbdrop deletes only its own uploads, under {fix})",
+	KindNotInBucket:     "{value} does not exist in bucket {key}",
+	KindDeleteFailed:    "{file}: cannot delete it: {cause}",
+	KindPreview:         "preview of {file}: {cause}",
+	KindPreviewLarge:    "{file} is too large to preview ({value})",
+	KindStoredLink:      "{file} was uploaded to another bucket than the one configured; its stored link is {value}",
+	KindUnknownTarget:   "unknown target {value}",
+	KindSyncUnsupported: "this target cannot be listed, so its history cannot be synced",
 
 	KindImageNotImage:   "not an image: {value}",
 	KindImageTooLarge:   "file too large: {value}",

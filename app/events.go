@@ -16,6 +16,8 @@ type Event struct {
 	// Elsewhere: the configuration was changed by another process.
 	Elsewhere bool
 	Agent     bool
+	// Sync: a background sync started, got further or ended (SyncStatus).
+	Sync bool
 }
 
 type subscriber struct {

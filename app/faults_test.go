@@ -238,7 +238,7 @@ func TestVersityFileChangedWhileUploading(t *testing.T) {
 	if j.State != app.Failed || !strings.Contains(j.Err.Error(), "growing.jpg changed while it was uploading (40.0 MB before, 5.0 MB now)") {
 		t.Fatalf("%v %v", j.State, j.Err)
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 0 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 0 {
 		t.Errorf("history keeps %d records of it", n)
 	}
 	entries, _ := os.ReadDir(filepath.Join(v.Root, "photos", "original"))

@@ -5,32 +5,55 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/thumbdrop/thumbdrop/app/internal/history"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
-// HistoryCount is the number of past uploads whose name or file contain
-// filter ("" for all).
-func (c *Core) HistoryCount(ctx context.Context, filter string) (int, error) {
-	return c.hist.Count(ctx, filter)
+// HistoryQuery picks past uploads: Text in their name or file, and which
+// ones by Show.
+type HistoryQuery = history.Query
+
+// Which records a HistoryQuery shows.
+const (
+	ShowLive       = history.ShowLive       // all but those deleted elsewhere (the gallery)
+	ShowEverything = history.ShowEverything // deleted ones too (thumbdrop history)
+	ShowBucket     = history.ShowBucket     // objects thumbdrop did not upload, found in the bucket
+	ShowImported   = history.ShowImported   // galleries imported from other uploaders
+	ShowDeleted    = history.ShowDeleted    // deleted from their bucket elsewhere
+)
+
+// HistoryCount is the number of past uploads q picks.
+func (c *Core) HistoryCount(ctx context.Context, q HistoryQuery) (int, error) {
+	n, err := c.hist.Count(ctx, q)
+	if err != nil {
+		return 0, &Error{Kind: KindHistory, Err: err}
+	}
+	return n, nil
 }
 
-// HistoryPage returns past uploads matching filter, newest first: limit of
-// them after skipping offset. The gallery pages through the history this
-// way rather than holding every record.
-func (c *Core) HistoryPage(ctx context.Context, filter string, offset, limit int) ([]Record, error) {
-	return c.hist.Page(ctx, filter, offset, limit)
+// HistoryPage returns past uploads q picks, newest first: limit of them
+// after skipping offset. The gallery pages through the history this way
+// rather than holding every record.
+func (c *Core) HistoryPage(ctx context.Context, q HistoryQuery, offset, limit int) ([]Record, error) {
+	recs, err := c.hist.Page(ctx, q, offset, limit)
+	if err != nil {
+		return nil, &Error{Kind: KindHistory, Err: err}
+	}
+	return recs, nil
 }
 
-// History returns every past upload matching filter, newest first, with
-// its status as it is now: a thumbnail that appeared after a timeout makes
-// the record ready (`thumbdrop history`).
+// History returns every past upload whose name or file contain filter,
+// deleted ones included, newest first, with its status as it is now: a
+// thumbnail that appeared after a timeout makes the record ready
+// (`thumbdrop history`).
 func (c *Core) History(ctx context.Context, filter string) ([]Record, error) {
 	c.RefreshUnfinished(ctx)
-	n, err := c.hist.Count(ctx, filter)
+	q := HistoryQuery{Text: filter, Show: ShowEverything}
+	n, err := c.HistoryCount(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return c.hist.Page(ctx, filter, 0, n)
+	return c.HistoryPage(ctx, q, 0, n)
 }
 
 // Find returns the record of key in the current target's history.

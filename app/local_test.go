@@ -181,7 +181,7 @@ func TestLocalSameNameConcurrently(t *testing.T) {
 	if len(keys) != 10 {
 		t.Fatalf("%d distinct keys for 10 photos", len(keys))
 	}
-	if n, _ := a.HistoryCount(bg, ""); n != 10 {
+	if n, _ := a.HistoryCount(bg, app.HistoryQuery{}); n != 10 {
 		t.Errorf("history: %d", n)
 	}
 }
@@ -394,7 +394,7 @@ func TestLocalDeleteWebPByThumbnailLink(t *testing.T) {
 	if _, err := core.Delete(bg, j.Record.ThumbURL); err != nil {
 		t.Fatalf("delete by %s: %v", j.Record.ThumbURL, err)
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 0 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 0 {
 		t.Errorf("%d records left", n)
 	}
 }

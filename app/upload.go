@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,6 +179,9 @@ func (t *trip) uploadedBefore(ctx context.Context) (Record, error, bool) {
 	s := t.s
 	old, found, _ := t.c.hist.BySHA256(ctx, s.id, t.sum)
 	if !found {
+		old, found = t.sameBytesInBucket(ctx)
+	}
+	if !found {
 		return Record{}, nil, false
 	}
 	if _, err := s.b.Head(ctx, old.Key); err != nil {
@@ -194,6 +198,36 @@ func (t *trip) uploadedBefore(ctx context.Context) (Record, error, bool) {
 		return rec, &doneWithNote{&Error{Kind: KindBeforeCopies, File: t.name, Value: old.Time.Local().Format("2006-01-02")}}, true
 	}
 	return rec, nil, true
+}
+
+// sameBytesInBucket looks among the objects a sync found whose sha256 is
+// not known (another tool uploaded them) for one of the file's size, and
+// hashes those: only where a size matches is an object read. A hash
+// found is kept.
+func (t *trip) sameBytesInBucket(ctx context.Context) (Record, bool) {
+	s := t.s
+	cands, err := t.c.hist.SameSize(ctx, s.id, t.st.Size(), 4)
+	if err != nil {
+		return Record{}, false
+	}
+	for _, r := range cands {
+		body, _, err := s.b.Get(ctx, r.Key)
+		if err != nil {
+			continue
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, body)
+		body.Close()
+		if err != nil {
+			continue
+		}
+		r.SHA256 = hex.EncodeToString(h.Sum(nil))
+		t.c.hist.Put(ctx, r)
+		if r.SHA256 == t.sum {
+			return r, true
+		}
+	}
+	return Record{}, false
 }
 
 // send uploads the file (its location tags blanked if asked: same size,
@@ -426,12 +460,20 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 }
 
 // objectMeta are the facts an original carries in its object metadata
-// (x-amz-meta-*): its sha256 and, where it differs (location removed),
-// the file's, which duplicates are recognised by.
+// (x-amz-meta-*), so the bucket is the history another machine syncs:
+// its sha256 and, where it differs (location removed), the file's, which
+// duplicates are recognised by; its size as displayed; the name of the
+// file it came from (percent-encoded: metadata is ASCII).
 func objectMeta(rec Record) map[string]string {
 	m := map[string]string{"sha256": rec.SHA256}
 	if rec.SourceSHA256 != "" && rec.SourceSHA256 != rec.SHA256 {
 		m["source-sha256"] = rec.SourceSHA256
+	}
+	if rec.Width > 0 && rec.Height > 0 {
+		m["width"], m["height"] = strconv.Itoa(rec.Width), strconv.Itoa(rec.Height)
+	}
+	if name := CleanName(rec.File); name != "" {
+		m["name"] = url.PathEscape(name)
 	}
 	return m
 }

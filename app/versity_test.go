@@ -153,7 +153,7 @@ func TestVersityServerDiesMidUpload(t *testing.T) {
 	if !strings.Contains(j.Err.Error(), "big.jpg") {
 		t.Errorf("error %q does not name the file", j.Err)
 	}
-	if n, err := core.HistoryCount(bg, ""); err != nil || n != 1 {
+	if n, err := core.HistoryCount(bg, app.HistoryQuery{}); err != nil || n != 1 {
 		t.Fatalf("history after the failure: %d records, %v", n, err)
 	}
 	v.Start()
@@ -168,7 +168,7 @@ func TestVersityServerDiesMidUpload(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("stored object differs (%v)", err)
 	}
-	if n, _ := core.HistoryCount(bg, ""); n != 2 {
+	if n, _ := core.HistoryCount(bg, app.HistoryQuery{}); n != 2 {
 		t.Fatalf("history: %d records", n)
 	}
 }

@@ -11,8 +11,9 @@ import (
 
 // runHistory: thumbdrop history [--json] [--format F] [FILTER]
 func runHistory(ctx context.Context, e Env, args []string) error {
-	fs := newFlagSet("history", "[--json] [--format F] [FILTER]")
+	fs := newFlagSet("history", "[--json] [--format F] [--sync] [FILTER]")
 	asJSON := fs.Bool("json", false, "print one JSON object per upload, newest first")
+	doSync := fs.Bool("sync", false, "sync with the bucket first (uploads from other machines and tools)")
 	format := fs.String("format", "", "print one link per upload in this format")
 	rest, err := parseFlags(fs, e, args)
 	if err != nil {
@@ -31,6 +32,11 @@ func runHistory(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer core.Close()
+	if *doSync {
+		if _, err := syncNow(ctx, e, core, false, true); err != nil {
+			return err
+		}
+	}
 	recs, err := core.History(ctx, strings.Join(rest, " "))
 	if err != nil {
 		return err

@@ -203,3 +203,22 @@ func RequireKeyring(t testing.TB) {
 
 // String names it in messages.
 func (v *Versity) String() string { return fmt.Sprintf("versitygw at %s", v.Endpoint) }
+
+// Rclone runs rclone, an independent S3 client, against the server (as
+// the remote "vg:"), and returns what it printed; the test fails if it
+// fails. rclone needs AWS_CA_BUNDLE unset.
+func (v *Versity) Rclone(t testing.TB, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("rclone", args...)
+	cmd.Env = append(os.Environ(), "RCLONE_CONFIG_VG_TYPE=s3", "RCLONE_CONFIG_VG_PROVIDER=Other",
+		"RCLONE_CONFIG_VG_ACCESS_KEY_ID="+v.Access, "RCLONE_CONFIG_VG_SECRET_ACCESS_KEY="+v.Secret,
+		"RCLONE_CONFIG_VG_ENDPOINT="+v.Endpoint, "AWS_CA_BUNDLE=", "RCLONE_CONFIG=/dev/null",
+		// The buckets exist (made as folders): rclone's CreateBucket would
+		// be answered 500 and retried for minutes.
+		"RCLONE_CONFIG_VG_NO_CHECK_BUCKET=true")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("rclone %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}

@@ -103,8 +103,8 @@ func BenchmarkHistory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				d.Count(ctx, "")
-				d.Page(ctx, "", 0, 120)
+				d.Count(ctx, Query{})
+				d.Page(ctx, Query{}, 0, 120)
 				d.Close()
 			}
 		})
@@ -133,8 +133,8 @@ func BenchmarkHistory(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("filter/%dk/sqlite", n/1000), func(b *testing.B) {
 			for b.Loop() {
-				d.Count(ctx, "77 사진")
-				d.Page(ctx, "77 사진", 0, 120)
+				d.Count(ctx, Query{Text: "77 사진"})
+				d.Page(ctx, Query{Text: "77 사진"}, 0, 120)
 			}
 		})
 		b.Run(fmt.Sprintf("filter/%dk/jsonl", n/1000), func(b *testing.B) {
@@ -144,7 +144,7 @@ func BenchmarkHistory(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("page/%dk/sqlite", n/1000), func(b *testing.B) {
 			for b.Loop() {
-				d.Page(ctx, "", n/2, 120)
+				d.Page(ctx, Query{}, n/2, 120)
 			}
 		})
 		b.Run(fmt.Sprintf("page/%dk/jsonl", n/1000), func(b *testing.B) {

@@ -54,8 +54,15 @@ type Record struct {
 	// (the window translates it by kind); "" for none or an old record.
 	ErrorInfo string `json:"-"`
 	// Target is where it went: "local", or "s3:<endpoint>/<bucket>", so
-	// duplicates are only found in the same bucket.
+	// duplicates are only found in the same bucket; an imported record's is
+	// "import:<app>".
 	Target string `json:"-"`
+	// Source says where the record came from: "" (uploaded through this
+	// history), "thumbdrop" (uploaded by thumbdrop elsewhere: another
+	// machine, found by a sync), "bucket" (an object thumbdrop did not
+	// upload, found by a sync) or the app a gallery was imported from
+	// ("picgo", "piclist", "sharex", "upic").
+	Source string `json:"source,omitempty"`
 }
 
 // Variant is an extra copy of an upload (a width of a srcset, a WebP twin).
@@ -92,6 +99,8 @@ CREATE TABLE IF NOT EXISTS uploads (
 	thumb_height     INTEGER NOT NULL DEFAULT 0,
 	error_info       TEXT    NOT NULL DEFAULT '',
 	source_sha256    TEXT    NOT NULL DEFAULT '',
+	source           TEXT    NOT NULL DEFAULT '',
+	seen             INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (target, key)
 );
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
@@ -100,7 +109,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
-	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info, source_sha256`
+	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info, source_sha256, source`
 
 // added are the columns later versions added, with their definitions: a
 // database made before them gets them on open.
@@ -109,6 +118,8 @@ var added = []struct{ name, def string }{
 	{"thumb_height", "INTEGER NOT NULL DEFAULT 0"},
 	{"error_info", "TEXT NOT NULL DEFAULT ''"},
 	{"source_sha256", "TEXT NOT NULL DEFAULT ''"},
+	{"source", "TEXT NOT NULL DEFAULT ''"},
+	{"seen", "INTEGER NOT NULL DEFAULT 0"},
 }
 
 // indexes are made once the columns they need exist.
@@ -237,7 +248,7 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -246,11 +257,11 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		status=excluded.status, error=excluded.error, elapsed_ms=excluded.elapsed_ms, time_ms=excluded.time_ms,
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
 		location_removed=excluded.location_removed, search=excluded.search,
-		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256`
+		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256, source=excluded.source`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
-		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, searchText(r))
+		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, r.Source, searchText(r))
 	return err
 }
 
@@ -293,7 +304,7 @@ func scan(s scanner) (Record, error) {
 	var ms int64
 	var variants string
 	err := s.Scan(&r.File, &r.Key, &r.URL, &r.ThumbKey, &r.ThumbURL, &r.ContentType, &r.Bytes, &r.SHA256, &r.Status,
-		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo, &r.SourceSHA256)
+		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo, &r.SourceSHA256, &r.Source)
 	if err != nil {
 		return r, err
 	}
@@ -331,20 +342,61 @@ func (d *DB) Find(ctx context.Context, target, key string) (Record, bool, error)
 	return d.one(ctx, `target = ? AND key = ?`, target, key)
 }
 
-// filterClause matches records whose name or file contain filter, ignoring
-// case.
-func filterClause(filter string) (string, []any) {
-	filter = strings.ToLower(strings.TrimSpace(filter))
-	if filter == "" {
-		return "1", nil
-	}
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(filter)
-	return `search LIKE ? ESCAPE '\'`, []any{"%" + esc + "%"}
+// Query picks records: Text in their name or file (ignoring case), and
+// which ones by Show.
+type Query struct {
+	Text string
+	Show Show
 }
 
-// Count is the number of records matching filter ("" for all).
-func (d *DB) Count(ctx context.Context, filter string) (int, error) {
-	where, args := filterClause(filter)
+// Show is which records a query shows.
+type Show int
+
+const (
+	// ShowLive: every record but those deleted from their bucket
+	// elsewhere (the gallery's default).
+	ShowLive Show = iota
+	// ShowEverything: deleted ones too (thumbdrop history).
+	ShowEverything
+	// ShowBucket: objects thumbdrop did not upload, found in the bucket.
+	ShowBucket
+	// ShowImported: galleries imported from other uploaders.
+	ShowImported
+	// ShowDeleted: uploads deleted from their bucket elsewhere.
+	ShowDeleted
+)
+
+// StatusDeleted is the status of a record whose object was deleted from
+// its bucket (by another machine, another tool).
+const StatusDeleted = "deleted"
+
+// where is q as a WHERE clause.
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	if text := strings.ToLower(strings.TrimSpace(q.Text)); text != "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text)
+		conds, args = append(conds, `search LIKE ? ESCAPE '\'`), append(args, "%"+esc+"%")
+	}
+	switch q.Show {
+	case ShowLive:
+		conds = append(conds, `status != '`+StatusDeleted+`'`)
+	case ShowBucket:
+		conds = append(conds, `source = 'bucket' AND status != '`+StatusDeleted+`'`)
+	case ShowImported:
+		conds = append(conds, `target LIKE 'import:%'`)
+	case ShowDeleted:
+		conds = append(conds, `status = '`+StatusDeleted+`'`)
+	}
+	if len(conds) == 0 {
+		return "1", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// Count is the number of records q picks.
+func (d *DB) Count(ctx context.Context, q Query) (int, error) {
+	where, args := q.where()
 	var n int
 	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads WHERE `+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("read history: %w", err)
@@ -352,10 +404,9 @@ func (d *DB) Count(ctx context.Context, filter string) (int, error) {
 	return n, nil
 }
 
-// Page returns up to limit records matching filter, newest first, skipping
-// offset.
-func (d *DB) Page(ctx context.Context, filter string, offset, limit int) ([]Record, error) {
-	where, args := filterClause(filter)
+// Page returns up to limit records q picks, newest first, skipping offset.
+func (d *DB) Page(ctx context.Context, q Query, offset, limit int) ([]Record, error) {
+	where, args := q.where()
 	args = append(args, limit, offset)
 	return d.query(ctx, `SELECT `+columns+` FROM uploads WHERE `+where+` ORDER BY time_ms DESC, id DESC LIMIT ? OFFSET ?`, args...)
 }

@@ -49,7 +49,7 @@ func TestPutFindPageFilter(t *testing.T) {
 	if err := d.Put(ctx, r); err != nil { // same target and key: replaced
 		t.Fatal(err)
 	}
-	if n, _ := d.Count(ctx, ""); n != 4 {
+	if n, _ := d.Count(ctx, Query{}); n != 4 {
 		t.Fatalf("count %d", n)
 	}
 	got, ok, err := d.Find(ctx, "local", r.Key)
@@ -60,11 +60,11 @@ func TestPutFindPageFilter(t *testing.T) {
 		t.Errorf("round trip: %+v", got)
 	}
 	for filter, want := range map[string]int{"": 4, "제주": 1, "STORM": 1, "100%": 1, "_": 1, "%": 1, "pictures": 4, "nothing": 0} {
-		if n, _ := d.Count(ctx, filter); n != want {
+		if n, _ := d.Count(ctx, Query{Text: filter}); n != want {
 			t.Errorf("filter %q: %d, want %d", filter, n, want)
 		}
 	}
-	page, _ := d.Page(ctx, "", 1, 2)
+	page, _ := d.Page(ctx, Query{}, 1, 2)
 	if len(page) != 2 || page[0].Name() != "under_score.jpg" || page[1].Name() != "Storm 100%.png" {
 		t.Errorf("page: %v", page)
 	}
@@ -79,7 +79,7 @@ func TestPutFindPageFilter(t *testing.T) {
 		t.Errorf("unfinished: %v", un)
 	}
 	d.Remove(ctx, "local", r.Key)
-	if n, _ := d.Count(ctx, ""); n != 3 {
+	if n, _ := d.Count(ctx, Query{}); n != 3 {
 		t.Errorf("after remove: %d", n)
 	}
 }
@@ -107,7 +107,7 @@ func TestImportJSONLOnce(t *testing.T) {
 `
 	os.WriteFile(filepath.Join(dir, "history.jsonl"), []byte(lines), 0o600)
 	d := open(t, dir)
-	if n, _ := d.Count(ctx, ""); n != 2 {
+	if n, _ := d.Count(ctx, Query{}); n != 2 {
 		t.Fatalf("imported %d records, want 2 (the damaged line skipped)", n)
 	}
 	if r, ok, _ := d.Find(ctx, "s3:/photos", "original/2_b.jpg"); !ok || r.Width != 10 || r.Status != "timeout" {
@@ -121,7 +121,7 @@ func TestImportJSONLOnce(t *testing.T) {
 	// code, say): it is not imported twice.
 	os.WriteFile(filepath.Join(dir, "history.jsonl"), []byte(lines), 0o600)
 	d2 := open(t, dir)
-	if n, _ := d2.Count(ctx, ""); n != 1 {
+	if n, _ := d2.Count(ctx, Query{}); n != 1 {
 		t.Fatalf("after a second open: %d records, want 1", n)
 	}
 }
@@ -165,7 +165,7 @@ func TestConcurrentProcessesLoseNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := open(t, dir)
-	if n, _ := d.Count(ctx, ""); n != 100 {
+	if n, _ := d.Count(ctx, Query{}); n != 100 {
 		t.Fatalf("4 processes x 25 records: %d kept", n)
 	}
 }
@@ -207,7 +207,7 @@ func TestKilledWriterLeavesReadableHistory(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	d := open(t, dir)
-	n, err := d.Count(ctx, "")
+	n, err := d.Count(ctx, Query{})
 	if err != nil || n < 21 {
 		t.Fatalf("after kill -9: %d records, %v", n, err)
 	}

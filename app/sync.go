@@ -1,0 +1,402 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"mime"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/thumbdrop/thumbdrop/app/internal/history"
+	"github.com/thumbdrop/thumbdrop/storage"
+)
+
+// The bucket is the history: a sync reconciles this machine's history
+// with what the bucket holds under the original prefix. Objects another
+// machine, a NodeBird server or any other tool put there appear with
+// their links and thumbnail state; records whose objects are gone are
+// marked deleted. Keys begin with the time of their upload, so a sync
+// lists only what is newer than the last one saw (from a little before,
+// for other machines' clocks and uploads that were under way), and a
+// full pass now and then (fullEvery, or SyncOptions.Full) finds what was
+// deleted. Listing goes a page at a time; each page's records are
+// written in one transaction, so memory holds a page, and a sync killed
+// half way loses nothing (the next one does its pass again).
+
+// SyncOptions adjust Sync.
+type SyncOptions struct {
+	// Full lists the whole bucket (finding deletions), however recent
+	// the last full pass.
+	Full bool
+	// Progress, if set, is told how far the sync got.
+	Progress func(SyncProgress)
+}
+
+// SyncProgress is how far a sync got.
+type SyncProgress struct {
+	Listed int  // objects listed under the original prefix
+	New    int  // of them, new to this history
+	Looked int  // new ones whose metadata and thumbnail were looked at
+	Full   bool // a full pass
+}
+
+// SyncReport is what a sync did.
+type SyncReport struct {
+	SyncProgress
+	// Deleted are the records marked deleted (a full pass only).
+	Deleted int
+	// Requests is how many requests were made of the bucket.
+	Requests int64
+	Elapsed  time.Duration
+}
+
+// lister is a bucket that can list its keys in order (storage.S3 and
+// local.Store).
+type lister interface {
+	ListAfter(ctx context.Context, prefix, after string, fn func(storage.ObjectInfo) error, pages func()) error
+}
+
+// Sync defaults.
+const (
+	// fullEvery: an incremental sync turns full when the last full pass
+	// is this old.
+	fullEvery = time.Hour
+	// syncRewind: an incremental pass lists from this long before the
+	// newest key the last one found.
+	syncRewind = 10 * time.Minute
+	// syncPage records are looked up and written at once.
+	syncPage = 1000
+	// syncLookers ask about new objects at once (HEAD of the original and
+	// of its thumbnail).
+	syncLookers = 16
+	// syncEvery is how often a watched core (the app) syncs.
+	syncEvery = 5 * time.Minute
+)
+
+// Sync reconciles the history with the bucket of the configured target.
+func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
+	start := time.Now()
+	s, err := c.session(ctx)
+	if err != nil {
+		return SyncReport{}, err
+	}
+	l, ok := s.raw.(lister)
+	if !ok {
+		return SyncReport{}, &Error{Kind: KindSyncUnsupported}
+	}
+	// One sync per target at a time in this process; other processes
+	// may sync too (each page is a transaction; what two add is the same).
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	st, err := c.hist.SyncState(ctx, s.id)
+	if err != nil {
+		return SyncReport{}, &Error{Kind: KindHistory, Err: err}
+	}
+	var rep SyncReport
+	var requests atomic.Int64
+	rep.Full = opt.Full || st.Full.IsZero() || time.Since(st.Full) > fullEvery || !timeKeys(st.After, s.cfg)
+	after := ""
+	if !rep.Full {
+		after = rewind(st.After, s.cfg)
+	}
+	gen := st.Gen + 1
+	began := time.Now()
+	progress := func() {
+		if opt.Progress != nil {
+			opt.Progress(rep.SyncProgress)
+		}
+	}
+	var page []storage.ObjectInfo
+	newest := st.After
+	flush := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		n, err := c.syncPage(ctx, s, page, &rep, &requests, progress)
+		if err != nil {
+			return err
+		}
+		if rep.Full {
+			keys := make([]string, len(page))
+			for i, o := range page {
+				keys[i] = o.Key
+			}
+			if err := c.hist.MarkSeen(ctx, s.id, keys, gen); err != nil {
+				return &Error{Kind: KindHistory, Err: err}
+			}
+		}
+		if n > 0 {
+			c.notifyHistory()
+		}
+		page = page[:0]
+		return nil
+	}
+	err = l.ListAfter(ctx, s.cfg.OriginalPrefix, after, func(o storage.ObjectInfo) error {
+		if _, ok := ThumbKey(s.cfg, o.Key); !ok || strings.HasSuffix(o.Key, "/") {
+			return nil
+		}
+		rep.Listed++
+		if o.Key > newest {
+			newest = o.Key
+		}
+		page = append(page, o)
+		if len(page) == syncPage {
+			if err := flush(); err != nil {
+				return err
+			}
+			progress()
+		}
+		return nil
+	}, func() { requests.Add(1) })
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		rep.Requests, rep.Elapsed = requests.Load(), time.Since(start)
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		return rep, bucketErr(s.cfg, err)
+	}
+	next := history.SyncState{After: newest, Full: st.Full, Gen: st.Gen}
+	if rep.Full {
+		gone, err := c.hist.MarkDeletedUnseen(ctx, s.id, gen, began)
+		if err != nil {
+			return rep, &Error{Kind: KindHistory, Err: err}
+		}
+		rep.Deleted = len(gone)
+		next.Full, next.Gen = time.Now(), gen
+		if len(gone) > 0 {
+			c.notifyHistory()
+		}
+	}
+	if err := c.hist.SaveSyncState(ctx, s.id, next); err != nil {
+		return rep, &Error{Kind: KindHistory, Err: err}
+	}
+	rep.Requests, rep.Elapsed = requests.Load(), time.Since(start)
+	progress()
+	return rep, nil
+}
+
+// syncPage adds the objects of a page the history does not know, each
+// looked at (its metadata, its thumbnail) on several connections at once.
+// It returns how many it added.
+func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectInfo, rep *SyncReport, requests *atomic.Int64, progress func()) (int, error) {
+	keys := make([]string, len(page))
+	for i, o := range page {
+		keys[i] = o.Key
+	}
+	known, err := c.hist.Known(ctx, s.id, keys)
+	if err != nil {
+		return 0, &Error{Kind: KindHistory, Err: err}
+	}
+	var fresh []storage.ObjectInfo
+	for _, o := range page {
+		if _, ok := known[o.Key]; !ok {
+			fresh = append(fresh, o)
+		}
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	rep.New += len(fresh)
+	recs := make([]Record, len(fresh))
+	var next atomic.Int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < min(syncLookers, len(fresh)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(fresh) || ctx.Err() != nil {
+					return
+				}
+				recs[i] = c.lookAt(ctx, s, fresh[i], requests)
+				mu.Lock()
+				rep.Looked++
+				if rep.Looked%100 == 0 {
+					progress()
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := c.hist.PutNew(ctx, recs); err != nil {
+		return 0, &Error{Kind: KindHistory, Err: err}
+	}
+	return len(recs), nil
+}
+
+// lookAt makes the record of an object found in the bucket: its facts
+// from its metadata where thumbdrop uploaded it (sha256, size, name), its
+// thumbnail's state as the resize function left it.
+func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, requests *atomic.Int64) Record {
+	r := Record{Target: s.id, Key: o.Key, Bytes: o.Size, URL: s.b.URL(o.Key), Status: StatusUploaded,
+		Source: SourceBucket, Time: keyTime(o.Key, s.cfg, o.Modified)}
+	r.ThumbKey, _ = ThumbKey(s.cfg, o.Key)
+	r.ThumbURL = s.b.URL(r.ThumbKey)
+	r.ContentType = mime.TypeByExtension(strings.ToLower(path.Ext(o.Key)))
+	requests.Add(1)
+	if info, err := s.b.Head(ctx, o.Key); err == nil {
+		md := info.Metadata
+		if info.ContentType != "" {
+			r.ContentType = info.ContentType
+		}
+		if sum := md["sha256"]; sum != "" {
+			r.SHA256, r.SourceSHA256, r.Source = sum, md["source-sha256"], SourceSynced
+			r.LocationRemoved = r.SourceSHA256 != ""
+		}
+		r.Width, _ = strconv.Atoi(md["width"])
+		r.Height, _ = strconv.Atoi(md["height"])
+		if n, err := url.PathUnescape(md["name"]); err == nil && n != "" {
+			r.File = n
+		}
+	}
+	requests.Add(1)
+	info, err := s.b.Head(ctx, r.ThumbKey)
+	switch {
+	case err == nil:
+		r.Status = StatusReady
+		fromThumb(&r, s.b, s.cfg, info)
+	case errors.Is(err, storage.ErrNotFound):
+		requests.Add(1)
+		if ref, ok := refusal(ctx, s.b, r.ThumbKey); ok {
+			keepErr(&r, ref)
+		}
+	}
+	return r
+}
+
+// Sources of records (Record.Source).
+const (
+	SourceHere   = ""          // uploaded through this history
+	SourceSynced = "thumbdrop" // uploaded by thumbdrop elsewhere, found by a sync
+	SourceBucket = "bucket"    // in the bucket, not uploaded by thumbdrop
+)
+
+// StatusDeleted: the upload's objects were deleted from its bucket
+// elsewhere (another machine, another tool); a sync found them gone.
+const StatusDeleted = history.StatusDeleted
+
+// keyTime is when the object of key was uploaded: the milliseconds its
+// key begins with (the NodeBird convention), else when it was stored.
+func keyTime(key string, c Config, modified time.Time) time.Time {
+	rest, _ := strings.CutPrefix(key, c.OriginalPrefix)
+	if i := strings.IndexByte(rest, '_'); i > 0 {
+		if ms, err := strconv.ParseInt(rest[:i], 10, 64); err == nil && ms > 1e12 && ms < 1e14 {
+			return time.UnixMilli(ms).UTC()
+		}
+	}
+	if modified.IsZero() {
+		return time.Now().UTC()
+	}
+	return modified.UTC()
+}
+
+// timeKeys reports whether key begins with the milliseconds of its
+// upload, so later uploads sort after it.
+func timeKeys(key string, c Config) bool {
+	rest, ok := strings.CutPrefix(key, c.OriginalPrefix)
+	if !ok {
+		return false
+	}
+	i := strings.IndexByte(rest, '_')
+	if i != 13 {
+		return false
+	}
+	_, err := strconv.ParseInt(rest[:i], 10, 64)
+	return err == nil
+}
+
+// rewind is where an incremental pass lists from: syncRewind before the
+// newest key found (another machine's clock, an upload under way then).
+func rewind(newest string, c Config) string {
+	rest := strings.TrimPrefix(newest, c.OriginalPrefix)
+	ms, err := strconv.ParseInt(rest[:strings.IndexByte(rest, '_')], 10, 64)
+	if err != nil {
+		return ""
+	}
+	return c.OriginalPrefix + strconv.FormatInt(ms-syncRewind.Milliseconds(), 10)
+}
+
+// syncInBackground syncs at once, then every syncEvery, until the core
+// closes (the app: a watched core).
+func (c *Core) syncInBackground() {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.life.Done():
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(c.life, syncEvery)
+			c.setSyncing(true)
+			rep, err := c.Sync(ctx, SyncOptions{Progress: func(p SyncProgress) { c.syncProgress(p) }})
+			cancel()
+			c.setSyncing(false)
+			c.syncDone(rep, err)
+			t.Reset(syncEvery)
+		}
+	}()
+}
+
+// syncWatch is what the core knows of its syncs, for front ends.
+type syncWatch struct {
+	mu      sync.Mutex
+	running bool
+	now     SyncProgress
+	last    SyncReport
+	err     error
+	at      time.Time
+}
+
+// SyncStatus says whether a background sync runs and how far it got, and
+// how the last one ended (when, its report, its error).
+func (c *Core) SyncStatus() (running bool, now SyncProgress, last SyncReport, at time.Time, err error) {
+	w := &c.syncs
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.running, w.now, w.last, w.at, w.err
+}
+
+func (c *Core) setSyncing(on bool) {
+	c.syncs.mu.Lock()
+	c.syncs.running, c.syncs.now = on, SyncProgress{}
+	c.syncs.mu.Unlock()
+	c.emit(Event{Sync: true})
+}
+
+func (c *Core) syncProgress(p SyncProgress) {
+	c.syncs.mu.Lock()
+	c.syncs.now = p
+	c.syncs.mu.Unlock()
+	c.emit(Event{Sync: true})
+}
+
+func (c *Core) syncDone(rep SyncReport, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	c.syncs.mu.Lock()
+	c.syncs.last, c.syncs.err, c.syncs.at = rep, err, time.Now()
+	c.syncs.mu.Unlock()
+	if err != nil {
+		c.log.Warn("sync with the bucket failed", "err", err.Error())
+	}
+	c.emit(Event{Sync: true})
+}
