@@ -13,6 +13,9 @@ import (
 // ones by Show.
 type HistoryQuery = history.Query
 
+// Show is which records a HistoryQuery shows.
+type Show = history.Show
+
 // Which records a HistoryQuery shows.
 const (
 	ShowLive       = history.ShowLive       // all but those deleted elsewhere (the gallery)

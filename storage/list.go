@@ -11,11 +11,21 @@ import (
 )
 
 // List calls fn for every object whose key begins with prefix, in key
-// order, a page (1000 keys) at a time: Key, Size and Modified are known,
-// not the Content-Type or metadata (Head them). An error from fn stops
-// the listing and is returned.
+// order (ListAfter from the start).
 func (b *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error {
+	return b.ListAfter(ctx, prefix, "", fn, nil)
+}
+
+// ListAfter calls fn for every object whose key begins with prefix and
+// sorts after after ("" for all), in key order, a page (1000 keys) at a
+// time: Key, Size and Modified are known, not the Content-Type or
+// metadata (Head them). An error from fn stops the listing and is
+// returned. pages, if set, is told of each page asked for.
+func (b *S3) ListAfter(ctx context.Context, prefix, after string, fn func(ObjectInfo) error, pages func()) error {
 	in := &s3.ListObjectsV2Input{Bucket: &b.cfg.Bucket, Prefix: aws.String(prefix)}
+	if after != "" {
+		in.StartAfter = aws.String(after)
+	}
 	for {
 		var out *s3.ListObjectsV2Output
 		err := b.inRegion(func() (err error) {
@@ -23,6 +33,9 @@ func (b *S3) List(ctx context.Context, prefix string, fn func(ObjectInfo) error)
 			out, err = c.ListObjectsV2(ctx, in)
 			return err
 		})
+		if pages != nil {
+			pages()
+		}
 		if err != nil {
 			return b.classify("list", prefix, err)
 		}

@@ -30,7 +30,9 @@ type galleryView struct {
 	pages   map[int][]app.Record
 	loading map[int]bool
 	grid    *widget.GridWrap
-	none    *widget.Label     // says a filter matches nothing
+	none    *widget.Label // says a filter matches nothing
+	show    app.Show      // which records (showSel)
+	showSel *widget.Select
 	box     *fyne.Container   // the grid, and none over it
 	shows   map[*card]string  // which record key each card shows now
 	reasons map[string]string // why a record has no preview
@@ -142,18 +144,47 @@ func newGalleryView(u *UI) *galleryView {
 	g.none.Wrapping = fyne.TextWrapWord
 	g.none.Hide()
 	g.box = container.NewStack(g.grid, container.NewCenter(g.none))
+	g.showSel = widget.NewSelect(showLabels(), func(label string) {
+		for i, l := range showLabels() {
+			if l == label {
+				g.show = showChoices[i]
+			}
+		}
+		if g.u.filter != nil {
+			g.reload()
+		}
+	})
+	g.showSel.SetSelectedIndex(0)
 	return g
+}
+
+// What the gallery can show: everything in the history, what another
+// uploader or tool put in the bucket, imported galleries, and uploads
+// deleted from the bucket elsewhere.
+var showChoices = []app.Show{app.ShowLive, app.ShowBucket, app.ShowImported, app.ShowDeleted}
+
+func showLabels() []string {
+	return []string{lang.L("All uploads"), lang.L("Bucket: not uploaded by thumbdrop"), lang.L("Imported"), lang.L("Deleted elsewhere")}
+}
+
+// query is what the gallery shows now.
+func (g *galleryView) query() app.HistoryQuery {
+	q := app.HistoryQuery{Show: g.show}
+	if g.u.filter != nil {
+		q.Text = g.u.filter.Text
+	}
+	return q
 }
 
 // reload counts the (filtered) history again and forgets the pages read
 // (UI thread; the queries run off it).
 func (g *galleryView) reload() {
 	g.gen++
-	gen, filter := g.gen, g.u.filter.Text
+	gen, filter, q := g.gen, g.u.filter.Text, g.query()
 	go func() {
 		ctx := context.Background()
-		total, err1 := g.u.core.HistoryCount(ctx, "")
-		count, err2 := g.u.core.HistoryCount(ctx, filter)
+		total, err1 := g.u.core.HistoryCount(ctx, app.HistoryQuery{Show: app.ShowEverything})
+		count, err2 := g.u.core.HistoryCount(ctx, q)
 		g.u.do(func() {
 			if gen != g.gen {
 				return
@@ -166,10 +197,14 @@ func (g *galleryView) reload() {
 			g.pages, g.loading = map[int][]app.Record{}, map[int]bool{}
 			// A filter that matches nothing says so (a blank gallery
 			// looks like a broken one).
-			if count == 0 && total > 0 && strings.TrimSpace(filter) != "" {
+			switch {
+			case count == 0 && total > 0 && strings.TrimSpace(filter) != "":
 				g.none.SetText(fmt.Sprintf(lang.L("No uploads match “%s”."), strings.TrimSpace(filter)))
 				g.none.Show()
-			} else {
+			case count == 0 && total > 0 && q.Show != app.ShowLive:
+				g.none.SetText(lang.L("None here."))
+				g.none.Show()
+			default:
 				g.none.Hide()
 			}
 			g.grid.Refresh()
@@ -199,9 +234,9 @@ func (g *galleryView) load(p int) {
 		return
 	}
 	g.loading[p] = true
-	gen, filter := g.gen, g.u.filter.Text
+	gen, q := g.gen, g.query()
 	go func() {
-		recs, err := g.u.core.HistoryPage(context.Background(), filter, p*pageSize, pageSize)
+		recs, err := g.u.core.HistoryPage(context.Background(), q, p*pageSize, pageSize)
 		g.u.do(func() {
 			if gen != g.gen {
 				return

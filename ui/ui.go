@@ -147,7 +147,8 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 		widget.NewLabelWithStyle(lang.L("Drop to upload"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true}))))
 	u.dropOverlay.Hide()
 
-	galleryArea := container.NewBorder(container.NewVBox(u.filter, hint), nil, nil, nil, u.gallery.box)
+	galleryArea := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, u.gallery.showSel, u.filter), hint),
+		nil, nil, nil, u.gallery.box)
 	u.left = container.NewBorder(u.queue.box, nil, nil, nil, galleryArea)
 	left := u.left
 	split := container.NewHSplit(left, u.detail.box)
