@@ -329,7 +329,7 @@ func (h heifInfo) itemData(d []byte, it heifItem) []byte {
 		}
 		n += e.len
 	}
-	if n == 0 {
+	if n == 0 || n > len(src) { // extents over the same bytes again and again: not an image's
 		return nil
 	}
 	out := make([]byte, 0, n)
@@ -363,7 +363,9 @@ func parseGrid(d []byte, h heifInfo, refs []heifRef, item func(int) heifItem) *h
 			break
 		}
 	}
-	if len(g.tiles) != g.rows*g.cols || g.width <= 0 || g.height <= 0 {
+	// The grid's size is the one the limits were checked against (its
+	// 'ispe'), and every tile lies within it.
+	if len(g.tiles) != g.rows*g.cols || g.width != h.primary.width || g.height != h.primary.height {
 		return nil
 	}
 	t0 := g.tiles[0]
@@ -372,7 +374,8 @@ func parseGrid(d []byte, h heifInfo, refs []heifRef, item func(int) heifItem) *h
 			return nil
 		}
 	}
-	if t0.width <= 0 || t0.height <= 0 || t0.width*g.cols < g.width || t0.height*g.rows < g.height {
+	if t0.width <= 0 || t0.height <= 0 || t0.width*g.cols < g.width || t0.height*g.rows < g.height ||
+		t0.width*(g.cols-1) >= g.width || t0.height*(g.rows-1) >= g.height {
 		return nil
 	}
 	return g
@@ -388,6 +391,9 @@ func itemTypes(kids []box) map[int]string {
 	n := 6
 	if iinf.body[0] != 0 {
 		n = 8
+	}
+	if len(iinf.body) < n {
+		return out
 	}
 	entries, _ := boxes(iinf.body[n:], iinf.off+n)
 	for _, e := range entries {

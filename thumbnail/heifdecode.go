@@ -246,6 +246,13 @@ func decodeGrid(h heifInfo, data []byte, cache string) (image.Image, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { // decode's recover does not reach this goroutine
+				if r := recover(); r != nil {
+					fail(fmt.Errorf("decoder panic: %v", r))
+					for range jobs {
+					}
+				}
+			}()
 			dec, err := newHEIFDecoder(cache, 1)
 			if err != nil {
 				fail(err)
@@ -316,6 +323,9 @@ func placeTile(canvas, tile image.Image, at image.Point) error {
 			return errors.New("tiles of different colour layouts")
 		}
 		w, h := min(t.Rect.Dx(), c.Rect.Dx()-at.X), min(t.Rect.Dy(), c.Rect.Dy()-at.Y)
+		if w <= 0 || h <= 0 {
+			return errors.New("a tile outside the grid")
+		}
 		copyPlane(c.Y, c.YStride, at.X, at.Y, t.Y, t.YStride, w, h)
 		cx, cy, cw, ch := at.X, at.Y, w, h
 		switch c.SubsampleRatio {
@@ -332,7 +342,11 @@ func placeTile(canvas, tile image.Image, at image.Point) error {
 		if !ok {
 			return errors.New("tiles of different colour layouts")
 		}
-		copyPlane(c.Pix, c.Stride, at.X, at.Y, t.Pix, t.Stride, min(t.Rect.Dx(), c.Rect.Dx()-at.X), min(t.Rect.Dy(), c.Rect.Dy()-at.Y))
+		w, h := min(t.Rect.Dx(), c.Rect.Dx()-at.X), min(t.Rect.Dy(), c.Rect.Dy()-at.Y)
+		if w <= 0 || h <= 0 {
+			return errors.New("a tile outside the grid")
+		}
+		copyPlane(c.Pix, c.Stride, at.X, at.Y, t.Pix, t.Stride, w, h)
 		return nil
 	}
 	return errors.New("tiles of an unsupported colour layout")

@@ -584,3 +584,42 @@ func TestNativeFallsBackToWebAssembly(t *testing.T) {
 		t.Fatalf("fallback: %v", err)
 	}
 }
+
+// FuzzHEIFItems: any bytes read as HEIF give items whose data, one-item
+// files and grids are within the file, never a panic; a one-item file
+// reads back as its item.
+func FuzzHEIFItems(f *testing.F) {
+	props := []heifProp{{box{typ: "hvcC", body: []byte{1, 2, 3}}, true},
+		{box{typ: "ispe", body: []byte{0, 0, 0, 0, 0, 0, 1, 64, 0, 0, 0, 240}}, false}}
+	f.Add(singleItemFile("heic", heifItem{typ: "hvc1", props: props}, []byte("coded data")))
+	f.Add(singleItemFile("avif", heifItem{typ: "av01", props: props}, make([]byte, 300)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := parseHEIF(data)
+		if err != nil {
+			return
+		}
+		items := append([]heifItem{h.primary}, h.thumbs...)
+		if h.grid != nil {
+			if h.grid.width != h.width || h.grid.height != h.height {
+				t.Fatalf("grid %dx%d, ispe %dx%d", h.grid.width, h.grid.height, h.width, h.height)
+			}
+			items = append(items, h.grid.tiles...)
+		}
+		for _, it := range items {
+			d := h.itemData(data, it)
+			if len(d) > len(data) {
+				t.Fatalf("item %d: %d bytes of a %d-byte file", it.id, len(d), len(data))
+			}
+			if d == nil || len(it.props) > 127 {
+				continue
+			}
+			back, err := parseHEIF(singleItemFile("heic", it, d))
+			if err != nil && it.width > 0 && it.height > 0 {
+				t.Fatalf("item %d's file: %v", it.id, err)
+			}
+			if err == nil && (back.primary.typ != it.typ || back.width != it.width || back.hasTransform) {
+				t.Fatalf("item %d read back as %+v", it.id, back.primary)
+			}
+		}
+	})
+}
