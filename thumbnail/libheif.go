@@ -115,7 +115,10 @@ import (
 // native code, several times the speed of the same library under wazero:
 // a 12 MP HEIC decodes in about a quarter of the time (bench/heif.sh). The
 // desktop app and CLI use it where it is there; the Lambda, a static
-// CGO_ENABLED=0 binary, never builds this file. Build with the nolibheif
+// CGO_ENABLED=0 binary, never builds this file. Native code reads the
+// file outside the WebAssembly sandbox: the desktop decodes only what its
+// user chose or uploaded, while the Lambda, which decodes whatever is put
+// in the bucket, stays on the sandboxed build. Build with the nolibheif
 // tag to leave it out.
 
 // libheifBinding: this build can use the system's libheif.
