@@ -93,6 +93,9 @@ func stopWine() {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopWine()
+	if winExe.path != "" {
+		os.Remove(winExe.path) // unzipped from dist for this process
+	}
 	os.Exit(code)
 }
 
