@@ -140,6 +140,9 @@ func runGUI(files []string, kr app.Keyring) int {
 			// The agent starts beside the window, not before it: the
 			// status line says so once it answers (an event).
 			AgentInBackground: true,
+			// The bucket is the history: synced at start and every few
+			// minutes (uploads from other machines and tools).
+			BackgroundSync: true,
 		})
 		if err != nil {
 			return err

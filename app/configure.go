@@ -36,6 +36,7 @@ func (c *Core) ApplyConfig(ctx context.Context, cfg Config) error {
 	c.q.resize(cfg.Concurrency)
 	c.sweepStale(s)
 	c.agentOnOpen(ctx, s)
+	c.kickSync()
 	c.emit(Event{Config: true})
 	c.notifyHistory()
 	return nil

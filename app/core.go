@@ -82,8 +82,9 @@ type Core struct {
 
 	agent agentWatch
 	// syncMu lets one sync run at a time; syncs is what front ends see.
-	syncMu sync.Mutex
-	syncs  syncWatch
+	syncMu   sync.Mutex
+	syncs    syncWatch
+	syncKick chan struct{}
 
 	// life ends with Close: background work of the core (the sweep of
 	// stale multipart uploads, a background agent start) stops then.
@@ -124,7 +125,7 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 	if err != nil {
 		return nil, &Error{Kind: KindHistory, Err: err}
 	}
-	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, cfgSeen: stamp, subs: map[int]*subscriber{}}
+	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, cfgSeen: stamp, subs: map[int]*subscriber{}, syncKick: make(chan struct{}, 1)}
 	c.life, c.lifeStop = context.WithCancel(context.Background())
 	c.q = newQueue(c)
 	if o.BackgroundSync {

@@ -71,6 +71,7 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 		c.mu.Unlock()
 		c.sweepStale(s)
 		c.agentOnOpen(ctx, s)
+		c.kickSync()
 		return s, nil
 	}
 	if c.cur != nil {

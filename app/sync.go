@@ -330,29 +330,53 @@ func rewind(newest string, c Config) string {
 	return c.OriginalPrefix + strconv.FormatInt(ms-syncRewind.Milliseconds(), 10)
 }
 
-// syncInBackground syncs at once, then every syncEvery, until the core
-// closes (the app: a watched core).
+// syncInBackground syncs at once (a full pass: the app starts with the
+// bucket as it is), then every syncEvery, until the core closes (the
+// app).
 func (c *Core) syncInBackground() {
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()
-		t := time.NewTimer(0)
+		t := time.NewTimer(syncEvery)
 		defer t.Stop()
+		full := true
 		for {
 			select {
 			case <-c.life.Done():
 				return
 			case <-t.C:
+			case <-c.syncKick: // a target opened: sync it now, from the start
+				full = true
 			}
-			ctx, cancel := context.WithTimeout(c.life, syncEvery)
-			c.setSyncing(true)
-			rep, err := c.Sync(ctx, SyncOptions{Progress: func(p SyncProgress) { c.syncProgress(p) }})
-			cancel()
-			c.setSyncing(false)
-			c.syncDone(rep, err)
+			if c.Connected() { // not before the target opens (nor when it cannot)
+				ctx, cancel := context.WithTimeout(c.life, syncEvery)
+				c.SyncNow(ctx, full)
+				cancel()
+				full = false
+			}
 			t.Reset(syncEvery)
 		}
 	}()
+}
+
+// kickSync asks the background sync (if any) to sync now: a target
+// opened.
+func (c *Core) kickSync() {
+	select {
+	case c.syncKick <- struct{}{}:
+	default:
+	}
+}
+
+// SyncNow syncs as Sync does, telling watchers how far it got (an Event
+// with Sync set; SyncStatus): the app's Sync button and its background
+// syncs.
+func (c *Core) SyncNow(ctx context.Context, full bool) (SyncReport, error) {
+	c.setSyncing(true)
+	rep, err := c.Sync(ctx, SyncOptions{Full: full, Progress: c.syncProgress})
+	c.setSyncing(false)
+	c.syncDone(rep, err)
+	return rep, err
 }
 
 // syncWatch is what the core knows of its syncs, for front ends.

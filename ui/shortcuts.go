@@ -34,6 +34,8 @@ func (u *UI) shortcuts() {
 			u.closeDialog()
 		case fyne.KeyF1:
 			u.showHelp()
+		case fyne.KeyF5:
+			u.sync.syncNow()
 		case fyne.KeyDelete:
 			if r, ok := u.detail.current(); ok {
 				u.detail.confirmDelete(r)
@@ -51,6 +53,7 @@ func Shortcuts() [][2]string {
 		{"Ctrl+F", lang.L("Filter uploads")},
 		{"Delete", lang.L("Delete the selected upload (asks first)")},
 		{"Ctrl+,", lang.L("Settings")},
+		{"F5", lang.L("Sync with the bucket: uploads from other machines and tools appear, deleted ones are marked")},
 		{"F1", lang.L("Help")},
 		{"Ctrl+Q", lang.L("Quit")},
 	}

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,6 +35,7 @@ type UI struct {
 	queue   *queueView
 	gallery *galleryView
 	detail  *detailView
+	sync    *syncView
 
 	dropZone    *fyne.Container
 	dropOverlay *fyne.Container
@@ -103,6 +103,7 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	u.queue = newQueueView(u)
 	u.gallery = newGalleryView(u)
 	u.detail = newDetailView(u)
+	u.sync = newSyncView(u)
 	u.status = widget.NewLabel("")
 	u.status.Truncation = fyne.TextTruncateEllipsis
 	u.overall = newMeter()
@@ -116,10 +117,11 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	addBtn := widget.NewButtonWithIcon(lang.L("Add…"), theme.ContentAddIcon(), u.showOpen)
 	addBtn.Importance = widget.HighImportance
 	pasteBtn := widget.NewButtonWithIcon(lang.L("Paste"), theme.ContentPasteIcon(), u.Paste)
-	toolbar := container.NewHBox(addBtn, pasteBtn,
+	// The sync line takes the room between the buttons (truncated when
+	// the window is narrow).
+	toolbar := container.NewBorder(nil, nil, container.NewHBox(addBtn, pasteBtn,
 		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
-		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp),
-		layout.NewSpacer())
+		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp)), u.sync.btn, u.sync.line)
 
 	// The empty screen: one big drop target (the toolbar's Add… is the
 	// only button). Once there are uploads, a one-line hint says the
@@ -185,9 +187,13 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 		if e.Agent {
 			u.do(u.agentChanged)
 		}
+		if e.Sync {
+			u.do(u.sync.refresh)
+		}
 	})
 	u.gallery.reload()
 	u.queue.refresh()
+	u.sync.refresh() // a sync that began (or ended) before the window watched
 	u.updateDropZone()
 	if openErr != nil {
 		u.setStatus(lang.L("Not connected") + ": " + localize(openErr))

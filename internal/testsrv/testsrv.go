@@ -5,9 +5,11 @@ package testsrv
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,9 +21,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/zalando/go-keyring"
 
 	"github.com/thumbdrop/thumbdrop/internal/testkit"
+	"github.com/thumbdrop/thumbdrop/resize"
 )
 
 // Versity is a running versitygw with a posix backend.
@@ -221,4 +227,28 @@ func (v *Versity) Rclone(t testing.TB, args ...string) string {
 		t.Fatalf("rclone %v: %v\n%s", args, err, out)
 	}
 	return string(out)
+}
+
+// ResizeEvents runs the resize handler on the server's event
+// notifications (webhook), as S3 events drive the Lambda, until the test
+// ends.
+func (v *Versity) ResizeEvents(t testing.TB, rc resize.Config) {
+	t.Helper()
+	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(v.Endpoint), UsePathStyle: true,
+		Credentials:                credentials.NewStaticCredentialsProvider(v.Access, v.Secret, ""),
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired})
+	fn := &resize.Handler{Store: resize.S3Store{Client: client}, Config: rc, Log: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case rec := <-v.Events:
+				fn.HandleS3Event(ctx, events.S3Event{Records: []events.S3EventRecord{rec}})
+			}
+		}
+	}()
 }
