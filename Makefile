@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif dist run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-sync bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif dist run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -87,6 +87,10 @@ bench-local: test-deps
 # cold start before and after.
 bench-heif: test-deps
 	bench/heif.sh 7
+
+# Sync of 10,000 originals (first and incremental) beside rclone listing them.
+bench-sync: test-deps
+	bench/sync.sh 3 10000
 
 # The history database vs the JSON-lines file it replaced.
 bench-history:

@@ -325,13 +325,16 @@ func atAddr(link, addr string) string {
 // Link renders a record's link in format f (a named format or a custom
 // template; "" is the configured copy format).
 func (c *Core) Link(ctx context.Context, f string, r Record) (string, error) {
-	d, err := c.Links(ctx, r)
-	if err != nil {
-		return "", err
-	}
 	cfg := c.Config()
 	if f == "" {
 		f = cfg.CopyFormat
+	}
+	if f == FormatSrcset || f == FormatPicture || f == FormatCustom || !isFormat(f) {
+		r = c.thumbFacts(ctx, r) // the copies and their sizes, for a synced record
+	}
+	d, err := c.Links(ctx, r)
+	if err != nil {
+		return "", err
 	}
 	return Link(f, d, cfg.CustomTemplate), nil
 }
@@ -350,3 +353,6 @@ func (c *Core) Output(ctx context.Context, r Record, withTime bool) (Record, err
 	}
 	return r, err
 }
+
+// isFormat reports whether f names a format (else it is a template).
+func isFormat(f string) bool { return slices.Contains(Formats(), f) }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/thumbdrop/thumbdrop/app/internal/history"
 	"github.com/thumbdrop/thumbdrop/storage"
@@ -71,9 +72,8 @@ const (
 	syncRewind = 10 * time.Minute
 	// syncPage records are looked up and written at once.
 	syncPage = 1000
-	// syncLookers ask about new objects at once (HEAD of the original and
-	// of its thumbnail).
-	syncLookers = 16
+	// syncLookers ask about new objects at once (a HEAD of each).
+	syncLookers = 32
 	// syncEvery is how often a watched core (the app) syncs.
 	syncEvery = 5 * time.Minute
 )
@@ -183,9 +183,12 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	return rep, nil
 }
 
-// syncPage adds the objects of a page the history does not know, each
-// looked at (its metadata, its thumbnail) on several connections at once.
-// It returns how many it added.
+// syncPage adds the objects of a page the history does not know: their
+// thumbnails' state from one listing of the same range of keys under the
+// thumbnail prefix (a key and its thumbnail sort alike), their facts from
+// a HEAD of each original, on several connections at once. The
+// thumbnail's own facts (its size, the copies) are read when a link first
+// needs them (thumbFacts). It returns how many it added.
 func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectInfo, rep *SyncReport, requests *atomic.Int64, progress func()) (int, error) {
 	keys := make([]string, len(page))
 	for i, o := range page {
@@ -205,6 +208,10 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 		return 0, nil
 	}
 	rep.New += len(fresh)
+	thumbs, err := c.thumbsOf(ctx, s, fresh[0].Key, fresh[len(fresh)-1].Key, requests)
+	if err != nil {
+		return 0, err
+	}
 	recs := make([]Record, len(fresh))
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -218,7 +225,7 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 				if i >= len(fresh) || ctx.Err() != nil {
 					return
 				}
-				recs[i] = c.lookAt(ctx, s, fresh[i], requests)
+				recs[i] = c.lookAt(ctx, s, fresh[i], thumbs, requests)
 				mu.Lock()
 				rep.Looked++
 				if rep.Looked%100 == 0 {
@@ -238,10 +245,42 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 	return len(recs), nil
 }
 
+// errStopListing ends a listing early (not an error).
+var errStopListing = errors.New("enough")
+
+// thumbsOf lists the thumbnail prefix over the range of the originals
+// first..last (their thumbnails, refusal notes and WebP twins sort the same
+// way) and says, by thumbnail key, which exist.
+func (c *Core) thumbsOf(ctx context.Context, s *session, first, last string, requests *atomic.Int64) (map[string]bool, error) {
+	l := s.raw.(lister)
+	from, _ := ThumbKey(s.cfg, first)
+	to, _ := ThumbKey(s.cfg, last)
+	to += RefusedSuffix // the last key of the range: ".refused" sorts after ".webp"
+	out := map[string]bool{}
+	err := l.ListAfter(ctx, s.cfg.ThumbPrefix, before(from), func(o storage.ObjectInfo) error {
+		if o.Key > to {
+			return errStopListing
+		}
+		out[o.Key] = true
+		return nil
+	}, func() { requests.Add(1) })
+	if err != nil && !errors.Is(err, errStopListing) {
+		return nil, bucketErr(s.cfg, err)
+	}
+	return out, nil
+}
+
+// before is a key that sorts before k, with few keys between them (a
+// listing after it reaches k at once): k without its last character.
+func before(k string) string {
+	_, n := utf8.DecodeLastRuneInString(k)
+	return k[:len(k)-n]
+}
+
 // lookAt makes the record of an object found in the bucket: its facts
 // from its metadata where thumbdrop uploaded it (sha256, size, name), its
-// thumbnail's state as the resize function left it.
-func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, requests *atomic.Int64) Record {
+// thumbnail's state as the listing found it (made, refused, not yet).
+func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thumbs map[string]bool, requests *atomic.Int64) Record {
 	r := Record{Target: s.id, Key: o.Key, Bytes: o.Size, URL: s.b.URL(o.Key), Status: StatusUploaded,
 		Source: SourceBucket, Time: keyTime(o.Key, s.cfg, o.Modified)}
 	r.ThumbKey, _ = ThumbKey(s.cfg, o.Key)
@@ -263,18 +302,47 @@ func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, req
 			r.File = n
 		}
 	}
-	requests.Add(1)
-	info, err := s.b.Head(ctx, r.ThumbKey)
 	switch {
-	case err == nil:
+	case thumbs[r.ThumbKey]:
 		r.Status = StatusReady
-		fromThumb(&r, s.b, s.cfg, info)
-	case errors.Is(err, storage.ErrNotFound):
+	case thumbs[r.ThumbKey+RefusedSuffix]:
 		requests.Add(1)
 		if ref, ok := refusal(ctx, s.b, r.ThumbKey); ok {
 			keepErr(&r, ref)
 		}
 	}
+	return r
+}
+
+// NeedsThumbFacts reports whether r was found by a sync and its
+// thumbnail's own facts (size, copies) are not read yet: ThumbFacts
+// reads them.
+func NeedsThumbFacts(r Record) bool {
+	return r.Status == StatusReady && r.ThumbWidth == 0 && r.ThumbKey != "" && r.Source != SourceHere && !strings.HasPrefix(r.Target, "import:")
+}
+
+// ThumbFacts is r with what its thumbnail says of itself, read now (I/O:
+// off the UI thread) and kept, where a sync found r and did not ask.
+func (c *Core) ThumbFacts(ctx context.Context, r Record) Record { return c.thumbFacts(ctx, r) }
+
+// thumbFacts reads what a synced record's thumbnail says of itself (its
+// size, the copies and WebP twins made with it) when a link first needs
+// them (srcset, <picture>, the detail pane), and keeps them: a sync
+// lists thumbnails without asking each.
+func (c *Core) thumbFacts(ctx context.Context, r Record) Record {
+	if !NeedsThumbFacts(r) {
+		return r
+	}
+	s, err := c.session(ctx)
+	if err != nil || s.id != r.Target {
+		return r
+	}
+	info, err := s.b.Head(ctx, r.ThumbKey)
+	if err != nil {
+		return r
+	}
+	fromThumb(&r, s.b, s.cfg, info)
+	c.hist.Put(ctx, r)
 	return r
 }
 

@@ -77,8 +77,16 @@ func TestTwoMachinesOneBucket(t *testing.T) {
 	}
 	rb := find(t, b, ra.Key)
 	if rb.Source != app.SourceSynced || rb.Status != app.StatusReady || rb.SHA256 != ra.SHA256 || rb.ThumbURL != ra.ThumbURL ||
-		rb.Width != ra.Width || rb.Height != ra.Height || rb.ThumbWidth == 0 || rb.File != "폭풍 (1).jpg" {
+		rb.Width != ra.Width || rb.Height != ra.Height || rb.File != "폭풍 (1).jpg" || !app.NeedsThumbFacts(rb) {
 		t.Errorf("b sees %+v\na had %+v", rb, ra)
+	}
+	// The thumbnail's own facts are read when a link (or the detail pane)
+	// needs them, and kept.
+	if link, _ := b.Link(bg, app.FormatSrcset, rb); !strings.Contains(link, " 200w") {
+		t.Errorf("b's srcset: %s", link)
+	}
+	if rb = find(t, b, ra.Key); rb.ThumbWidth != ra.ThumbWidth || rb.ThumbHeight != ra.ThumbHeight || app.NeedsThumbFacts(rb) {
+		t.Errorf("after the srcset, b keeps %dx%d", rb.ThumbWidth, rb.ThumbHeight)
 	}
 	// The same photo from b: a duplicate of a's upload.
 	dup := upload(t, b, testkit.Copy(t, photo, filepath.Join(dir, "again.jpg")))

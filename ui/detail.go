@@ -139,8 +139,21 @@ func (d *detailView) showIfNone(r app.Record) {
 	}
 }
 
-// show displays r (UI thread), scrolled to its top.
+// show displays r (UI thread), scrolled to its top; a record a sync
+// found gets its thumbnail's facts (size, copies) read, then shown.
 func (d *detailView) show(r app.Record) {
+	if app.NeedsThumbFacts(r) {
+		go func() {
+			full := d.u.core.ThumbFacts(context.Background(), r)
+			if full.ThumbWidth > 0 {
+				d.u.do(func() {
+					if d.has && d.rec.Key == full.Key {
+						d.show(full)
+					}
+				})
+			}
+		}()
+	}
 	d.rec, d.has = r, true
 	if g := d.u.gallery; g != nil {
 		g.grid.Refresh() // the selected card is highlighted
