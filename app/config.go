@@ -65,6 +65,9 @@ type Config struct {
 	// StallTimeout gives up (and retries) a transfer whose bytes stop
 	// moving for this long.
 	StallTimeout Duration `json:"stall_timeout"`
+	// KeyTemplate makes an original's key after the original prefix
+	// (keytemplate.go).
+	KeyTemplate string `json:"key_template"`
 }
 
 // DefaultSizes: a picture as wide as a phone's screen, or as a post's
@@ -95,6 +98,7 @@ func DefaultConfig() Config {
 		StripLocation:  true,
 		Sizes:          DefaultSizes,
 		StallTimeout:   Duration(storage.DefaultStallTimeout),
+		KeyTemplate:    DefaultKeyTemplate,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -77,18 +78,22 @@ func (e *Error) Format(template string, cause func(error) string, fix func(Fix) 
 
 // fill replaces {name} placeholders; an empty one takes what joins it to
 // the sentence along: " ({name})", ": {name}", "; {name}", "{name}: ".
+// Values are put in in one pass, so a value that holds a placeholder's
+// name (a key template refused, "{key}") is never filled in turn.
 func fill(t string, vals map[string]string) string {
 	for name, v := range vals {
-		ph := "{" + name + "}"
-		if v == "" {
-			for _, wrap := range []string{" (" + ph + ")", "(" + ph + ")", ": " + ph, "; " + ph, ", " + ph, ph + ": "} {
-				t = strings.ReplaceAll(t, wrap, "")
-			}
+		if v != "" {
+			continue
 		}
-		t = strings.ReplaceAll(t, ph, v)
+		ph := "{" + name + "}"
+		for _, wrap := range []string{" (" + ph + ")", "(" + ph + ")", ": " + ph, "; " + ph, ", " + ph, ph + ": "} {
+			t = strings.ReplaceAll(t, wrap, "")
+		}
 	}
-	return t
+	return placeholderOf.ReplaceAllStringFunc(t, func(ph string) string { return vals[ph[1:len(ph)-1]] })
 }
+
+var placeholderOf = regexp.MustCompile(`\{(file|key|value|fix|cause)\}`)
 
 // FixText is a piece of advice in English.
 func FixText(f Fix) string {
@@ -218,6 +223,9 @@ const (
 	KindFormat         Kind = "format"
 	KindTemplateEmpty  Kind = "template_empty"
 	KindTemplateVars   Kind = "template_no_vars"
+	KindKeyTemplate    Kind = "key_template"
+	KindKeyUnknown     Kind = "key_template_placeholder"
+	KindKeyCollides    Kind = "key_template_collides"
 	KindConfigDamaged  Kind = "config_damaged"
 	KindConfigSave     Kind = "config_save"
 	KindConfigRead     Kind = "config_read"
@@ -348,6 +356,9 @@ var templates = map[Kind]string{
 	KindFormat:         "{value} is neither a format ({key}) nor a template using {fix}",
 	KindTemplateEmpty:  "{key}: the template is empty",
 	KindTemplateVars:   "{key}: the template uses none of {value}",
+	KindKeyTemplate:    "{key}: {value} is not a key template: {fix}",
+	KindKeyUnknown:     "{key}: {value} is not a placeholder of key templates; they are " + KeyPlaceholders,
+	KindKeyCollides:    "{key}: {value} can give two different files the same key (two photos named IMG_0001.jpg); put {ms}, {sha256:8} or {uuid} in it",
 	KindConfigDamaged:  "config {file} is damaged ({cause}); fix it, or reset it with 'thumbdrop config reset'",
 	KindConfigSave:     "cannot save the settings to {file}: {cause}",
 	KindConfigRead:     "cannot read the settings in {file}: {cause}",
@@ -405,6 +416,13 @@ const (
 	FixPermBatch     Fix = "perm_batch"
 	FixPermCDN       Fix = "perm_cdn"
 	FixDistribution  Fix = "distribution"
+	FixKeyEmpty      Fix = "key_template_empty"
+	FixKeyChars      Fix = "key_template_chars"
+	FixKeySlashes    Fix = "key_template_slashes"
+	FixKeyBraces     Fix = "key_template_braces"
+	FixKeyHashDigits Fix = "key_template_hash_digits"
+	FixKeyFolder     Fix = "key_template_folder"
+	FixKeyLong       Fix = "key_template_long"
 )
 
 var fixes = map[Fix]string{
@@ -432,6 +450,13 @@ var fixes = map[Fix]string{
 	FixPermBatch:     "the keys need s3:CreateJob, s3:DescribeJob, iam:PassRole on the stack's BatchRole, and s3:PutObject and s3:GetObject under thumbdrop-backfill/: see deploy/backfill-policy.json",
 	FixPermCDN:       "the keys need cloudfront:CreateInvalidation, and cloudfront:ListDistributions to find the distribution: see deploy/backfill-policy.json",
 	FixDistribution:  "pass --distribution with the stack's DistributionId output",
+	FixKeyEmpty:      "it is empty (the default is " + DefaultKeyTemplate + ")",
+	FixKeyChars:      "it holds a control character or a backslash",
+	FixKeySlashes:    "'/' makes folders: it may not begin or end the template, come twice in a row, or leave a folder named . or ..",
+	FixKeyBraces:     "a { or } does not belong to a placeholder",
+	FixKeyHashDigits: "{sha256:N} takes 8 to 64 digits (fewer would tell only a few thousand files apart)",
+	FixKeyFolder:     "its first folder would be taken for the thumbnails' own (web/ for web copies, 640w/ for the copies of a width)",
+	FixKeyLong:       "a folder or file name of it would be longer than the 230 bytes a key's part may have",
 }
 
 // withoutFile is e without the file's name (a record names its file).

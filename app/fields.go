@@ -185,6 +185,9 @@ func Fields() []Field {
 	add(f("original_prefix", "where uploads go", g, s))
 	g, s = str(func(c *Config) *string { return &c.ThumbPrefix }, checkPrefix)
 	add(f("thumb_prefix", "where the resize function writes thumbnails", g, s))
+	g, s = str(func(c *Config) *string { return &c.KeyTemplate }, CheckKeyTemplate)
+	add(f("key_template", "an upload's key after original_prefix, '/' making folders: "+KeyPlaceholders+
+		" (default "+DefaultKeyTemplate+"; it needs {ms}, {sha256:N} or {uuid})", g, s))
 	g, s = dur(func(c *Config) *Duration { return &c.ThumbTimeout }, time.Second, time.Hour)
 	add(f("thumb_timeout", "how long to wait for a thumbnail", g, s))
 	g, s = str(func(c *Config) *string { return &c.Credentials }, func(v string) error { return oneOf(v, CredsKeyring, CredsAWS) })

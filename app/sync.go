@@ -113,6 +113,9 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	}
 	var page []storage.ObjectInfo
 	newest := st.After
+	if !timeKeys(newest, s.cfg) {
+		newest = "" // a key of another tool's, saved by an earlier version
+	}
 	flush := func() error {
 		if len(page) == 0 {
 			return nil
@@ -141,7 +144,7 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 			return nil
 		}
 		rep.Listed++
-		if o.Key > newest {
+		if o.Key > newest && timeKeys(o.Key, s.cfg) { // another tool's keys may sort after ours
 			newest = o.Key
 		}
 		page = append(page, o)
@@ -361,10 +364,8 @@ const StatusDeleted = history.StatusDeleted
 // key begins with (the NodeBird convention), else when it was stored.
 func keyTime(key string, c Config, modified time.Time) time.Time {
 	rest, _ := strings.CutPrefix(key, c.OriginalPrefix)
-	if i := strings.IndexByte(rest, '_'); i > 0 {
-		if ms, err := strconv.ParseInt(rest[:i], 10, 64); err == nil && ms > 1e12 && ms < 1e14 {
-			return time.UnixMilli(ms).UTC()
-		}
+	if ms, ok := keyMS(rest); ok {
+		return time.UnixMilli(ms).UTC()
 	}
 	if modified.IsZero() {
 		return time.Now().UTC()
@@ -373,26 +374,22 @@ func keyTime(key string, c Config, modified time.Time) time.Time {
 }
 
 // timeKeys reports whether key begins with the milliseconds of its
-// upload, so later uploads sort after it.
+// upload (a key template beginning with {ms}), so later uploads sort
+// after it.
 func timeKeys(key string, c Config) bool {
 	rest, ok := strings.CutPrefix(key, c.OriginalPrefix)
 	if !ok {
 		return false
 	}
-	i := strings.IndexByte(rest, '_')
-	if i != 13 {
-		return false
-	}
-	_, err := strconv.ParseInt(rest[:i], 10, 64)
-	return err == nil
+	_, ok = leadingMS(rest)
+	return ok
 }
 
 // rewind is where an incremental pass lists from: syncRewind before the
 // newest key found (another machine's clock, an upload under way then).
 func rewind(newest string, c Config) string {
-	rest := strings.TrimPrefix(newest, c.OriginalPrefix)
-	ms, err := strconv.ParseInt(rest[:strings.IndexByte(rest, '_')], 10, 64)
-	if err != nil {
+	ms, ok := leadingMS(strings.TrimPrefix(newest, c.OriginalPrefix))
+	if !ok {
 		return ""
 	}
 	return c.OriginalPrefix + strconv.FormatInt(ms-syncRewind.Milliseconds(), 10)

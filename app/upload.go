@@ -388,8 +388,12 @@ func openRegular(path, name string) (*os.File, os.FileInfo, error) {
 func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, size int64, rec Record) (string, error) {
 	c.sweepGivenUp(ctx, s)
 	name := CleanName(rec.File)
-	t := time.Now()
+	keys, err := newKeyMaker(s.cfg, rec, false, time.Now())
+	if err != nil {
+		return "", err
+	}
 	backoff := time.Second
+	taken := 0 // keys found taken
 	// A request given up while the server was not answering may still be
 	// stored when it comes back: remember such keys whatever happens next.
 	var stalledKeys []string
@@ -401,7 +405,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		}
 	}()
 	for attempt := 0; ; attempt++ {
-		key := OriginalKey(s.cfg.OriginalPrefix, t, name)
+		key := keys.key(taken)
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return "", err
 		}
@@ -439,8 +443,8 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 			c.update(id, false, func(j *Job) { j.Sent, j.Note = size, nil })
 			stalledKeys = slices.DeleteFunc(stalledKeys, func(k string) bool { return k == key }) // ours, stored
 			return key, nil
-		case errors.Is(err, storage.ErrExists) && attempt < 50:
-			t = t.Add(time.Millisecond)
+		case errors.Is(err, storage.ErrExists) && taken < 50:
+			taken++ // the next millisecond, or a suffix
 			continue
 		case ctx.Err() != nil:
 			return "", ctx.Err()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -54,6 +55,8 @@ type Settings struct {
 	agentInfo *widget.Label
 	agentStop *widget.Button
 	agentRun  *widget.Button
+	// keyExample is the key the typed key template makes of a photo.
+	keyExample *widget.Label
 }
 
 // NewSettings builds the form from the current config.
@@ -83,7 +86,7 @@ func NewSettings(u *UI) *Settings {
 	// A setting with a default shows it as its placeholder, from the
 	// one place defaults are kept.
 	def := app.DefaultConfig()
-	for _, key := range []string{"presign_ttl", "original_prefix", "thumb_prefix", "thumb_timeout", "concurrency", "custom_template", "local_addr", "sizes"} {
+	for _, key := range []string{"presign_ttl", "original_prefix", "thumb_prefix", "thumb_timeout", "concurrency", "custom_template", "local_addr", "sizes", "key_template"} {
 		f, _ := app.Lookup(key)
 		entry(key, f.Get(&def))
 	}
@@ -101,6 +104,12 @@ func NewSettings(u *UI) *Settings {
 		f, _ := app.Lookup("endpoint")
 		return errorText(f.Check(v))
 	}
+	// The key a template makes, shown as it is typed.
+	s.keyExample = widget.NewLabel("")
+	s.keyExample.Wrapping = fyne.TextWrapBreak
+	s.entries["key_template"].OnChanged = func(string) { s.showKeyExample() }
+	s.entries["original_prefix"].OnChanged = func(string) { s.showKeyExample() }
+	s.showKeyExample()
 	s.checks["path_style"] = widget.NewCheck(lang.L("Path-style addressing (endpoint/bucket)"), nil)
 	s.checks["path_style"].SetChecked(c.PathStyle)
 	s.checks["strip_location"] = widget.NewCheck(lang.L("Remove the location (GPS) from photos before uploading"), nil)
@@ -279,6 +288,8 @@ func (s *Settings) showFields() {
 	}
 	add("Original prefix", s.entries["original_prefix"], "")
 	add("Thumbnail prefix", s.entries["thumb_prefix"], "")
+	add("Key template", s.entries["key_template"], app.KeyPlaceholders)
+	add("", s.keyExample, "")
 	add("Thumbnail timeout", s.entries["thumb_timeout"], "")
 	add("Files at once", s.entries["concurrency"], "")
 	add("Copy format", s.selects["copy_format"], "")
@@ -292,6 +303,22 @@ func (s *Settings) showFields() {
 	add("Sizes", s.entries["sizes"], lang.L("the sizes attribute of srcset and <picture> links"))
 	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
 	s.form.Refresh()
+}
+
+// showKeyExample shows the key the typed template makes of a photo
+// uploaded now, or why the template is refused.
+func (s *Settings) showKeyExample() {
+	if s.keyExample == nil {
+		return
+	}
+	k, err := app.ExampleKey(s.entries["key_template"].Text, s.entries["original_prefix"].Text, "IMG_0001.jpg", time.Now())
+	if err != nil {
+		s.keyExample.Importance = widget.DangerImportance
+		s.keyExample.SetText(localize(err))
+		return
+	}
+	s.keyExample.Importance = widget.LowImportance
+	s.keyExample.SetText(fmt.Sprintf(lang.L("IMG_0001.jpg uploaded now: %s"), k))
 }
 
 // refreshKeyInfo asks the keyring (D-Bus I/O, off the UI thread) whether
