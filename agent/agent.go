@@ -63,6 +63,9 @@ type Options struct {
 	// CheckEvery is how often the agent looks whether its data folder is
 	// still there and whether picgo_server changed (default 1 s).
 	CheckEvery time.Duration
+	// Keyring is the OS keyring (the composition root's): the keys of an
+	// S3 target the editors upload to, and the editors' API secret.
+	Keyring app.Keyring
 }
 
 // Header is the header by which the agent's link server says who it is,
@@ -90,7 +93,7 @@ func Run(ctx context.Context, o Options) error {
 	ctx, unwatch := stopRequests(ctx) // Windows: 'serve --stop' sets an event
 	defer unwatch()
 
-	core, err := app.Open(ctx, app.Options{Dirs: o.Dirs, Log: o.Log})
+	core, err := app.Open(ctx, app.Options{Dirs: o.Dirs, Log: o.Log, Keyring: o.Keyring})
 	if err != nil {
 		return err
 	}

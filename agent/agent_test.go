@@ -41,7 +41,10 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { t.Helper(); return startWith(t, nil) }
+
+// startWith starts an agent whose core keeps its secrets in kr.
+func startWith(t *testing.T, kr app.Keyring) *env {
 	t.Helper()
 	d := app.Dirs{Config: t.TempDir(), Data: t.TempDir()}
 	c := app.DefaultConfig()
@@ -52,7 +55,7 @@ func start(t *testing.T) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan State, 1)
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Options{Dirs: d, Ready: func(st State) { ready <- st }}) }()
+	go func() { done <- Run(ctx, Options{Dirs: d, Keyring: kr, Ready: func(st State) { ready <- st }}) }()
 	t.Cleanup(func() { cancel(); <-done })
 	select {
 	case st := <-ready:
@@ -217,7 +220,13 @@ func TestSlowClientStallsNoOne(t *testing.T) {
 
 func picgoPost(t *testing.T, e *env, body io.Reader, hdr ...string) (int, picgoAnswer) {
 	t.Helper()
-	resp, b := do(t, req(t, "POST", e.picgo+"/upload", body, hdr...))
+	return picgoCall(t, e.picgo+"/upload", body, hdr...)
+}
+
+// picgoCall POSTs to url and reads the API's answer.
+func picgoCall(t *testing.T, url string, body io.Reader, hdr ...string) (int, picgoAnswer) {
+	t.Helper()
+	resp, b := do(t, req(t, "POST", url, body, hdr...))
 	var a picgoAnswer
 	if err := json.Unmarshal(b, &a); err != nil {
 		t.Fatalf("answer %q: %v", b, err)

@@ -68,6 +68,9 @@ type Config struct {
 	// KeyTemplate makes an original's key after the original prefix
 	// (keytemplate.go).
 	KeyTemplate string `json:"key_template"`
+	// PicGoSecretSet says the editors' API wants a secret (picgo_secret),
+	// which is in the OS keyring: never here.
+	PicGoSecretSet bool `json:"picgo_secret_set,omitempty"`
 }
 
 // DefaultSizes: a picture as wide as a phone's screen, or as a post's

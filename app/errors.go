@@ -190,6 +190,11 @@ const (
 	KindNoKeyring   Kind = "no_keyring"
 	KindKeyring     Kind = "keyring"
 	KindKeysInvalid Kind = "keys_invalid"
+	// The editors' API secret.
+	KindNoSecret      Kind = "no_secret"
+	KindSecretKeyring Kind = "secret_keyring"
+	KindSecretShape   Kind = "secret_shape"
+	KindSecretGone    Kind = "secret_gone"
 
 	// The local agent.
 	KindPortTaken     Kind = "port_taken"
@@ -325,6 +330,11 @@ var templates = map[Kind]string{
 	KindNoKeyring:   "cannot {value}: {fix}, or use the AWS CLI's credentials with 'thumbdrop config set credentials aws'",
 	KindKeyring:     "cannot {value} in the OS keyring: {cause}",
 	KindKeysInvalid: "{fix}",
+
+	KindNoSecret:      "no {key} is stored in the OS keyring",
+	KindSecretKeyring: "cannot {value}: {fix}",
+	KindSecretShape:   "{key}: a secret is 8 to 256 letters, digits or signs, without spaces (Settings' Generate makes one)",
+	KindSecretGone:    "the editors' upload API wants a secret but the OS keyring holds no {key}: set one again in Settings or with 'thumbdrop config set picgo_secret SECRET'",
 
 	KindPortTaken:     "{value} is already in use by another program; pick another port with '{key}'",
 	KindAgentPort:     "{value} is held by another thumbdrop agent ({fix}); stop it with 'thumbdrop serve --stop' or pick another port with '{key}'",

@@ -43,6 +43,13 @@ type Keyring interface {
 	Delete() error
 	// Name says where keys are kept, for messages ("the OS keyring").
 	Name() string
+	// LoadSecret returns the secret stored under name beside the keys
+	// (an *Error of KindNoSecret if none): the editors' API secret.
+	LoadSecret(name string) (string, error)
+	// SaveSecret stores a secret under name, replacing any stored before.
+	SaveSecret(name, value string) error
+	// DeleteSecret removes it; having none is not an error.
+	DeleteSecret(name string) error
 }
 
 // OSKeyring is the OS keyring (Secret Service on Linux, Keychain on macOS,
@@ -78,6 +85,22 @@ func (o osKeyring) Save(k Keys) error {
 
 func (o osKeyring) Delete() error { return keyringErr("remove the keys", o.kr.Delete()) }
 
+func (o osKeyring) LoadSecret(name string) (string, error) {
+	v, err := o.kr.LoadSecret(name)
+	if errors.Is(err, storage.ErrNoSecret) {
+		return "", &Error{Kind: KindNoSecret, Key: name}
+	}
+	return v, secretErr("read the "+name, err)
+}
+
+func (o osKeyring) SaveSecret(name, value string) error {
+	return secretErr("save the "+name, o.kr.SaveSecret(name, value))
+}
+
+func (o osKeyring) DeleteSecret(name string) error {
+	return secretErr("remove the "+name, o.kr.DeleteSecret(name))
+}
+
 // keyringErr is what the keyring said, as the core's kind.
 func keyringErr(what string, err error) error {
 	switch {
@@ -95,6 +118,19 @@ func keyringErr(what string, err error) error {
 		return &Error{Kind: KindNoKeyring, Value: what, Fix: FixNoKeyring}
 	}
 	return &Error{Kind: KindKeyring, Value: what, Err: err}
+}
+
+// secretErr is keyringErr for a secret, which the AWS CLI's credentials
+// cannot stand in for.
+func secretErr(what string, err error) error {
+	e, ok := keyringErr(what, err).(*Error)
+	if ok && e.Kind == KindNoKeyring {
+		e.Kind = KindSecretKeyring
+	}
+	if !ok {
+		return nil
+	}
+	return e
 }
 
 // provider is the SDK's credentials from a Keyring, read on demand.
@@ -118,6 +154,19 @@ type staticKeys struct {
 func (s staticKeys) Load() (Keys, error) { return s.Keys, nil }
 func (s staticKeys) Save(Keys) error     { return nil }
 func (s staticKeys) Delete() error       { return nil }
+
+// Secrets are the keyring's own (only the keys are typed in a form).
+func (s staticKeys) LoadSecret(name string) (string, error) { return s.keyring().LoadSecret(name) }
+func (s staticKeys) SaveSecret(name, v string) error        { return s.keyring().SaveSecret(name, v) }
+func (s staticKeys) DeleteSecret(name string) error         { return s.keyring().DeleteSecret(name) }
+
+func (s staticKeys) keyring() Keyring {
+	if s.under != nil {
+		return s.under
+	}
+	return noKeyring{}
+}
+
 func (s staticKeys) Name() string {
 	if s.under != nil {
 		return s.under.Name()
@@ -134,6 +183,13 @@ func (noKeyring) Save(Keys) error {
 }
 func (noKeyring) Delete() error { return nil }
 func (noKeyring) Name() string  { return "no keyring" }
+func (noKeyring) LoadSecret(name string) (string, error) {
+	return "", &Error{Kind: KindNoSecret, Key: name}
+}
+func (noKeyring) SaveSecret(name, _ string) error {
+	return &Error{Kind: KindSecretKeyring, Value: "save the " + name, Fix: FixNoKeyring}
+}
+func (noKeyring) DeleteSecret(string) error { return nil }
 
 // SaveKeys stores keys in the keyring only.
 func (c *Core) SaveKeys(k Keys) error { return c.opt.Keyring.Save(k) }

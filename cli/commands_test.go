@@ -52,7 +52,10 @@ func (c *cliEnv) serve() agent.State {
 	ready := make(chan agent.State, 1)
 	done := make(chan error, 1)
 	d := app.Dirs{Config: c.env["THUMBDROP_CONFIG_DIR"], Data: c.env["THUMBDROP_DATA_DIR"]}
-	go func() { done <- agent.Run(ctx, agent.Options{Dirs: d, Ready: func(st agent.State) { ready <- st }}) }()
+	kr := app.OSKeyring(c.env["THUMBDROP_KEYRING_SERVICE"], nil)
+	go func() {
+		done <- agent.Run(ctx, agent.Options{Dirs: d, Keyring: kr, Ready: func(st agent.State) { ready <- st }})
+	}()
 	c.t.Cleanup(func() { cancel(); <-done })
 	select {
 	case st := <-ready:

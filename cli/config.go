@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/thumbdrop/thumbdrop/app"
@@ -22,6 +24,7 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 			for _, f := range app.Fields() {
 				fmt.Fprintf(e.Stdout, "  %-16s %s\n", f.Key, f.Help)
 			}
+			fmt.Fprintf(e.Stdout, "  %-16s %s\n", app.PicGoSecretName, picgoSecretHelp)
 			return nil
 		}
 	}
@@ -64,12 +67,20 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 		for _, f := range app.Fields() {
 			fmt.Fprintf(e.Stdout, "%-16s %s\n", f.Key, f.Get(&c))
 		}
+		secret := "(none: the editors' API takes requests without one)"
+		if c.PicGoSecretSet {
+			secret = "(set, in the OS keyring)"
+		}
+		fmt.Fprintf(e.Stdout, "%-16s %s\n", app.PicGoSecretName, secret)
 		d := core.Dirs()
 		fmt.Fprintf(e.Stdout, "%-16s %s\n%-16s %s\n", "(config file)", d.ConfigFile(), "(data folder)", d.Data)
 		return nil
 	case "set":
 		if len(args) != 3 {
 			return usagef("usage: thumbdrop config set KEY VALUE")
+		}
+		if args[1] == app.PicGoSecretName {
+			return setPicGoSecret(ctx, e, args[2])
 		}
 		if strings.Contains(strings.ToLower(args[1]), "secret") {
 			return usagef("secrets are never stored in the config; use 'thumbdrop login'")
@@ -85,4 +96,37 @@ func runConfig(ctx context.Context, e Env, args []string) error {
 		return nil
 	}
 	return usagef("unknown config action %q: use show, set or reset", args[0])
+}
+
+const picgoSecretHelp = "the secret editors must send to the upload API (PicGo 2's secret, PicList's key), kept in the OS keyring; " +
+	"'-' reads it from stdin, \"\" removes it"
+
+// setPicGoSecret: config set picgo_secret SECRET | - | ""
+func setPicGoSecret(ctx context.Context, e Env, v string) error {
+	if v == "-" {
+		sc := bufio.NewScanner(io.LimitReader(e.Stdin, 64<<10))
+		if !sc.Scan() {
+			return usagef("config set picgo_secret -: no secret on stdin")
+		}
+		v = sc.Text()
+	}
+	if v = strings.TrimSpace(v); v != "" {
+		if err := app.CheckPicGoSecret(v); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	core, err := openCore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	if err := core.SetPicGoSecret(ctx, v); err != nil {
+		return err
+	}
+	if v == "" {
+		fmt.Fprintln(e.Stdout, "picgo_secret removed: the editors' upload API takes requests without a secret")
+		return nil
+	}
+	fmt.Fprintf(e.Stdout, "picgo_secret stored in %s: editors must send it (Authorization: Bearer, X-PicGo-Secret, ?secret= or ?key=)\n", core.KeyringName())
+	return nil
 }

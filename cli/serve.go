@@ -89,7 +89,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	err = agent.Run(ctx, agent.Options{Dirs: d, Addr: *addr, Version: e.Version, Log: log,
+	err = agent.Run(ctx, agent.Options{Dirs: d, Addr: *addr, Version: e.Version, Log: log, Keyring: e.Keyring,
 		Ready: func(st agent.State) {
 			fmt.Fprintf(e.Stdout, "thumbdrop agent (pid %d): local links on http://%s%s; data in %s; stop with Ctrl+C or 'thumbdrop serve --stop'\n",
 				st.PID, st.Addr, picgoLine(st), d.Data)

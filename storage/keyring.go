@@ -133,6 +133,55 @@ func (r Keyring) Delete() error {
 	return nil
 }
 
+// ErrNoSecret: no secret is stored under that name.
+var ErrNoSecret = errors.New("no such secret in the OS keyring")
+
+// secretUser is the keyring entry of the named secret (beside the keys'
+// own, under the same service).
+func secretUser(name string) string { return "secret:" + name }
+
+// SaveSecret stores a named secret (the editors' API secret), replacing
+// any stored before under that name.
+func (r Keyring) SaveSecret(name, value string) error {
+	what := "save the " + name
+	if r.noSessionBus() {
+		return keyringError(what, ErrNoSessionBus)
+	}
+	if err := keyring.Set(r.service(), secretUser(name), value); err != nil {
+		return keyringError(what, err)
+	}
+	return nil
+}
+
+// LoadSecret reads a named secret; ErrNoSecret if there is none.
+func (r Keyring) LoadSecret(name string) (string, error) {
+	what := "read the " + name
+	if r.noSessionBus() {
+		return "", keyringError(what, ErrNoSessionBus)
+	}
+	v, err := keyring.Get(r.service(), secretUser(name))
+	if errors.Is(err, keyring.ErrNotFound) {
+		return "", fmt.Errorf("%s: %w", name, ErrNoSecret)
+	}
+	if err != nil {
+		return "", keyringError(what, err)
+	}
+	return v, nil
+}
+
+// DeleteSecret removes a named secret; having none is not an error.
+func (r Keyring) DeleteSecret(name string) error {
+	what := "remove the " + name
+	if r.noSessionBus() {
+		return keyringError(what, ErrNoSessionBus)
+	}
+	err := keyring.Delete(r.service(), secretUser(name))
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return keyringError(what, err)
+	}
+	return nil
+}
+
 // StaticKeys are keys known beforehand (tests; keys typed and not saved).
 func StaticKeys(id, secret string) func(context.Context) (Keys, error) {
 	return func(context.Context) (Keys, error) { return Keys{AccessKeyID: id, SecretAccessKey: secret}, nil }

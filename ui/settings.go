@@ -57,6 +57,8 @@ type Settings struct {
 	agentRun  *widget.Button
 	// keyExample is the key the typed key template makes of a photo.
 	keyExample *widget.Label
+	// apiSecret is the editors' API secret's part of the form.
+	apiSecret *secretForm
 }
 
 // NewSettings builds the form from the current config.
@@ -135,6 +137,7 @@ func NewSettings(u *UI) *Settings {
 	s.agentStop = widget.NewButton(lang.L("Stop agent"), s.StopAgent)
 	s.agentRun = widget.NewButton(lang.L("Start agent"), s.StartAgent)
 	s.refreshAgent()
+	s.apiSecret = newSecretForm(u)
 	s.test = widget.NewButton(lang.L("Test connection"), s.TestConnection)
 	s.report = widget.NewLabel("")
 	s.report.Wrapping = fyne.TextWrapWord
@@ -302,6 +305,7 @@ func (s *Settings) showFields() {
 	add("", s.checks["webp"], "")
 	add("Sizes", s.entries["sizes"], lang.L("the sizes attribute of srcset and <picture> links"))
 	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
+	add("Editors' API secret", s.apiSecret.box, lang.L("stored only in the OS keyring"))
 	s.form.Refresh()
 }
 
@@ -421,8 +425,17 @@ func (s *Settings) Save(done func(error)) error {
 		s.setError(err.Error())
 		return err
 	}
+	if err := s.apiSecret.entry.Validate(); err != nil {
+		s.setError(err.Error())
+		return err
+	}
 	k, store, err := s.takeKeys(c)
 	if err != nil {
+		return err
+	}
+	secret, err := s.apiSecret.take()
+	if err != nil {
+		s.setError(localize(err))
 		return err
 	}
 	ch := s.changes(c)
@@ -435,10 +448,14 @@ func (s *Settings) Save(done func(error)) error {
 		if err == nil {
 			err = s.u.core.ApplyChanges(context.Background(), ch)
 		}
+		if err == nil && secret != "" {
+			err = s.u.core.SetPicGoSecret(context.Background(), secret)
+		}
 		s.u.do(func() {
 			if store {
 				s.refreshKeyInfo()
 			}
+			s.apiSecret.refresh()
 			if err != nil {
 				// Nothing changed: the settings in effect are the old ones.
 				s.setError(lang.L("Not saved") + ": " + localize(err))

@@ -91,3 +91,51 @@ func TestTestConnectionLeavesKeyring(t *testing.T) {
 		t.Error("Test connection emptied the typed secret: Save would have none to store")
 	}
 }
+
+// TestSettingsPicGoSecret: Generate fills a secret in, the form shows the
+// addresses to paste into Obsidian and VS Code with it, Save puts it in
+// the OS keyring (emptying the entry; the config only says one is set),
+// Remove takes it out.
+func TestSettingsPicGoSecret(t *testing.T) {
+	testsrv.RequireKeyring(t)
+	h := newHarness(t, func(c *app.Config) { c.PicGoServer = "127.0.0.1:36699" })
+	defer h.kr.DeleteSecret(app.PicGoSecretName)
+	s := NewSettings(h.u)
+	if !strings.Contains(s.apiSecret.status.Text, "No secret") {
+		t.Errorf("status %q", s.apiSecret.status.Text)
+	}
+	s.apiSecret.Generate()
+	secret := s.apiSecret.entry.Text
+	if app.CheckPicGoSecret(secret) != nil {
+		t.Fatalf("generated %q", secret)
+	}
+	for _, want := range []string{"http://127.0.0.1:36699/upload?key=" + secret, "http://127.0.0.1:36699/delete?key=" + secret, "piclist.uploadAPIUrl", "Typora", "Authorization: Bearer"} {
+		if !strings.Contains(s.apiSecret.where.Text, want) {
+			t.Errorf("where to paste it does not say %q:\n%s", want, s.apiSecret.where.Text)
+		}
+	}
+	saved := false
+	if err := s.Save(func(err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		saved = true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump("save", func() bool { return saved })
+	if got, err := h.kr.LoadSecret(app.PicGoSecretName); err != nil || got != secret {
+		t.Fatalf("keyring: %q %v", got, err)
+	}
+	if s.apiSecret.entry.Text != "" || !h.core.Config().PicGoSecretSet || !strings.Contains(s.apiSecret.status.Text, "A secret is set") {
+		t.Errorf("after Save: entry %q, set %v, status %q", s.apiSecret.entry.Text, h.core.Config().PicGoSecretSet, s.apiSecret.status.Text)
+	}
+	if b := testkit.Read(t, h.dirs.ConfigFile()); strings.Contains(string(b), secret) {
+		t.Error("the secret is in config.json")
+	}
+	s.apiSecret.Remove()
+	h.pump("remove", func() bool { return strings.Contains(s.apiSecret.status.Text, "No secret") })
+	if _, err := h.kr.LoadSecret(app.PicGoSecretName); err == nil {
+		t.Error("the secret is still in the keyring")
+	}
+}
