@@ -10,6 +10,7 @@ import (
 
 	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
+	"github.com/thumbdrop/thumbdrop/thumbnail"
 )
 
 // Targets and other enumerations of the config.
@@ -68,10 +69,26 @@ type Config struct {
 	// KeyTemplate makes an original's key after the original prefix
 	// (keytemplate.go).
 	KeyTemplate string `json:"key_template"`
+	// OriginalMax, OriginalFormat and OriginalQuality make originals
+	// web-ready before upload (prepare.go): the longest side (0: as it
+	// is), the format (keep, jpeg, webp) and the quality of JPEG and WebP.
+	OriginalMax     int    `json:"original_max"`
+	OriginalFormat  string `json:"original_format"`
+	OriginalQuality int    `json:"original_quality"`
+	// WebCopy gives HEIC/HEIF and TIFF originals, kept as they are, a
+	// full-size JPEG that links use (thumb/web/<key>.jpg).
+	WebCopy bool `json:"web_copy"`
 	// PicGoSecretSet says the editors' API wants a secret (picgo_secret),
 	// which is in the OS keyring: never here.
 	PicGoSecretSet bool `json:"picgo_secret_set,omitempty"`
 }
+
+// Formats of original_format.
+const (
+	OriginalKeep = "keep"
+	OriginalJPEG = "jpeg"
+	OriginalWebP = "webp"
+)
 
 // DefaultSizes: a picture as wide as a phone's screen, or as a post's
 // column (768 px) on anything wider.
@@ -84,24 +101,27 @@ const DefaultSizes = "(max-width: 768px) 100vw, 768px"
 func DefaultConfig() Config {
 	rc := resize.DefaultConfig()
 	return Config{
-		Target:         TargetLocal,
-		Region:         storage.DefaultRegion,
-		LinkMode:       LinkPublic,
-		PresignTTL:     Duration(7 * 24 * time.Hour),
-		OriginalPrefix: rc.OriginalPrefix,
-		ThumbPrefix:    rc.ThumbPrefix,
-		ThumbTimeout:   Duration(60 * time.Second),
-		Credentials:    CredsKeyring,
-		LocalAddr:      DefaultLocalAddr,
-		Concurrency:    3,
-		CopyFormat:     FormatMarkdown,
-		CustomTemplate: "![{name}]({thumb_url})",
-		ThumbMaxSize:   rc.Thumbnail.MaxSize,
-		PicGoServer:    DefaultPicGoServer,
-		StripLocation:  true,
-		Sizes:          DefaultSizes,
-		StallTimeout:   Duration(storage.DefaultStallTimeout),
-		KeyTemplate:    DefaultKeyTemplate,
+		Target:          TargetLocal,
+		Region:          storage.DefaultRegion,
+		LinkMode:        LinkPublic,
+		PresignTTL:      Duration(7 * 24 * time.Hour),
+		OriginalPrefix:  rc.OriginalPrefix,
+		ThumbPrefix:     rc.ThumbPrefix,
+		ThumbTimeout:    Duration(60 * time.Second),
+		Credentials:     CredsKeyring,
+		LocalAddr:       DefaultLocalAddr,
+		Concurrency:     3,
+		CopyFormat:      FormatMarkdown,
+		CustomTemplate:  "![{name}]({thumb_url})",
+		ThumbMaxSize:    rc.Thumbnail.MaxSize,
+		PicGoServer:     DefaultPicGoServer,
+		StripLocation:   true,
+		Sizes:           DefaultSizes,
+		StallTimeout:    Duration(storage.DefaultStallTimeout),
+		KeyTemplate:     DefaultKeyTemplate,
+		OriginalFormat:  OriginalKeep,
+		OriginalQuality: thumbnail.DefaultPrepareQuality,
+		WebCopy:         true,
 	}
 }
 

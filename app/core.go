@@ -91,6 +91,9 @@ type Core struct {
 	life     context.Context
 	lifeStop context.CancelFunc
 	bg       sync.WaitGroup
+
+	// prep lets one picture at a time be made web-ready (prepare.go).
+	prep chan struct{}
 }
 
 // Open loads the configuration and the history. It does not connect:
@@ -125,7 +128,8 @@ func Open(ctx context.Context, o Options) (*Core, error) {
 	if err != nil {
 		return nil, &Error{Kind: KindHistory, Err: err}
 	}
-	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, cfgSeen: stamp, subs: map[int]*subscriber{}, syncKick: make(chan struct{}, 1)}
+	c := &Core{opt: o, log: o.Log, hist: h, cfg: cfg, cfgSeen: stamp, subs: map[int]*subscriber{}, syncKick: make(chan struct{}, 1),
+		prep: make(chan struct{}, 1)}
 	c.life, c.lifeStop = context.WithCancel(context.Background())
 	c.q = newQueue(c)
 	if o.BackgroundSync {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"path"
 	"slices"
 	"strings"
 
@@ -108,9 +109,33 @@ func deleteKeys(cfg Config, r Record) []string {
 			keys = append(keys, v.Key)
 		}
 	}
+	// Its web copy: the record's, or where one would be (made by another
+	// machine, or before the record knew).
+	wk := r.WebKey
+	if wk == "" && mayHaveWebCopy(r) {
+		wk, _ = WebKey(cfg, r.Key)
+	}
+	if wk != "" && !slices.Contains(keys, wk) {
+		keys = append(keys, wk)
+	}
 	return keys
 }
 
 // RefusedSuffix ends the key of the note the resize function leaves
 // beside a thumbnail it refused to make.
 const RefusedSuffix = resize.RefusedSuffix
+
+// mayHaveWebCopy: the upload is of a type that gets a web copy (HEIC,
+// HEIF, TIFF), by its record or, where the record does not say, its key.
+func mayHaveWebCopy(r Record) bool {
+	switch r.ContentType {
+	case "image/heic", "image/heif", "image/tiff":
+		return true
+	case "":
+		switch strings.ToLower(path.Ext(r.Key)) {
+		case ".heic", ".heif", ".hif", ".tif", ".tiff":
+			return true
+		}
+	}
+	return false
+}

@@ -125,18 +125,21 @@ func Fixes() []Fix {
 // Kinds of errors. Each has its English sentence in templates.
 const (
 	// A file given to upload.
-	KindCannotOpen  Kind = "cannot_open"
-	KindCannotRead  Kind = "cannot_read"
-	KindNotImage    Kind = "not_image"
-	KindEmpty       Kind = "empty"
-	KindFolder      Kind = "folder"
-	KindEmptyFolder Kind = "empty_folder"
-	KindNotRegular  Kind = "not_regular"
-	KindClipboard   Kind = "clipboard_not_image"
-	KindKeepBytes   Kind = "keep_bytes"
-	KindMetadata    Kind = "metadata"
-	KindSameRow     Kind = "same_row"
-	KindClaim       Kind = "claim"
+	KindCannotOpen    Kind = "cannot_open"
+	KindCannotRead    Kind = "cannot_read"
+	KindNotImage      Kind = "not_image"
+	KindEmpty         Kind = "empty"
+	KindFolder        Kind = "folder"
+	KindEmptyFolder   Kind = "empty_folder"
+	KindNotRegular    Kind = "not_regular"
+	KindClipboard     Kind = "clipboard_not_image"
+	KindKeepBytes     Kind = "keep_bytes"
+	KindMetadata      Kind = "metadata"
+	KindSameRow       Kind = "same_row"
+	KindClaim         Kind = "claim"
+	KindPreparing     Kind = "preparing"
+	KindPrepare       Kind = "prepare"
+	KindWebCopyFailed Kind = "web_copy_failed"
 	// An upload's outcome.
 	KindChanged         Kind = "changed"
 	KindChangedKept     Kind = "changed_kept"
@@ -268,18 +271,21 @@ const (
 // templates are the kinds' English sentences. The window's translations
 // are keyed by kind ("error.<kind>" in assets/translations/errors.ko.json).
 var templates = map[Kind]string{
-	KindCannotOpen:  "{file}: cannot open it ({cause})",
-	KindCannotRead:  "{file}: cannot read it ({cause})",
-	KindNotImage:    "{file} is not an image thumbdrop can use ({value}); nothing uploaded",
-	KindEmpty:       "{file} is empty (0 bytes); nothing uploaded",
-	KindFolder:      "{file} is a folder; drop the images inside it",
-	KindEmptyFolder: "{file}: the folder holds no images",
-	KindNotRegular:  "{file} is not a regular file (a pipe or a device); nothing uploaded",
-	KindClipboard:   "the clipboard holds no image thumbdrop can use ({value})",
-	KindKeepBytes:   "{file}: cannot keep it for upload ({cause})",
-	KindMetadata:    "{file}: cannot read its metadata ({cause})",
-	KindSameRow:     "{file}: the same picture is being uploaded in another row",
-	KindClaim:       "{file}: cannot claim the picture ({cause})",
+	KindCannotOpen:    "{file}: cannot open it ({cause})",
+	KindCannotRead:    "{file}: cannot read it ({cause})",
+	KindNotImage:      "{file} is not an image thumbdrop can use ({value}); nothing uploaded",
+	KindEmpty:         "{file} is empty (0 bytes); nothing uploaded",
+	KindFolder:        "{file} is a folder; drop the images inside it",
+	KindEmptyFolder:   "{file}: the folder holds no images",
+	KindNotRegular:    "{file} is not a regular file (a pipe or a device); nothing uploaded",
+	KindClipboard:     "the clipboard holds no image thumbdrop can use ({value})",
+	KindKeepBytes:     "{file}: cannot keep it for upload ({cause})",
+	KindMetadata:      "{file}: cannot read its metadata ({cause})",
+	KindSameRow:       "{file}: the same picture is being uploaded in another row",
+	KindClaim:         "{file}: cannot claim the picture ({cause})",
+	KindPreparing:     "making it web-ready on this computer",
+	KindPrepare:       "{file}: cannot make it web-ready ({cause}); nothing uploaded: to upload such pictures as they are, set original_max 0 and original_format keep (web_copy false for a HEIC or TIFF)",
+	KindWebCopyFailed: "{file}: its web copy could not be uploaded ({cause}); nothing of it was kept",
 
 	KindChanged:         "{file} changed while it was uploading ({value}); nothing was kept: upload it again once it is complete",
 	KindChangedKept:     "{file} changed while it was uploading ({value}), and what went up could not be deleted ({cause}): delete {key} with 'thumbdrop delete', then upload it again once it is complete",

@@ -52,9 +52,13 @@ func FormatLabel(f string) string {
 
 // LinkData is what a link is made of.
 type LinkData struct {
-	URL, ThumbURL string
-	Name, Key     string
-	Width, Height int // of the original, as displayed
+	// URL is the picture's link: its web copy where it has one (a HEIC,
+	// a TIFF), else the original; OriginalURL is the original's always,
+	// WebURL the web copy's ("" without).
+	URL, ThumbURL       string
+	OriginalURL, WebURL string
+	Name, Key           string
+	Width, Height       int // of the original, as displayed
 	// ContentType is the original's; a srcset offers the original only
 	// where browsers show that type (not HEIC, not TIFF).
 	ContentType string
@@ -262,9 +266,9 @@ func (c *Core) PrivateLinks(ctx context.Context, r Record, ttl time.Duration) (L
 	return c.linksWith(ctx, r, LinkPresigned, ttl)
 }
 
-func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Duration) (LinkData, error) {
+func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Duration) (d LinkData, err error) {
 	cfg := c.Config()
-	d := LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height, ContentType: r.ContentType,
+	d = LinkData{URL: r.URL, ThumbURL: r.ThumbURL, Name: r.Name(), Key: r.Key, Width: r.Width, Height: r.Height, ContentType: r.ContentType,
 		ThumbWidth: r.ThumbWidth, ThumbHeight: r.ThumbHeight, Variants: slices.Clone(r.Variants), Sizes: cfg.Sizes}
 	if r.Status != StatusReady && r.Status != StatusDuplicate || d.ThumbURL == "" {
 		d.ThumbURL, d.Variants = "", nil
@@ -273,10 +277,19 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 		d.URL, d.ThumbURL, d.Variants = "", "", nil
 		return d, nil
 	}
+	if r.WebKey != "" {
+		d.WebURL = r.WebURL
+	}
+	defer func() { // the web copy is what links show, the original is kept
+		d.OriginalURL = d.URL
+		if d.WebURL != "" {
+			d.URL, d.ContentType = d.WebURL, webCopyType
+		}
+	}()
 	if r.Target == TargetLocal {
 		// The agent serves local links where local_addr says now,
 		// whatever it said at upload time.
-		d.URL, d.ThumbURL = atAddr(d.URL, cfg.LocalAddr), atAddr(d.ThumbURL, cfg.LocalAddr)
+		d.URL, d.ThumbURL, d.WebURL = atAddr(d.URL, cfg.LocalAddr), atAddr(d.ThumbURL, cfg.LocalAddr), atAddr(d.WebURL, cfg.LocalAddr)
 		for i := range d.Variants {
 			d.Variants[i].URL = atAddr(d.Variants[i].URL, cfg.LocalAddr)
 		}
@@ -296,6 +309,11 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 	}
 	if d.URL, err = s.b.Presign(ctx, r.Key, ttl); err != nil {
 		return d, err
+	}
+	if d.WebURL != "" {
+		if d.WebURL, err = s.b.Presign(ctx, r.WebKey, ttl); err != nil {
+			return d, err
+		}
 	}
 	if d.ThumbURL != "" {
 		if d.ThumbURL, err = s.b.Presign(ctx, r.ThumbKey, ttl); err != nil {
@@ -344,7 +362,7 @@ func (c *Core) Link(ctx context.Context, f string, r Record) (string, error) {
 // history (upload output has none).
 func (c *Core) Output(ctx context.Context, r Record, withTime bool) (Record, error) {
 	d, err := c.Links(ctx, r)
-	r.URL, r.ThumbURL, r.Variants = d.URL, d.ThumbURL, d.Variants
+	r.URL, r.ThumbURL, r.Variants, r.WebURL = d.OriginalURL, d.ThumbURL, d.Variants, d.WebURL
 	if !withTime {
 		r.Time = time.Time{}
 	}

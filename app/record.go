@@ -17,3 +17,7 @@ type Record = history.Record
 
 // Variant is an extra copy of an upload (a srcset width, a WebP twin).
 type Variant = history.Variant
+
+// Prepared is what was done to an original before upload (made
+// web-ready).
+type Prepared = history.Prepared

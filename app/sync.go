@@ -304,6 +304,10 @@ func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thu
 		if n, err := url.PathUnescape(md["name"]); err == nil && n != "" {
 			r.File = n
 		}
+		if md[metaWebCopy] != "" {
+			r.WebKey, _ = WebKey(s.cfg, o.Key)
+			r.WebURL = s.b.URL(r.WebKey)
+		}
 	}
 	switch {
 	case thumbs[r.ThumbKey]:

@@ -51,6 +51,8 @@ type trip struct {
 	// location was removed).
 	sum     string
 	started time.Time
+	// plan is what the upload rules do to the picture before upload.
+	plan thumbnail.Preparation
 }
 
 // run takes one file through hashing, upload and the thumbnail wait.
@@ -129,6 +131,7 @@ func (t *trip) open(ctx context.Context, path string) error {
 	t.rec.ContentType = format.ContentType()
 	if info, err := thumbnail.Header(f, st.Size()); err == nil {
 		t.rec.Width, t.rec.Height = info.DisplaySize()
+		t.plan = thumbnail.Plan(info, prepareOptions(t.s.cfg, t.c.opt.Dirs))
 	}
 	// The resize function's own limits, checked now: if it will refuse
 	// the picture, say so at once (the original still uploads).
@@ -238,7 +241,35 @@ func (t *trip) send(ctx context.Context) error {
 	s, rec := t.s, &t.rec
 	size := t.st.Size()
 	var body io.ReadSeeker = t.f
-	if s.cfg.StripLocation {
+	var prep *prepared
+	converted := false
+	if t.plan.Recode || t.plan.WebCopy {
+		var err error
+		prep, err = t.prepare(ctx)
+		switch {
+		case err != nil && (t.plan.Recode || ctx.Err() != nil):
+			return err
+		case err != nil:
+			// A web copy is an extra, as a WebP twin is: one that cannot
+			// be made (the picture is corrupt, too large to decode here)
+			// is left out, and links show the original.
+			t.c.log.Warn("no web copy", "file", t.name, "err", err.Error())
+			prep = nil
+		default:
+			defer prep.close()
+		}
+	}
+	switch {
+	case prep != nil && prep.orig != nil:
+		// Made web-ready: that is what goes up (the file's sha256 kept
+		// beside it, so the same photo is still recognised).
+		from := rec.ContentType
+		var err error
+		if body, size, err = t.usePrepared(ctx, prep); err != nil {
+			return err
+		}
+		converted = rec.ContentType != from
+	case s.cfg.StripLocation:
 		patches, err := thumbnail.LocationPatches(t.f, size)
 		if err != nil {
 			return errorf(KindMetadata, t.name, osCause(err))
@@ -255,15 +286,26 @@ func (t *trip) send(ctx context.Context) error {
 			rec.SHA256, rec.SourceSHA256 = stored, t.sum
 		}
 	}
-	key, err := t.c.upload(ctx, t.id, s, body, size, *rec)
+	as := uploadAs{converted: converted, webCopy: prep != nil && prep.web != nil}
+	key, err := t.c.upload(ctx, t.id, s, body, size, *rec, as)
 	if err != nil {
 		return err
 	}
 	rec.Key = key
+	if prep != nil && prep.web != nil {
+		// The web copy goes up once the original's key is known (it is
+		// derived from it); if it cannot, nothing of the upload stays.
+		if err := t.sendWebCopy(ctx, prep); err != nil {
+			if derr := t.c.discard(context.WithoutCancel(ctx), s, *rec); derr != nil {
+				t.c.log.Warn("an upload whose web copy failed could not be deleted", "key", rec.Key, "err", derr.Error())
+			}
+			return err
+		}
+	}
 	// A file written to (or cut short) while it went up: what the bucket
 	// holds is neither the old file nor the new one.
-	if now, err := t.f.Stat(); err == nil && (now.Size() != size || !now.ModTime().Equal(t.st.ModTime())) {
-		change := sizeChange(size, now.Size())
+	if now, err := t.f.Stat(); err == nil && (now.Size() != t.st.Size() || !now.ModTime().Equal(t.st.ModTime())) {
+		change := sizeChange(t.st.Size(), now.Size())
 		if err := t.c.discard(context.WithoutCancel(ctx), s, *rec); err != nil {
 			return &Error{Kind: KindChangedKept, File: t.name, Value: change, Key: rec.Key, Err: err}
 		}
@@ -385,10 +427,19 @@ func openRegular(path, name string) (*os.File, os.FileInfo, error) {
 
 // upload sends the file under a fresh key, retrying transient failures with
 // backoff and moving to the next millisecond if the key is taken.
-func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, size int64, rec Record) (string, error) {
+// uploadAs says what an original is besides its record.
+type uploadAs struct {
+	// converted: the bytes are not the file's format (a name in the key
+	// takes their extension).
+	converted bool
+	// webCopy: a web copy goes up after it (its metadata says so).
+	webCopy bool
+}
+
+func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, size int64, rec Record, as uploadAs) (string, error) {
 	c.sweepGivenUp(ctx, s)
 	name := CleanName(rec.File)
-	keys, err := newKeyMaker(s.cfg, rec, false, time.Now())
+	keys, err := newKeyMaker(s.cfg, rec, as.converted, time.Now())
 	if err != nil {
 		return "", err
 	}
@@ -413,7 +464,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 		var stalled atomic.Bool
 		err := s.b.Upload(ctx, key, f, size, storage.PutOptions{
 			ContentType: rec.ContentType,
-			Metadata:    objectMeta(rec),
+			Metadata:    objectMeta(rec, as.webCopy),
 			Progress: func(n int64) {
 				c.update(id, true, func(j *Job) {
 					if n > j.Sent {
@@ -468,7 +519,7 @@ func (c *Core) upload(ctx context.Context, id int, s *session, f io.ReadSeeker, 
 // its sha256 and, where it differs (location removed), the file's, which
 // duplicates are recognised by; its size as displayed; the name of the
 // file it came from (percent-encoded: metadata is ASCII).
-func objectMeta(rec Record) map[string]string {
+func objectMeta(rec Record, webCopy bool) map[string]string {
 	m := map[string]string{"sha256": rec.SHA256}
 	if rec.SourceSHA256 != "" && rec.SourceSHA256 != rec.SHA256 {
 		m["source-sha256"] = rec.SourceSHA256
@@ -478,6 +529,9 @@ func objectMeta(rec Record) map[string]string {
 	}
 	if name := CleanName(rec.File); name != "" {
 		m["name"] = url.PathEscape(name)
+	}
+	if webCopy {
+		m[metaWebCopy] = "jpeg" // thumb/web/<key>.jpg (WebKey)
 	}
 	return m
 }

@@ -83,6 +83,11 @@ var widthDir = regexp.MustCompile(`^[0-9]+w/`)
 // is the twin of a.jpg's thumbnail, but "my.photo.webp" may be the twin
 // of my.photo's or the thumbnail of my.photo.webp.
 func thumbRests(rest string) []string {
+	if r, ok := strings.CutPrefix(rest, webDir+"/"); ok { // a web copy: web/<rest>.jpg
+		if orig, ok := strings.CutSuffix(r, ".jpg"); ok && orig != "" {
+			return []string{orig, rest}
+		}
+	}
 	rest = widthDir.ReplaceAllString(rest, "")
 	base, ok := strings.CutSuffix(rest, resize.WebPSuffix)
 	if !ok {

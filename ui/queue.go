@@ -220,6 +220,12 @@ func (q *queueView) update(id widget.ListItemID, o fyne.CanvasObject) {
 		if j.Record.LocationRemoved {
 			r.state.SetText(r.state.Text + " · " + lang.L("location removed"))
 		}
+		if p := j.Record.Prepared; p != nil { // made web-ready: how
+			r.state.SetText(r.state.Text + " · " + p.Summary)
+		}
+		if j.Record.WebKey != "" {
+			r.state.SetText(r.state.Text + " · " + lang.L("JPEG web copy"))
+		}
 		if q.deleted[j.Record.Key] {
 			r.state.SetText(lang.L("Deleted"))
 			r.state.Importance = widget.MediumImportance

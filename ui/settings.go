@@ -88,7 +88,7 @@ func NewSettings(u *UI) *Settings {
 	// A setting with a default shows it as its placeholder, from the
 	// one place defaults are kept.
 	def := app.DefaultConfig()
-	for _, key := range []string{"presign_ttl", "original_prefix", "thumb_prefix", "thumb_timeout", "concurrency", "custom_template", "local_addr", "sizes", "key_template"} {
+	for _, key := range []string{"presign_ttl", "original_prefix", "thumb_prefix", "thumb_timeout", "concurrency", "custom_template", "local_addr", "sizes", "key_template", "original_max", "original_quality"} {
 		f, _ := app.Lookup(key)
 		entry(key, f.Get(&def))
 	}
@@ -116,6 +116,10 @@ func NewSettings(u *UI) *Settings {
 	s.checks["path_style"].SetChecked(c.PathStyle)
 	s.checks["strip_location"] = widget.NewCheck(lang.L("Remove the location (GPS) from photos before uploading"), nil)
 	s.checks["strip_location"].SetChecked(c.StripLocation)
+	s.checks["web_copy"] = widget.NewCheck(lang.L("Give HEIC and TIFF photos a JPEG copy that links show (browsers show neither)"), nil)
+	s.checks["web_copy"].SetChecked(c.WebCopy)
+	s.selects["original_format"] = widget.NewSelect([]string{app.OriginalKeep, app.OriginalJPEG, app.OriginalWebP}, nil)
+	s.selects["original_format"].SetSelected(c.OriginalFormat)
 	s.checks["webp"] = widget.NewCheck(lang.L("Make a WebP twin of each, for <picture> links"), nil)
 	s.checks["webp"].SetChecked(c.WebP)
 	s.selects["link_mode"] = widget.NewSelect([]string{app.LinkPublic, app.LinkPresigned}, nil)
@@ -304,6 +308,10 @@ func (s *Settings) showFields() {
 	add("Extra widths", s.entries["extra_widths"], widthsHint)
 	add("", s.checks["webp"], "")
 	add("Sizes", s.entries["sizes"], lang.L("the sizes attribute of srcset and <picture> links"))
+	add("Largest side", s.entries["original_max"], lang.L("originals larger than this many pixels are made smaller on this computer before upload; 0 keeps them as they are"))
+	add("Original format", s.selects["original_format"], lang.L("keep, or convert originals to JPEG or WebP before upload (GIFs stay GIFs)"))
+	add("Original quality", s.entries["original_quality"], lang.L("of originals made JPEG or WebP"))
+	add("", s.checks["web_copy"], "")
 	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
 	add("Editors' API secret", s.apiSecret.box, lang.L("stored only in the OS keyring"))
 	s.form.Refresh()
@@ -372,6 +380,8 @@ func (s *Settings) Config() (app.Config, error) {
 	}
 	c.StripLocation = s.checks["strip_location"].Checked
 	c.WebP = s.checks["webp"].Checked
+	c.WebCopy = s.checks["web_copy"].Checked
+	set("original_format", s.selects["original_format"].Selected)
 	set("link_mode", s.selects["link_mode"].Selected)
 	set("copy_format", s.selects["copy_format"].Selected)
 	set("credentials", s.selects["credentials"].Selected)

@@ -50,6 +50,13 @@ type Record struct {
 	Time        time.Time `json:"time,omitzero"`
 	// LocationRemoved: GPS tags were stripped from the uploaded original.
 	LocationRemoved bool `json:"location_removed,omitempty"`
+	// Prepared says what was done to the original before upload (made
+	// web-ready: smaller, another format); nil when it went up as it is.
+	Prepared *Prepared `json:"prepared,omitempty"`
+	// WebKey and WebURL are the full-size JPEG web copy of an original
+	// browsers do not show (HEIC, TIFF), which links use.
+	WebKey string `json:"web_key,omitempty"`
+	WebURL string `json:"web_url,omitempty"`
 	// ErrorInfo is the error of Error as the core's typed error, encoded
 	// (the window translates it by kind); "" for none or an old record.
 	ErrorInfo string `json:"-"`
@@ -63,6 +70,20 @@ type Record struct {
 	// upload, found by a sync) or the app a gallery was imported from
 	// ("picgo", "piclist", "sharex", "upic").
 	Source string `json:"source,omitempty"`
+}
+
+// Prepared is what was done to an original before upload: its file's
+// size, dimensions and type, and the change in words.
+type Prepared struct {
+	// Summary is the change in words: "4032×3024 → 2048×1536, 5.1 MB →
+	// 0.6 MB, JPEG → WebP".
+	Summary           string `json:"summary"`
+	SourceWidth       int    `json:"source_width"`
+	SourceHeight      int    `json:"source_height"`
+	SourceBytes       int64  `json:"source_bytes"`
+	SourceContentType string `json:"source_content_type"`
+	// ICC says what became of the colour profile: kept, none, dropped.
+	ICC string `json:"icc,omitempty"`
 }
 
 // Variant is an extra copy of an upload (a width of a srcset, a WebP twin).
@@ -101,6 +122,9 @@ CREATE TABLE IF NOT EXISTS uploads (
 	source_sha256    TEXT    NOT NULL DEFAULT '',
 	source           TEXT    NOT NULL DEFAULT '',
 	seen             INTEGER NOT NULL DEFAULT 0,
+	prepared         TEXT    NOT NULL DEFAULT '',
+	web_key          TEXT    NOT NULL DEFAULT '',
+	web_url          TEXT    NOT NULL DEFAULT '',
 	UNIQUE (target, key)
 );
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (time_ms DESC, id DESC);
@@ -109,7 +133,7 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
 const columns = `file, key, url, thumb_key, thumb_url, content_type, bytes, sha256, status, error,
-	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info, source_sha256, source`
+	elapsed_ms, time_ms, width, height, variants, location_removed, target, thumb_width, thumb_height, error_info, source_sha256, source, prepared, web_key, web_url`
 
 // added are the columns later versions added, with their definitions: a
 // database made before them gets them on open.
@@ -120,6 +144,9 @@ var added = []struct{ name, def string }{
 	{"source_sha256", "TEXT NOT NULL DEFAULT ''"},
 	{"source", "TEXT NOT NULL DEFAULT ''"},
 	{"seen", "INTEGER NOT NULL DEFAULT 0"},
+	{"prepared", "TEXT NOT NULL DEFAULT ''"},
+	{"web_key", "TEXT NOT NULL DEFAULT ''"},
+	{"web_url", "TEXT NOT NULL DEFAULT ''"},
 }
 
 // indexes are made once the columns they need exist.
@@ -240,6 +267,14 @@ func variantsText(v []Variant) string {
 	return string(b)
 }
 
+func preparedText(p *Prepared) string {
+	if p == nil {
+		return ""
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
@@ -248,7 +283,7 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -257,11 +292,13 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		status=excluded.status, error=excluded.error, elapsed_ms=excluded.elapsed_ms, time_ms=excluded.time_ms,
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
 		location_removed=excluded.location_removed, search=excluded.search,
-		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256, source=excluded.source`
+		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256, source=excluded.source,
+		prepared=excluded.prepared, web_key=excluded.web_key, web_url=excluded.web_url`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
-		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, r.Source, searchText(r))
+		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, r.Source,
+		preparedText(r.Prepared), r.WebKey, r.WebURL, searchText(r))
 	return err
 }
 
@@ -302,15 +339,22 @@ type scanner interface{ Scan(dest ...any) error }
 func scan(s scanner) (Record, error) {
 	var r Record
 	var ms int64
-	var variants string
+	var variants, prepared string
 	err := s.Scan(&r.File, &r.Key, &r.URL, &r.ThumbKey, &r.ThumbURL, &r.ContentType, &r.Bytes, &r.SHA256, &r.Status,
-		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo, &r.SourceSHA256, &r.Source)
+		&r.Error, &r.ElapsedMS, &ms, &r.Width, &r.Height, &variants, &r.LocationRemoved, &r.Target, &r.ThumbWidth, &r.ThumbHeight, &r.ErrorInfo, &r.SourceSHA256, &r.Source,
+		&prepared, &r.WebKey, &r.WebURL)
 	if err != nil {
 		return r, err
 	}
 	r.Time = time.UnixMilli(ms).UTC()
 	if variants != "" {
 		json.Unmarshal([]byte(variants), &r.Variants)
+	}
+	if prepared != "" {
+		r.Prepared = new(Prepared)
+		if json.Unmarshal([]byte(prepared), r.Prepared) != nil {
+			r.Prepared = nil
+		}
 	}
 	return r, nil
 }

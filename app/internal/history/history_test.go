@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -232,8 +233,10 @@ func TestOpensOlderDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := strings.Replace(strings.Replace(schema, "\tthumb_width      INTEGER NOT NULL DEFAULT 0,\n", "", 1),
-		"\tthumb_height     INTEGER NOT NULL DEFAULT 0,\n", "", 1)
+	before := schema
+	for _, c := range []string{"thumb_width      INTEGER", "thumb_height     INTEGER", "prepared         TEXT", "web_key          TEXT", "web_url          TEXT"} {
+		before = regexp.MustCompile(`\t`+c+`[^\n]*\n`).ReplaceAllString(before, "")
+	}
 	if before == schema {
 		t.Fatal("the test no longer removes the new columns from the schema")
 	}
@@ -251,10 +254,13 @@ func TestOpensOlderDatabase(t *testing.T) {
 	}
 	n := rec(5, "new.jpg")
 	n.ThumbWidth, n.ThumbHeight = 200, 150
+	n.WebKey, n.WebURL = "thumb/web/5_new.heic.jpg", "http://x/thumb/web/5_new.heic.jpg"
+	n.Prepared = &Prepared{Summary: "4032×3024 → 2048×1536", SourceWidth: 4032, SourceHeight: 3024, SourceBytes: 5 << 20, SourceContentType: "image/jpeg", ICC: "kept"}
 	if err := d.Put(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if r, _, _ := d.Find(ctx, "local", n.Key); r.ThumbWidth != 200 || r.ThumbHeight != 150 {
+	if r, _, _ := d.Find(ctx, "local", n.Key); r.ThumbWidth != 200 || r.ThumbHeight != 150 || r.WebKey != n.WebKey || r.WebURL != n.WebURL ||
+		r.Prepared == nil || *r.Prepared != *n.Prepared {
 		t.Fatalf("new row: %+v", r)
 	}
 	open(t, dir) // a second open finds the columns there
