@@ -4,7 +4,7 @@ TAGS      := migrated_fynedo,nodynamic
 PHOTOS    ?= $(HOME)/.cache/thumbdrop/photos
 export THUMBDROP_PHOTOS := $(PHOTOS)
 
-.PHONY: bench-sync bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif dist run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
+.PHONY: bench-original bench-sync bench-set bench-gui bench-upload bench-backfill bench-local bench-history bench-heif dist run test deps test-deps photos vet lambda build build-ResizeFunction bench bench-node clean
 
 run: deps
 	$(GO) run -tags $(TAGS) . $(ARGS)
@@ -69,6 +69,10 @@ bench: test-deps bench-node
 # Responsive set (widths + WebP twins from one decode) vs sharp clone().
 bench-set: test-deps bench-node
 	$(GO) run -tags $(TAGS) ./bench/setcompare -runs 7 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Storm.jpg $(PHOTOS)/Kleiber_by_Lukas_Baubkus.jpg
+
+# Web-ready originals (upload rules: 2048 px, WebP and JPEG at quality 85) vs sharp.
+bench-original: test-deps bench-node
+	$(GO) run -tags $(TAGS) ./bench/originalcompare -runs 7 -max 2048 $(PHOTOS)/Elephants_12MP.jpg $(PHOTOS)/Elephants_5640x3172.jpg $(PHOTOS)/Phone_48MP.jpg
 
 # Upload speed vs rclone and aws s3 cp against versitygw (needs ~2.5 GB of disk).
 bench-upload: test-deps
