@@ -154,47 +154,78 @@ func Prepare(data []byte, opt PrepareOptions, plan Preparation, original, web io
 	if err != nil {
 		return nil, nil, err
 	}
-	m := orient(scale(src, sw, sh), info.Orientation)
 	meta := readMeta(info.Format, data)
+	// Only JPEGs to write (a JPEG original, a web copy): the Y'CbCr path.
+	if ycc, ok := src.(*image.YCbCr); ok && (!plan.Recode || plan.Format == JPEG) {
+		if small, ok := scaleYCbCr(ycc, sw, sh); ok {
+			up := orientYCbCr(small, info.Orientation)
+			w := original
+			if !plan.Recode {
+				w = web
+			}
+			if w == nil {
+				return nil, nil, nil
+			}
+			p, err := writePrepared(w, up, JPEG, opt.Quality, meta, opt.StripLocation || !plan.Recode)
+			if err != nil || plan.Recode {
+				return p, nil, err
+			}
+			return nil, p, nil
+		}
+	}
+	m := orient(scale(src, sw, sh), info.Orientation)
 	if plan.Recode {
 		f := plan.Format
 		if f == JPEG && !m.Opaque() {
 			f = PNG // JPEG has no transparency
 		}
-		orig, err = writePrepared(original, m, src, f, opt.Quality, meta, opt.StripLocation)
+		orig, err = writePrepared(original, encodable(m, src, f), f, opt.Quality, meta, opt.StripLocation)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
 	if plan.WebCopy && web != nil {
-		if webCopy, err = writePrepared(web, m, src, JPEG, opt.Quality, meta, true); err != nil {
+		if webCopy, err = writePrepared(web, encodable(m, src, JPEG), JPEG, opt.Quality, meta, true); err != nil {
 			return nil, nil, err
 		}
 	}
 	return orig, webCopy, nil
 }
 
-// writePrepared encodes m as f with the metadata carried over.
-func writePrepared(w io.Writer, m *image.NRGBA, src image.Image, f Format, quality int, meta metadata, stripGPS bool) (*Prepared, error) {
+// encodable is what is encoded as f: m, or its gray plane where a JPEG is
+// written of a gray source.
+func encodable(m *image.NRGBA, src image.Image, f Format) image.Image {
+	if f == JPEG && isGray(src) {
+		return grayOf(m)
+	}
+	return m
+}
+
+// writePrepared encodes m (an opaque or transparent *image.NRGBA, an
+// *image.Gray or a 4:2:0 *image.YCbCr for JPEG) as f with the metadata
+// carried over.
+func writePrepared(w io.Writer, m image.Image, f Format, quality int, meta metadata, stripGPS bool) (*Prepared, error) {
 	cw := &countWriter{w: w}
 	exif, gpsGone := meta.exifFor(stripGPS)
-	gray := f == JPEG && isGray(src)
+	_, gray := m.(*image.Gray)
 	icc, iccNote := meta.iccFor(gray)
 	var err error
-	switch f {
-	case JPEG:
-		err = writeJPEG(cw, m, gray, quality, exif, icc)
-	case WebP:
-		err = writeWebP(cw, m, quality, exif, icc)
-	case PNG:
-		err = writePNG(cw, m, exif, icc)
+	n, isNRGBA := m.(*image.NRGBA)
+	switch {
+	case f == JPEG:
+		err = writeJPEG(cw, m, quality, exif, icc)
+	case f == WebP && isNRGBA:
+		err = writeWebP(cw, n, quality, exif, icc)
+	case f == PNG && isNRGBA:
+		err = writePNG(cw, n, exif, icc)
 	default:
-		err = fmt.Errorf("cannot write %s", f)
+		err = fmt.Errorf("cannot write %s of %T", f, m)
 	}
+	b := m.Bounds()
 	if err != nil {
-		return nil, newError(KindCorrupt, err, "cannot encode the %dx%d %s", m.Rect.Dx(), m.Rect.Dy(), f)
+		return nil, newError(KindCorrupt, err, "cannot encode the %dx%d %s", b.Dx(), b.Dy(), f)
 	}
-	return &Prepared{Format: f, Width: m.Rect.Dx(), Height: m.Rect.Dy(), Bytes: cw.n, ICC: iccNote, LocationRemoved: gpsGone}, nil
+	return &Prepared{Format: f, Width: b.Dx(), Height: b.Dy(), Bytes: cw.n, ICC: iccNote, LocationRemoved: gpsGone}, nil
 }
 
 type countWriter struct {
@@ -354,14 +385,13 @@ func heifICC(h heifInfo) []byte {
 
 // writeJPEG writes m with image/jpeg, the EXIF (APP1) and ICC (APP2)
 // segments put after its SOI.
-func writeJPEG(w io.Writer, m *image.NRGBA, gray bool, quality int, exif, icc []byte) error {
-	var out image.Image = &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect} // opaque: reads as RGBA
-	if gray {
-		out = grayOf(m)
+func writeJPEG(w io.Writer, m image.Image, quality int, exif, icc []byte) error {
+	if n, ok := m.(*image.NRGBA); ok {
+		m = &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect} // opaque: reads as RGBA, image/jpeg's fast path
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	sw := &afterSOI{w: bw, insert: jpegSegments(exif, icc)}
-	if err := jpeg.Encode(sw, out, &jpeg.Options{Quality: quality}); err != nil {
+	if err := jpeg.Encode(sw, m, &jpeg.Options{Quality: quality}); err != nil {
 		return err
 	}
 	return bw.Flush()

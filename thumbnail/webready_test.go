@@ -232,3 +232,37 @@ func TestWebCopyOfTIFF(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPrepareJPEGEveryOrientation: the Y'CbCr path turns each of the
+// eight EXIF orientations upright, as the thumbnails do.
+func TestPrepareJPEGEveryOrientation(t *testing.T) {
+	upright := quadrants(120, 80)
+	inverse := map[int]func(image.Image) *image.NRGBA{
+		1: imaging.Clone, 2: imaging.FlipH, 3: imaging.Rotate180, 4: imaging.FlipV,
+		5: imaging.Transpose, 6: imaging.Rotate90, 7: imaging.Transverse, 8: imaging.Rotate270,
+	}
+	red, green := color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 255, 0, 255}
+	blue, white := color.NRGBA{0, 0, 255, 255}, color.NRGBA{255, 255, 255, 255}
+	for o := 1; o <= 8; o++ {
+		data := jpegWithOrientation(t, inverse[o](upright), o, binary.BigEndian)
+		info, _ := Inspect(data, Options{})
+		opt := PrepareOptions{MaxSide: 60}
+		var out bytes.Buffer
+		p, _, err := Prepare(data, opt, Plan(info, opt), &out, nil)
+		if err != nil || p.Width != 60 || p.Height != 40 {
+			t.Fatalf("orientation %d: %+v %v", o, p, err)
+		}
+		m, err := jpeg.Decode(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			x, y int
+			want color.NRGBA
+		}{{8, 8, red}, {52, 8, green}, {8, 32, blue}, {52, 32, white}} {
+			if got := m.At(c.x, c.y); !near(got, c.want, 48) {
+				t.Errorf("orientation %d: pixel (%d,%d) = %v, want %v", o, c.x, c.y, got, c.want)
+			}
+		}
+	}
+}
