@@ -2,11 +2,13 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/thumbdrop/thumbdrop/app"
 	"github.com/thumbdrop/thumbdrop/internal/testkit"
@@ -137,5 +139,24 @@ func TestSettingsPicGoSecret(t *testing.T) {
 	h.pump("remove", func() bool { return strings.Contains(s.apiSecret.status.Text, "No secret") })
 	if _, err := h.kr.LoadSecret(app.PicGoSecretName); err == nil {
 		t.Error("the secret is still in the keyring")
+	}
+}
+
+// TestSettingsShowsTheKeyATemplateMakes: the key template's example
+// follows what is typed, and says why a template is refused.
+func TestSettingsShowsTheKeyATemplateMakes(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	s.entries["key_template"].SetText("{year}/{month}/{ms}_{name}")
+	if got := s.keyExample.Text; !regexp.MustCompile(`original/20\d\d/\d\d/\d{13}_IMG_0001\.jpg`).MatchString(got) {
+		t.Errorf("example %q", got)
+	}
+	s.entries["original_prefix"].SetText("uploads/")
+	if got := s.keyExample.Text; !strings.Contains(got, "uploads/20") {
+		t.Errorf("the prefix is not followed: %q", got)
+	}
+	s.entries["key_template"].SetText("{year}/{name}")
+	if got := s.keyExample.Text; !strings.Contains(got, "the same key") || s.keyExample.Importance != widget.DangerImportance {
+		t.Errorf("a colliding template: %q", got)
 	}
 }
