@@ -150,7 +150,11 @@ func (d nativeDecoder) decodeHEIF(file []byte) (image.Image, func(), error) {
 	// unless told; the item's hvcC says (4:2:0 where it is not read).
 	colorspace, chroma := heifColorspaceYCbCr, heifChroma420
 	if h, err := parseHEIF(file); err == nil {
-		for _, p := range h.primary.props {
+		coded := h.primary
+		if h.grid != nil {
+			coded = h.grid.tiles[0]
+		}
+		for _, p := range coded.props {
 			if p.typ == "hvcC" && len(p.body) > 16 {
 				switch p.body[16] & 3 {
 				case 0:
