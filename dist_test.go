@@ -161,15 +161,37 @@ func TestDistArtefacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lz.Close()
-	if len(lz.File) != 1 || lz.File[0].Name != "bootstrap" {
-		t.Fatalf("the Lambda zip holds %d files", len(lz.File))
+	var lnames []string
+	var bootFile *zip.File
+	for _, f := range lz.File {
+		lnames = append(lnames, f.Name)
+		if f.Name == "bootstrap" {
+			bootFile = f
+		}
 	}
-	r, _ := lz.File[0].Open()
+	if bootFile == nil {
+		t.Fatalf("the Lambda zip holds no bootstrap: %v", lnames)
+	}
+	r, _ := bootFile.Open()
 	var boot bytes.Buffer
 	boot.ReadFrom(r)
 	r.Close()
 	if ef, err := elf.NewFile(bytes.NewReader(boot.Bytes())); err != nil || ef.Machine != elf.EM_AARCH64 || ef.Section(".interp") != nil {
 		t.Errorf("bootstrap is not a static arm64 ELF binary (%v)", err)
+	}
+
+	// Every binary artefact carries the licences: ours, the notices of
+	// the code derived from others, the texts of what is embedded.
+	for what, list := range map[string][]string{"the Windows zip": names, "the Lambda zip": lnames} {
+		prefix := ""
+		if what == "the Windows zip" {
+			prefix = "thumbdrop-" + v + "-windows-amd64/"
+		}
+		for _, f := range []string{"LICENSE", "NOTICE", "licenses/LICENSE-x-image", "licenses/LICENSE.libheif", "licenses/LICENSE.libde265"} {
+			if !contains(list, prefix+f) {
+				t.Errorf("%s has no %s", what, prefix+f)
+			}
+		}
 	}
 
 	// The Cloud Function's source, dependencies vendored, no tests.
@@ -267,6 +289,17 @@ func TestDebInstallRunRemove(t *testing.T) {
 		p := fmt.Sprintf("/usr/share/icons/hicolor/%dx%d/apps/%s.png", s, s, meta.Details.ID)
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("no icon %s", p)
+		}
+	}
+	cr, _ := os.ReadFile("/usr/share/doc/thumbdrop/copyright")
+	for _, want := range []string{"License: BSD-3-Clause", "Redistribution and use", "LGPL"} {
+		if !bytes.Contains(cr, []byte(want)) {
+			t.Errorf("/usr/share/doc/thumbdrop/copyright lacks %q", want)
+		}
+	}
+	for _, p := range []string{"NOTICE", "licenses/LICENSE.libheif", "licenses/LICENSE-libwebp"} {
+		if _, err := os.Stat("/usr/share/doc/thumbdrop/" + p); err != nil {
+			t.Errorf("the .deb has no /usr/share/doc/thumbdrop/%s", p)
 		}
 	}
 	apt("remove", "--purge", "thumbdrop")

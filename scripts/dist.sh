@@ -98,6 +98,23 @@ rm -f "$syso"
 
 stamp() { find "$@" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +; }
 
+# The licences every artefact carries (BSD asks that binaries keep the
+# notices; the WebAssembly decoders inside are LGPL's libheif and libde265
+# and BSD's libavif and aom, whose texts gen2brain's modules ship):
+# LICENSE, NOTICE, and licenses/ with each derived or embedded part's.
+licenses() {
+  local dir=$1
+  mkdir -p "$dir/licenses"
+  cp LICENSE NOTICE "$dir/"
+  cp thumbnail/jpegdec/LICENSE-go thumbnail/vp8enc/LICENSE-x-image thumbnail/vp8enc/LICENSE-libwebp \
+    thumbnail/LICENSE.gen2brain "$dir/licenses/"
+  local m
+  for m in github.com/gen2brain/heic github.com/gen2brain/avif; do
+    cp "$($GO list -m -f '{{.Dir}}' "$m")"/lib/LICENSE.* "$dir/licenses/"
+  done
+  chmod 644 "$dir/LICENSE" "$dir/NOTICE" "$dir/licenses/"*
+}
+
 # .deb: Depends computed from the libraries the binary links
 # (dpkg-shlibdeps), so they resolve on the release it is built on.
 say "deb"
@@ -108,16 +125,25 @@ for s in "${sizes[@]}"; do
   install -Dm644 "$work/share/icons/hicolor/${s}x${s}/apps/$id.png" "$pkg/usr/share/icons/hicolor/${s}x${s}/apps/$id.png"
 done
 install -d "$pkg/usr/share/doc/thumbdrop"
-cat >"$pkg/usr/share/doc/thumbdrop/copyright" <<'TXT'
+licenses "$pkg/usr/share/doc/thumbdrop"
+{
+  cat <<'TXT'
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: thumbdrop
 Source: https://github.com/thumbdrop/thumbdrop
+Comment: NOTICE (beside this file) lists the code derived from Go,
+ golang.org/x/image, libwebp and gen2brain's decoders, and the WebAssembly
+ builds of libheif and libde265 (LGPL-3.0) and libavif and aom (BSD)
+ embedded in the binary; their texts are in licenses/. thumbdrop is
+ statically linked with the Go modules listed in its go.mod (run
+ 'go version -m /usr/bin/thumbdrop'); each keeps its own licence.
 
 Files: *
 Copyright: the thumbdrop authors
-Comment: thumbdrop is statically linked with the Go modules listed in its
- go.mod (run 'go version -m /usr/bin/thumbdrop'); each keeps its own licence.
+License: BSD-3-Clause
 TXT
+  sed -n '/^Redistribution/,$p' LICENSE | sed 's/^$/./; s/^/ /'
+} >"$pkg/usr/share/doc/thumbdrop/copyright"
 mkdir -p "$work/shlibs/debian" "$pkg/DEBIAN"
 printf 'Source: thumbdrop\n\nPackage: thumbdrop\nArchitecture: amd64\n' >"$work/shlibs/debian/control"
 depends=$(cd "$work/shlibs" && dpkg-shlibdeps -O -e "$pkg/usr/bin/thumbdrop" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
@@ -154,6 +180,7 @@ tdir=$work/tar/thumbdrop-$version-linux-amd64
 mkdir -p "$tdir"
 cp -a "$work/thumbdrop" "$work/share" "$tdir/"
 cp packaging/install.sh "$tdir/"
+licenses "$tdir"
 cat >"$tdir/README.txt" <<TXT
 thumbdrop $version for Linux (amd64)
 
@@ -176,6 +203,7 @@ say "windows zip"
 wdir=$work/zip/thumbdrop-$version-windows-amd64
 mkdir -p "$wdir"
 cp "$work/win/thumbdrop.exe" "$wdir/"
+licenses "$wdir"
 sed 's/$/\r/' >"$wdir/README.txt" <<TXT
 thumbdrop $version for Windows 10 and 11 (64-bit)
 
@@ -205,8 +233,9 @@ say "lambda"
 mkdir -p "$work/lambda"
 GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $GO build -tags lambda.norpc,nodynamic -trimpath -buildvcs=false -ldflags="-s -w" \
   -o "$work/lambda/bootstrap" ./lambda
+licenses "$work/lambda"
 stamp "$work/lambda"
-(cd "$work/lambda" && zip -qX9 "$out/thumbdrop-resize-arm64.zip" bootstrap)
+(cd "$work/lambda" && zip -qrX9 "$out/thumbdrop-resize-arm64.zip" bootstrap LICENSE NOTICE licenses)
 
 # The Cloud Function's source as `gcloud functions deploy --source` takes
 # it: its module with the repository's resize code vendored (its go.mod
