@@ -74,8 +74,12 @@ func (c *Core) Delete(ctx context.Context, ref string) (Record, error) {
 
 // DeleteRecord removes a past upload's original and every copy made from
 // it (thumbnail, refusal note, variants) from the bucket, and the record
-// from the history.
+// from the history. A record imported from another uploader's gallery is
+// only removed from the history: its picture stays where that app put it.
 func (c *Core) DeleteRecord(ctx context.Context, r Record) error {
+	if _, ok := Imported(r); ok { // another app's picture: only forgotten
+		return c.forget(ctx, r)
+	}
 	s, err := c.session(ctx)
 	if err != nil {
 		return err

@@ -165,6 +165,25 @@ const (
 	KindUnknownTarget   Kind = "unknown_target"
 	KindSyncUnsupported Kind = "sync_unsupported"
 
+	// Importing another uploader's gallery (import.go).
+	KindImportApp         Kind = "import_app"
+	KindImportFile        Kind = "import_file"
+	KindImportOtherApp    Kind = "import_other_app"
+	KindImportMoved       Kind = "import_moved"
+	KindImportEmpty       Kind = "import_empty"
+	KindImportCut         Kind = "import_cut"
+	KindImportDamaged     Kind = "import_damaged"
+	KindImportJSON        Kind = "import_json"
+	KindImportNoList      Kind = "import_no_list"
+	KindImportNotGzip     Kind = "import_not_gzip"
+	KindImportNotDBOrJSON Kind = "import_not_db_or_json"
+	KindImportNotSQLite   Kind = "import_not_sqlite"
+	KindImportNoTable     Kind = "import_no_table"
+	KindImportBadDB       Kind = "import_bad_db"
+	KindImportedLink      Kind = "imported_link"
+	KindPreviewHTTP       Kind = "preview_http"
+	KindPreviewLink       Kind = "preview_link"
+
 	// Why the resize function makes no thumbnail (thumbnail.Kind).
 	KindImageNotImage   Kind = "image_not_image"
 	KindImageTooLarge   Kind = "image_too_large"
@@ -311,6 +330,24 @@ var templates = map[Kind]string{
 	KindUnknownTarget:   "unknown target {value}",
 	KindSyncUnsupported: "this target cannot be listed, so its history cannot be synced",
 
+	KindImportApp:         "unknown app {value}; import takes {key}",
+	KindImportFile:        "{file} is not a {value} gallery ({cause}): expected {fix}",
+	KindImportOtherApp:    "{file} is a {value} file, not a {key} gallery: import it as {value}",
+	KindImportMoved:       "{file} holds no gallery: {value} moved it to picgo.db in the same folder; import that file",
+	KindImportEmpty:       "the file is empty",
+	KindImportCut:         "the file is cut short, perhaps copied while it was being written",
+	KindImportDamaged:     "its compressed data is damaged",
+	KindImportJSON:        "its JSON is broken at byte {value}",
+	KindImportNoList:      "it has no {key} list",
+	KindImportNotGzip:     "it is neither gzip-compressed nor JSON",
+	KindImportNotDBOrJSON: "it is neither an SQLite database nor JSON",
+	KindImportNotSQLite:   "it is not an SQLite database",
+	KindImportNoTable:     "it has no table {key}",
+	KindImportBadDB:       "the database cannot be read: {cause}",
+	KindImportedLink:      "{file} was imported from {value}: its link is kept as {value} made it and cannot be made private",
+	KindPreviewHTTP:       "preview of {file}: {key} answers HTTP {value}",
+	KindPreviewLink:       "preview of {file}: {value} is not an http:// or https:// link",
+
 	KindImageNotImage:   "not an image: {value}",
 	KindImageTooLarge:   "file too large: {value}",
 	KindImageTooMany:    "too many pixels: {value}",
@@ -432,6 +469,11 @@ const (
 	FixPermBatch     Fix = "perm_batch"
 	FixPermCDN       Fix = "perm_cdn"
 	FixDistribution  Fix = "distribution"
+	// What an import expected, by app.
+	FixImportPicGo   Fix = "import_picgo"
+	FixImportPicList Fix = "import_piclist"
+	FixImportShareX  Fix = "import_sharex"
+	FixImportUPic    Fix = "import_upic"
 	FixKeyEmpty      Fix = "key_template_empty"
 	FixKeyChars      Fix = "key_template_chars"
 	FixKeySlashes    Fix = "key_template_slashes"
@@ -466,6 +508,10 @@ var fixes = map[Fix]string{
 	FixPermBatch:     "the keys need s3:CreateJob, s3:DescribeJob, iam:PassRole on the stack's BatchRole, and s3:PutObject and s3:GetObject under thumbdrop-backfill/: see deploy/backfill-policy.json",
 	FixPermCDN:       "the keys need cloudfront:CreateInvalidation, and cloudfront:ListDistributions to find the distribution: see deploy/backfill-policy.json",
 	FixDistribution:  "pass --distribution with the stack's DistributionId output",
+	FixImportPicGo:   `picgo.db (gzip-compressed JSON) or the older data.json, in PicGo's folder (%APPDATA%\picgo, ~/Library/Application Support/picgo, ~/.config/picgo)`,
+	FixImportPicList: `piclist.db (gzip-compressed JSON), in PicList's folder (%APPDATA%\piclist, ~/Library/Application Support/piclist, ~/.config/piclist)`,
+	FixImportShareX:  `History.db (SQLite) or the older History.json, in ShareX's personal folder (Documents\ShareX)`,
+	FixImportUPic:    "uPic.db, in ~/Library/Containers/com.svend.uPic.macos/Data/Library/Caches/com.svend.uPic.macos",
 	FixKeyEmpty:      "it is empty (the default is " + DefaultKeyTemplate + ")",
 	FixKeyChars:      "it holds a control character or a backslash",
 	FixKeySlashes:    "'/' makes folders: it may not begin or end the template, come twice in a row, or leave a folder named . or ..",

@@ -277,6 +277,12 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 		d.URL, d.ThumbURL, d.Variants = "", "", nil
 		return d, nil
 	}
+	if app, ok := Imported(r); ok { // its link as its app made it
+		if mode == LinkPresigned {
+			return d, &Error{Kind: KindImportedLink, File: r.Name(), Value: app.Name()}
+		}
+		return d, nil
+	}
 	if r.WebKey != "" {
 		d.WebURL = r.WebURL
 	}

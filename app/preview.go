@@ -85,7 +85,11 @@ func (p *previews) close() {
 }
 
 func cacheKey(r Record, original bool) string {
-	h := sha256.Sum256([]byte(r.Target + "\x00" + r.Key + fmt.Sprint(original)))
+	link := ""
+	if _, ok := Imported(r); ok { // an item edited in its app has a new link, and a new preview
+		link = "\x00" + r.URL + "\x00" + r.ThumbURL
+	}
+	h := sha256.Sum256([]byte(r.Target + "\x00" + r.Key + fmt.Sprint(original) + link))
 	return hex.EncodeToString(h[:16])
 }
 
@@ -138,6 +142,9 @@ func (p *previews) load(ctx context.Context, b Bucket, r Record, original bool) 
 // the original was not asked for), else a thumbnail made here from the
 // original.
 func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool) ([]byte, error) {
+	if _, ok := Imported(r); ok { // not in the bucket: from its link
+		return p.fetchWeb(ctx, r, original)
+	}
 	if !original && r.ThumbKey != "" {
 		body, info, err := b.Get(ctx, r.ThumbKey)
 		if err == nil {
@@ -175,6 +182,9 @@ func (p *previews) fetch(ctx context.Context, b Bucket, r Record, original bool)
 // larger rendering of the original). It fetches off the caller's thread's
 // time: call it from a goroutine.
 func (c *Core) Preview(ctx context.Context, r Record, original bool) (image.Image, error) {
+	if _, ok := Imported(r); ok {
+		return c.previewWeb(ctx, r, original)
+	}
 	s, err := c.session(ctx)
 	if err != nil {
 		return nil, err

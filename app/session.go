@@ -67,7 +67,9 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 	c.mu.Lock()
 	if c.cur == nil && c.gen == gen {
 		c.cur = s
-		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
+		if c.prev == nil { // an imported record's preview may have made them
+			c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
+		}
 		c.mu.Unlock()
 		c.sweepStale(s)
 		c.agentOnOpen(ctx, s)

@@ -545,8 +545,14 @@ func (d *DB) importJSONL(ctx context.Context, path string) error {
 }
 
 // Name is the name shown for a record: what follows the timestamp in its
-// key.
-func (r Record) Name() string { return DisplayName(r.Key) }
+// key; an imported record's key is its app's identity of it (a UUID, a
+// time), so its name is its file's.
+func (r Record) Name() string {
+	if r.File != "" && strings.HasPrefix(r.Target, ImportPrefix) {
+		return r.File
+	}
+	return DisplayName(r.Key)
+}
 
 // DisplayName is the name shown for a key: its last segment without the
 // <unix-milliseconds>_ prefix of the NodeBird convention.
