@@ -200,6 +200,10 @@ func importAppList() string {
 	return b.String()
 }
 
+// ImportFiles says which files of app an import reads, and where the app
+// keeps them (a Fix: translated like the others).
+func ImportFiles(app ImportApp) Fix { return importFixes[app] }
+
 // importFixes say what an import of each app expected.
 var importFixes = map[ImportApp]Fix{
 	ImportPicGo: FixImportPicGo, ImportPicList: FixImportPicList, ImportShareX: FixImportShareX, ImportUPic: FixImportUPic,

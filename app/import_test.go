@@ -296,6 +296,9 @@ func TestImportedRecords(t *testing.T) {
 	if link, err := core.Link(bg, app.FormatMarkdown, r); err != nil || link != "[![dog.webp](https://cdn.example.com/dog.webp)](https://cdn.example.com/dog.webp)" {
 		t.Errorf("markdown: %q %v", link, err)
 	}
+	if out, err := core.Output(bg, r, true); err != nil || out.URL != "https://cdn.example.com/dog.webp" || out.Source != "picgo" {
+		t.Errorf("output: %+v %v", out, err)
+	}
 	if _, err := core.PrivateLinks(bg, r, 0); !errors.Is(err, &app.Error{Kind: app.KindImportedLink}) {
 		t.Errorf("a private link of an imported picture: %v", err)
 	}

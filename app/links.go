@@ -281,6 +281,7 @@ func (c *Core) linksWith(ctx context.Context, r Record, mode string, ttl time.Du
 		if mode == LinkPresigned {
 			return d, &Error{Kind: KindImportedLink, File: r.Name(), Value: app.Name()}
 		}
+		d.OriginalURL = d.URL
 		return d, nil
 	}
 	if r.WebKey != "" {

@@ -68,6 +68,7 @@ func commands() []command {
 		{"history", "[--json] [--format F] [--sync] [FILTER]", "past uploads, newest first", runHistory},
 		{"sync", "[--full] [--json]", "reconcile the history with the bucket: others' uploads appear, deleted ones are marked", runSync},
 		{"delete", "KEY|URL...", "delete an upload and every copy made from it", runDelete},
+		{"import", importArgs, "bring another uploader's gallery (PicGo, PicList, ShareX, uPic) into the history, links as they are", runImport},
 		{"check", "", "test the settings: keys, bucket, upload, resize function, the endpoint's quirks", runCheck},
 		{"backfill", "[--dry-run] [--here] [--role ARN --function ARN] [--distribution ID] [--json]", "make the thumbnails missing for originals already in the bucket", runBackfill},
 	}
