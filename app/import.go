@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -203,6 +204,37 @@ func importAppList() string {
 // ImportFiles says which files of app an import reads, and where the app
 // keeps them (a Fix: translated like the others).
 func ImportFiles(app ImportApp) Fix { return importFixes[app] }
+
+// ImportFolder is where app keeps its gallery on this computer, if that
+// folder is there ("" if not): a file dialog opens in it. PicGo and
+// PicList are Electron apps (their data in the user's config folder,
+// ~/.config, ~/Library/Application Support, %APPDATA%); ShareX's personal
+// folder is Documents\ShareX; uPic is sandboxed on macOS.
+func ImportFolder(app ImportApp) string {
+	home, _ := os.UserHomeDir()
+	conf, _ := os.UserConfigDir()
+	var dirs []string
+	switch app {
+	case ImportPicGo, ImportPicList:
+		if conf != "" {
+			dirs = append(dirs, filepath.Join(conf, string(app)))
+		}
+	case ImportShareX:
+		dirs = append(dirs, filepath.Join(home, "Documents", "ShareX"))
+	case ImportUPic:
+		dirs = append(dirs, filepath.Join(home, "Library", "Containers", "com.svend.uPic.macos", "Data", "Library", "Caches", "com.svend.uPic.macos"),
+			filepath.Join(home, "Library", "Caches", "com.svend.uPic.macos"))
+	}
+	for _, d := range dirs {
+		if home == "" && !filepath.IsAbs(d) {
+			continue
+		}
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
 
 // importFixes say what an import of each app expected.
 var importFixes = map[ImportApp]Fix{

@@ -161,10 +161,18 @@ func (d *detailView) show(r app.Record) {
 	d.empty.Hide()
 	d.body.Show()
 	d.copied.SetText("")
-	if r.Target == app.TargetLocal {
+	from, imported := app.Imported(r)
+	// Local links do not expire, an imported picture's are its app's:
+	// neither can be made private.
+	if r.Target == app.TargetLocal || imported {
 		d.presignRow.Hide()
 	} else {
 		d.presignRow.Show()
+	}
+	if imported {
+		d.del.SetText(lang.L("Forget…"))
+	} else {
+		d.del.SetText(lang.L("Delete…"))
 	}
 	// No thumbnail (refused, not made in time): nothing to copy as its
 	// link; the other formats show the original.
@@ -190,6 +198,9 @@ func (d *detailView) show(r app.Record) {
 	status := statusText(r.Status)
 	if r.Error != "" && r.Status != app.StatusReady {
 		status += "\n" + localize(app.RecordErr(r))
+	}
+	if imported {
+		status += "\n" + fmt.Sprintf(lang.L("Imported from %s; its link is kept as %s made it"), from.Name(), from.Name())
 	}
 	if r.LocationRemoved {
 		status += "\n" + lang.L("Location removed before upload")
@@ -332,6 +343,10 @@ func (d *detailView) copyPresigned() {
 }
 
 func (d *detailView) confirmDelete(r app.Record) {
+	if from, ok := app.Imported(r); ok {
+		d.confirmForget(r, from)
+		return
+	}
 	msg := fmt.Sprintf(lang.L("Delete %s and its thumbnail from the bucket? Links to it in your posts will stop working."), r.Name())
 	c := dialog.NewConfirm(lang.L("Delete upload"), msg, func(ok bool) {
 		if !ok {

@@ -20,6 +20,7 @@ func (u *UI) shortcuts() {
 	}
 	add(fyne.KeyO, mod, u.showOpen)
 	add(fyne.KeyComma, mod, u.ShowSettings)
+	add(fyne.KeyI, mod, u.showImport)
 	add(fyne.KeyF, mod, func() { c.Focus(u.filter) })
 	add(fyne.KeyQ, mod, u.Quit)
 	add(fyne.KeyC, mod|fyne.KeyModifierShift, func() {
@@ -50,6 +51,7 @@ func Shortcuts() [][2]string {
 		{"Ctrl+O", lang.L("Add images…")},
 		{"Ctrl+V", lang.L("Upload the screenshot on the clipboard, or the files whose paths are there")},
 		{"Ctrl+Shift+C", lang.L("Copy the selected upload's link in the default format")},
+		{"Ctrl+I", lang.L("Import a gallery from PicGo, PicList, ShareX or uPic")},
 		{"Ctrl+F", lang.L("Filter uploads")},
 		{"Delete", lang.L("Delete the selected upload (asks first)")},
 		{"Ctrl+,", lang.L("Settings")},

@@ -36,6 +36,7 @@ type UI struct {
 	gallery *galleryView
 	detail  *detailView
 	sync    *syncView
+	imports *importView // the Import… dialog, once opened
 
 	dropZone    *fyne.Container
 	dropOverlay *fyne.Container
@@ -120,6 +121,7 @@ func NewWithOptions(a fyne.App, core *app.Core, openErr error, o Options) *UI {
 	// The sync line takes the room between the buttons (truncated when
 	// the window is narrow).
 	toolbar := container.NewBorder(nil, nil, container.NewHBox(addBtn, pasteBtn,
+		widget.NewButtonWithIcon(lang.L("Import…"), theme.HistoryIcon(), u.showImport),
 		widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), u.ShowSettings),
 		widget.NewButtonWithIcon(lang.L("Help"), theme.HelpIcon(), u.showHelp)), u.sync.btn, u.sync.line)
 
@@ -242,6 +244,7 @@ func (u *UI) saveSize() {
 // serving local links.
 func (u *UI) Quit() {
 	u.saveSize()
+	u.imports.stop()
 	if u.stopWatch != nil {
 		u.stopWatch()
 	}
