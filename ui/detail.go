@@ -185,7 +185,11 @@ func (d *detailView) show(r app.Record) {
 	}
 	d.name.SetText(r.Name())
 	d.values["Key"].SetText(r.Key)
-	d.values["Size"].SetText(app.HumanSize(r.Bytes))
+	size := app.HumanSize(r.Bytes)
+	if imported && r.Bytes == 0 {
+		size = "—" // its app did not record it
+	}
+	d.values["Size"].SetText(size)
 	dims := "—"
 	if r.Width > 0 {
 		dims = fmt.Sprintf("%d × %d", r.Width, r.Height)
