@@ -10,6 +10,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/thumbdrop/thumbdrop/app"
@@ -34,6 +35,11 @@ func main() {
 			fmt.Fprintf(os.Stderr, "thumbdrop: %v\n", err)
 			os.Exit(cli.ExitUsage)
 		}
+		if os.Getenv("THUMBDROP_DEBUG") == "" {
+			// The window's driver says why it cannot start (GLFW) only
+			// through the standard logger: keep what Fyne logs, on stderr.
+			log.SetOutput(&fyneErrors{w: os.Stderr})
+		}
 		os.Exit(runGUI(args, keyring))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -42,4 +48,26 @@ func main() {
 	env := cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		Version: programVersion(), Executable: exe, Keyring: keyring}
 	os.Exit(cli.Run(ctx, env, args))
+}
+
+// fyneErrors passes on what Fyne logs (fyne.LogError: "Fyne error: ...",
+// then its cause and place) and drops the other libraries' lines.
+type fyneErrors struct {
+	w    io.Writer
+	keep bool // the lines after a "Fyne error" line are its own
+}
+
+func (f *fyneErrors) Write(p []byte) (int, error) {
+	line := string(p)
+	switch {
+	case strings.Contains(line, "Fyne error"):
+		f.keep = true
+	case strings.Contains(line, "  Cause:") || strings.Contains(line, "  At:"):
+	default:
+		f.keep = false
+	}
+	if f.keep {
+		f.w.Write(p)
+	}
+	return len(p), nil
 }

@@ -127,11 +127,18 @@ func Run(ctx context.Context, o Options) error {
 	defer os.Remove(filepath.Join(o.Dirs.Data, stateFile))
 	errc := make(chan error, 1)
 	go func() { errc <- a.links.Serve(linkLn) }()
+	// Thumbnails a killed upload never made, made now; done (or stopped)
+	// before the core closes.
+	rctx, stopRecover := context.WithCancel(ctx)
+	var recovering sync.WaitGroup
+	recovering.Add(1)
 	go func() {
-		if n, err := core.RecoverLocal(ctx, time.Minute); n > 0 || err != nil {
+		defer recovering.Done()
+		if n, err := core.RecoverLocal(rctx, time.Minute); n > 0 || err != nil {
 			o.Log.Info("made missing thumbnails", "count", n, "err", err)
 		}
 	}()
+	defer func() { stopRecover(); recovering.Wait() }()
 	o.Log.Info("agent listening", "links", a.st.Addr, "picgo", a.st.PicGo, "data", o.Dirs.Data)
 	if o.Ready != nil {
 		o.Ready(a.state())
@@ -269,14 +276,11 @@ func listenLoopback(addr, fix string) (net.Listener, error) {
 // folder, or one whose folder is gone) or another program.
 func portTaken(addr, fix string) error {
 	if pid, data, ok := whoServes(addr); ok {
-		where := "pid " + strconv.Itoa(pid)
-		if data != "" {
-			where += ", data folder " + data
-			if _, err := os.Stat(data); err != nil {
-				where += ", which no longer exists"
-			}
+		k := app.KindAgentPort
+		if _, err := os.Stat(data); data != "" && err != nil {
+			k = app.KindAgentPortOrphan // 'serve --stop' stops it (StopOrphan)
 		}
-		return &app.Error{Kind: app.KindAgentPort, Value: addr, Fix: app.Fix(where), Key: fix}
+		return &app.Error{Kind: k, Value: addr, File: data, Err: &app.Error{Kind: app.KindAgentPID, Value: strconv.Itoa(pid)}, Key: fix}
 	}
 	return &app.Error{Kind: app.KindPortTaken, Value: addr, Key: fix}
 }

@@ -158,12 +158,6 @@ func (c *Core) AgentStatus() (st AgentState, running bool, startErr error) {
 	}
 	w := &c.agent
 	w.stMu.Lock()
-	known := w.known
-	w.stMu.Unlock()
-	if !known {
-		c.refreshAgent()
-	}
-	w.stMu.Lock()
 	defer w.stMu.Unlock()
 	return w.st, w.running, w.err
 }

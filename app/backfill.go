@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -285,9 +286,13 @@ func (c *Core) checkThumbs(ctx context.Context, s *session, originals []string, 
 			for i := range next {
 				tk, _ := ThumbKey(s.cfg, originals[i])
 				info, err := s.b.Head(ctx, tk)
-				if err != nil {
+				switch {
+				case errors.Is(err, storage.ErrNotFound):
+					// Deleted since the listing: not stale; the next run
+					// finds it missing and makes it.
+				case err != nil:
 					res[i].err = &Error{Kind: KindBackfillSettings, Key: tk, Err: err}
-				} else {
+				default:
 					res[i].stale, res[i].foreign = staleness(s.cfg, originals[i], tk, info.Metadata)
 				}
 				mu.Lock()

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -13,26 +12,49 @@ import (
 // queue, its rows and their IDs live on; jobs already running finish on
 // the target they started with.
 func (c *Core) ApplyConfig(ctx context.Context, cfg Config) error {
+	return c.applyConfig(ctx, cfg, nil)
+}
+
+// applyConfig is ApplyConfig with keys typed in a form (nil: none): the
+// target opens with them, and they reach the keyring only once it has,
+// before the configuration is saved.
+func (c *Core) applyConfig(ctx context.Context, cfg Config, typed *Keys) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	s, err := c.openSession(ctx, cfg, c.opt.Keyring)
+	kr := c.opt.Keyring
+	if typed != nil {
+		if err := typed.Validate(); err != nil {
+			return err
+		}
+		kr = staticKeys{*typed, kr}
+	}
+	s, err := c.openSession(ctx, cfg, kr)
 	if err != nil {
 		return err
+	}
+	if typed != nil {
+		if err := c.opt.Keyring.Save(*typed); err != nil {
+			return err
+		}
+		// The session reads them from the keyring from now on.
+		if s, err = c.openSession(ctx, cfg, c.opt.Keyring); err != nil {
+			return err
+		}
 	}
 	if err := SaveConfig(c.opt.Dirs, cfg); err != nil {
 		return err
 	}
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return &Error{Kind: KindShuttingDown}
+	}
 	c.cfg, c.cur = cfg, s
 	c.cfgSeen = stampOf(c.opt.Dirs.ConfigFile())
 	c.gen++
-	old := c.prev
-	c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
+	c.ensurePreviews()
 	c.mu.Unlock()
-	if old != nil {
-		go old.close()
-	}
 	c.q.resize(cfg.Concurrency)
 	c.sweepStale(s)
 	c.agentOnOpen(ctx, s)
@@ -50,7 +72,10 @@ type Changes map[string]string
 // ApplyChanges sets the changed keys on the configuration in effect and
 // applies the result as ApplyConfig does, so a setting another process
 // changed meanwhile, and the form did not touch, is kept.
-func (c *Core) ApplyChanges(ctx context.Context, ch Changes) error {
+// typed, if not nil, are keys typed in the form: stored in the keyring
+// only once the target opens with them (a form that cannot be applied
+// leaves the stored keys as they were).
+func (c *Core) ApplyChanges(ctx context.Context, ch Changes, typed *Keys) error {
 	if _, err := c.Reload(ctx); err != nil {
 		return err
 	}
@@ -58,7 +83,7 @@ func (c *Core) ApplyChanges(ctx context.Context, ch Changes) error {
 	if err != nil {
 		return err
 	}
-	return c.ApplyConfig(ctx, cfg)
+	return c.applyConfig(ctx, cfg, typed)
 }
 
 // With is c with the changes set, each validated, then all together.

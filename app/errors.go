@@ -164,6 +164,7 @@ const (
 	KindStoredLink      Kind = "stored_link"
 	KindUnknownTarget   Kind = "unknown_target"
 	KindSyncUnsupported Kind = "sync_unsupported"
+	KindSyncTooLong     Kind = "sync_too_long"
 
 	// Importing another uploader's gallery (import.go).
 	KindImportApp         Kind = "import_app"
@@ -219,13 +220,15 @@ const (
 	KindSecretGone    Kind = "secret_gone"
 
 	// The local agent.
-	KindPortTaken     Kind = "port_taken"
-	KindAgentPort     Kind = "agent_port_taken"
-	KindAgentStart    Kind = "agent_not_started"
-	KindAgentNoAnswer Kind = "agent_no_answer"
-	KindAgentNoExe    Kind = "agent_no_binary"
-	KindAgentStop     Kind = "agent_does_not_stop"
-	KindAPIOff        Kind = "api_not_served"
+	KindPortTaken       Kind = "port_taken"
+	KindAgentPort       Kind = "agent_port_taken"
+	KindAgentPortOrphan Kind = "agent_port_orphan"
+	KindAgentPID        Kind = "agent_pid"
+	KindAgentStart      Kind = "agent_not_started"
+	KindAgentNoAnswer   Kind = "agent_no_answer"
+	KindAgentNoExe      Kind = "agent_no_binary"
+	KindAgentStop       Kind = "agent_does_not_stop"
+	KindAPIOff          Kind = "api_not_served"
 
 	// Settings.
 	KindSetting        Kind = "setting"
@@ -329,6 +332,7 @@ var templates = map[Kind]string{
 	KindStoredLink:      "{file} was uploaded to another bucket than the one configured; its stored link is {value}",
 	KindUnknownTarget:   "unknown target {value}",
 	KindSyncUnsupported: "this target cannot be listed, so its history cannot be synced",
+	KindSyncTooLong:     "the sync took longer than {value} and was stopped; what it found is kept, and the next one goes on",
 
 	KindImportApp:         "unknown app {value}; import takes {key}",
 	KindImportFile:        "{file} is not a {value} gallery ({cause}): expected {fix}",
@@ -379,13 +383,15 @@ var templates = map[Kind]string{
 	KindSecretShape:   "{key}: a secret is 8 to 256 letters, digits or signs, without spaces (Settings' Generate makes one)",
 	KindSecretGone:    "the editors' upload API wants a secret but the OS keyring holds no {key}: set one again in Settings or with 'thumbdrop config set picgo_secret SECRET'",
 
-	KindPortTaken:     "{value} is already in use by another program; pick another port with '{key}'",
-	KindAgentPort:     "{value} is held by another thumbdrop agent ({fix}); stop it with 'thumbdrop serve --stop' or pick another port with '{key}'",
-	KindAgentStart:    "the agent did not start: {cause}",
-	KindAgentNoAnswer: "the agent did not answer within {value}: {cause}",
-	KindAgentNoExe:    "no thumbdrop binary to start the agent with",
-	KindAgentStop:     "the agent (pid {value}) does not stop",
-	KindAPIOff:        "the editors' upload API is not served: {cause}",
+	KindPortTaken:       "{value} is already in use by another program; pick another port with '{key}'",
+	KindAgentPort:       "{value} is held by another thumbdrop agent ({cause}, data folder {file}); stop it with 'thumbdrop serve --stop' or pick another port with '{key}'",
+	KindAgentPortOrphan: "{value} is held by another thumbdrop agent ({cause}) whose data folder {file} no longer exists; stop it with 'thumbdrop serve --stop' or pick another port with '{key}'",
+	KindAgentPID:        "pid {value}",
+	KindAgentStart:      "the agent did not start: {cause}",
+	KindAgentNoAnswer:   "the agent did not answer within {value}: {cause}",
+	KindAgentNoExe:      "no thumbdrop binary to start the agent with",
+	KindAgentStop:       "the agent (pid {value}) does not stop",
+	KindAPIOff:          "the editors' upload API is not served: {cause}",
 
 	KindSetting:        "{key}: {cause}",
 	KindSettingChoice:  "{key}: {value} is not one of {fix}",

@@ -68,6 +68,7 @@ func (c *Core) poll(stop, done chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-stop; cancel() }()
+	c.refreshAgent() // what the agent serves, known before the first tick
 	last, _ := c.hist.Version(ctx)
 	for n := 0; ; n++ {
 		select {

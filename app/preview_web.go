@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -61,9 +60,7 @@ func (c *Core) previewWeb(ctx context.Context, r Record, original bool) (image.I
 		c.mu.Unlock()
 		return nil, errPreviewsClosed
 	}
-	if c.prev == nil {
-		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
-	}
+	c.ensurePreviews()
 	p := c.prev
 	c.mu.Unlock()
 	return p.load(ctx, nil, r, original)

@@ -65,11 +65,13 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 		return nil, &Error{Kind: KindNotConnected, Err: err}
 	}
 	c.mu.Lock()
+	if c.closed { // closed while the target opened: nothing starts now
+		c.mu.Unlock()
+		return nil, &Error{Kind: KindShuttingDown}
+	}
 	if c.cur == nil && c.gen == gen {
 		c.cur = s
-		if c.prev == nil { // an imported record's preview may have made them
-			c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
-		}
+		c.ensurePreviews()
 		c.mu.Unlock()
 		c.sweepStale(s)
 		c.agentOnOpen(ctx, s)
@@ -81,6 +83,15 @@ func (c *Core) session(ctx context.Context) (*session, error) {
 	}
 	c.mu.Unlock()
 	return s, nil
+}
+
+// ensurePreviews makes the preview cache once (c.mu held): one for the
+// core's life, whatever the target (its entries are keyed by target and
+// key), so Close waits for every load it began.
+func (c *Core) ensurePreviews() {
+	if c.prev == nil {
+		c.prev = newPreviews(filepath.Join(c.opt.Dirs.Data, "cache", "previews"), c.opt.Dirs.DecoderCache())
+	}
 }
 
 // sweepStale aborts, in the background, the multipart uploads that

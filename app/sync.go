@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/thumbdrop/thumbdrop/app/internal/history"
+	"github.com/thumbdrop/thumbdrop/resize"
 	"github.com/thumbdrop/thumbdrop/storage"
 )
 
@@ -40,10 +41,13 @@ type SyncOptions struct {
 
 // SyncProgress is how far a sync got.
 type SyncProgress struct {
-	Listed int  // objects listed under the original prefix
-	New    int  // of them, new to this history
-	Looked int  // new ones whose metadata and thumbnail were looked at
-	Full   bool // a full pass
+	Listed int // objects listed under the original prefix
+	New    int // of them, new to this history
+	Looked int // new ones whose metadata and thumbnail were looked at
+	// Skipped could not be looked at (the server throttled, or they were
+	// deleted since the listing): the next pass finds them again.
+	Skipped int
+	Full    bool // a full pass
 }
 
 // SyncReport is what a sync did.
@@ -99,7 +103,10 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	}
 	var rep SyncReport
 	var requests atomic.Int64
-	rep.Full = opt.Full || st.Full.IsZero() || time.Since(st.Full) > fullEvery || !timeKeys(st.After, s.cfg)
+	// Incremental only where keys begin with their time, as the template
+	// in force makes them and as the last pass found them.
+	rep.Full = opt.Full || st.Full.IsZero() || time.Since(st.Full) > fullEvery || !timeKeys(st.After, s.cfg) ||
+		!strings.HasPrefix(s.cfg.KeyTemplate, "{ms}")
 	after := ""
 	if !rep.Full {
 		after = rewind(st.After, s.cfg)
@@ -168,7 +175,7 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	}
 	next := history.SyncState{After: newest, Full: st.Full, Gen: st.Gen}
 	if rep.Full {
-		gone, err := c.hist.MarkDeletedUnseen(ctx, s.id, gen, began)
+		gone, err := c.hist.MarkDeletedUnseen(ctx, s.id, s.cfg.OriginalPrefix, gen, began)
 		if err != nil {
 			return rep, &Error{Kind: KindHistory, Err: err}
 		}
@@ -215,7 +222,7 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 	if err != nil {
 		return 0, err
 	}
-	recs := make([]Record, len(fresh))
+	recs, ok := make([]Record, len(fresh)), make([]bool, len(fresh))
 	var next atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -228,7 +235,7 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 				if i >= len(fresh) || ctx.Err() != nil {
 					return
 				}
-				recs[i] = c.lookAt(ctx, s, fresh[i], thumbs, requests)
+				recs[i], ok[i] = c.lookAt(ctx, s, fresh[i], thumbs, requests)
 				mu.Lock()
 				rep.Looked++
 				if rep.Looked%100 == 0 {
@@ -242,10 +249,20 @@ func (c *Core) syncPage(ctx context.Context, s *session, page []storage.ObjectIn
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := c.hist.PutNew(ctx, recs); err != nil {
+	// An object that could not be looked at (the server throttled, or it
+	// was deleted since the listing) is left for the next pass to find.
+	kept := recs[:0]
+	for i, r := range recs {
+		if ok[i] {
+			kept = append(kept, r)
+		} else {
+			rep.Skipped++
+		}
+	}
+	if err := c.hist.PutNew(ctx, kept); err != nil {
 		return 0, &Error{Kind: KindHistory, Err: err}
 	}
-	return len(recs), nil
+	return len(kept), nil
 }
 
 // errStopListing ends a listing early (not an error).
@@ -258,7 +275,7 @@ func (c *Core) thumbsOf(ctx context.Context, s *session, first, last string, req
 	l := s.raw.(lister)
 	from, _ := ThumbKey(s.cfg, first)
 	to, _ := ThumbKey(s.cfg, last)
-	to += RefusedSuffix // the last key of the range: ".refused" sorts after ".webp"
+	to += resize.WebPSuffix // the last key of the range: ".webp" sorts after ".refused"
 	out := map[string]bool{}
 	err := l.ListAfter(ctx, s.cfg.ThumbPrefix, before(from), func(o storage.ObjectInfo) error {
 		if o.Key > to {
@@ -283,14 +300,18 @@ func before(k string) string {
 // lookAt makes the record of an object found in the bucket: its facts
 // from its metadata where thumbdrop uploaded it (sha256, size, name), its
 // thumbnail's state as the listing found it (made, refused, not yet).
-func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thumbs map[string]bool, requests *atomic.Int64) Record {
+func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thumbs map[string]bool, requests *atomic.Int64) (Record, bool) {
 	r := Record{Target: s.id, Key: o.Key, Bytes: o.Size, URL: s.b.URL(o.Key), Status: StatusUploaded,
 		Source: SourceBucket, Time: keyTime(o.Key, s.cfg, o.Modified)}
 	r.ThumbKey, _ = ThumbKey(s.cfg, o.Key)
 	r.ThumbURL = s.b.URL(r.ThumbKey)
 	r.ContentType = mime.TypeByExtension(strings.ToLower(path.Ext(o.Key)))
 	requests.Add(1)
-	if info, err := s.b.Head(ctx, o.Key); err == nil {
+	info, err := s.b.Head(ctx, o.Key)
+	if err != nil {
+		return r, false // a record without its facts would be kept wrong: the next pass asks again
+	}
+	{
 		md := info.Metadata
 		if info.ContentType != "" {
 			r.ContentType = info.ContentType
@@ -305,8 +326,13 @@ func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thu
 			r.File = n
 		}
 		if md[metaWebCopy] != "" {
-			r.WebKey, _ = WebKey(s.cfg, o.Key)
-			r.WebURL = s.b.URL(r.WebKey)
+			// Said before the copy is stored: trusted once it is there (a
+			// crash between the two would leave links to nothing).
+			wk, _ := WebKey(s.cfg, o.Key)
+			requests.Add(1)
+			if _, err := s.b.Head(ctx, wk); err == nil {
+				r.WebKey, r.WebURL = wk, s.b.URL(wk)
+			}
 		}
 	}
 	switch {
@@ -318,7 +344,7 @@ func (c *Core) lookAt(ctx context.Context, s *session, o storage.ObjectInfo, thu
 			keepErr(&r, ref)
 		}
 	}
-	return r
+	return r, true
 }
 
 // NeedsThumbFacts reports whether r was found by a sync and its
@@ -441,8 +467,20 @@ func (c *Core) kickSync() {
 // with Sync set; SyncStatus): the app's Sync button and its background
 // syncs.
 func (c *Core) SyncNow(ctx context.Context, full bool) (SyncReport, error) {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { // the core closing ends it too
+		select {
+		case <-c.life.Done():
+			stop()
+		case <-ctx.Done():
+		}
+	}()
 	c.setSyncing(true)
 	rep, err := c.Sync(ctx, SyncOptions{Full: full, Progress: c.syncProgress})
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = &Error{Kind: KindSyncTooLong, Value: Duration(syncEvery).String(), Err: err}
+	}
 	c.setSyncing(false)
 	c.syncDone(rep, err)
 	return rep, err

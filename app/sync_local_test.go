@@ -51,4 +51,15 @@ func TestSyncLocalFolder(t *testing.T) {
 	if got := find(t, core, mine.Key); got.Status != app.StatusReady {
 		t.Errorf("this machine's upload became %s", got.Status)
 	}
+	// Another original prefix: the full pass lists that one, and takes no
+	// upload under the old prefix (its objects are there) for a deletion.
+	if err := core.Set("original_prefix", "photos/"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := core.Sync(bg, app.SyncOptions{Full: true}); err != nil || rep.Deleted != 0 {
+		t.Fatalf("full pass under photos/: %+v %v", rep, err)
+	}
+	if got := find(t, core, mine.Key); got.Status != app.StatusReady {
+		t.Errorf("after the prefix changed, the upload under original/ became %s", got.Status)
+	}
 }

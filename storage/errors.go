@@ -92,7 +92,7 @@ func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
-	for _, k := range []error{ErrNotFound, ErrExists, ErrNoSuchBucket, ErrBadCredentials, ErrAccessDenied, ErrNoCredentials, ErrNoKeyring, ErrStalled} {
+	for _, k := range []error{ErrNotFound, ErrExists, ErrNoSuchBucket, ErrBadCredentials, ErrAccessDenied, ErrNoCredentials, ErrNoKeyring, ErrStalled, ErrDiskFull} {
 		if errors.Is(err, k) {
 			return false
 		}

@@ -451,19 +451,28 @@ func (s *Settings) Save(done func(error)) error {
 	ch := s.changes(c)
 	s.setError("")
 	go func() {
-		var err error
+		// Typed keys reach the keyring only once the settings apply with
+		// them: a form that cannot be saved leaves the stored keys alone.
+		var typed *app.Keys
 		if store {
-			err = s.u.core.SaveKeys(k)
+			typed = &k
 		}
-		if err == nil {
-			err = s.u.core.ApplyChanges(context.Background(), ch)
-		}
+		err := s.u.core.ApplyChanges(context.Background(), ch, typed)
+		secretSaved := false
 		if err == nil && secret != "" {
 			err = s.u.core.SetPicGoSecret(context.Background(), secret)
+			secretSaved = err == nil
 		}
 		s.u.do(func() {
 			if store {
 				s.refreshKeyInfo()
+			}
+			if secret != "" && !secretSaved {
+				s.apiSecret.entry.SetText(secret) // not saved: the form keeps it, as typed
+			}
+			if store && err != nil {
+				s.keyID.SetText(k.AccessKeyID) // nor the keys, kept in the form only
+				s.secret.SetText(k.SecretAccessKey)
 			}
 			s.apiSecret.refresh()
 			if err != nil {

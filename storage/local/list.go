@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,8 +41,13 @@ func (s *Store) listDir(ctx context.Context, dir, rel, prefix, after string, fn 
 		return err
 	}
 	entries, err := os.ReadDir(dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil // gone meanwhile, or never there
+	}
+	if err != nil {
+		// Unreadable is not empty: a sync would take its objects for
+		// deleted, a backfill for missing.
+		return s.opErr("list", rel, err)
 	}
 	if pages != nil {
 		pages()

@@ -122,6 +122,7 @@ CREATE TABLE IF NOT EXISTS uploads (
 	source_sha256    TEXT    NOT NULL DEFAULT '',
 	source           TEXT    NOT NULL DEFAULT '',
 	seen             INTEGER NOT NULL DEFAULT 0,
+	written_ms       INTEGER NOT NULL DEFAULT 0,
 	prepared         TEXT    NOT NULL DEFAULT '',
 	web_key          TEXT    NOT NULL DEFAULT '',
 	web_url          TEXT    NOT NULL DEFAULT '',
@@ -144,6 +145,7 @@ var added = []struct{ name, def string }{
 	{"source_sha256", "TEXT NOT NULL DEFAULT ''"},
 	{"source", "TEXT NOT NULL DEFAULT ''"},
 	{"seen", "INTEGER NOT NULL DEFAULT 0"},
+	{"written_ms", "INTEGER NOT NULL DEFAULT 0"},
 	{"prepared", "TEXT NOT NULL DEFAULT ''"},
 	{"web_key", "TEXT NOT NULL DEFAULT ''"},
 	{"web_url", "TEXT NOT NULL DEFAULT ''"},
@@ -283,7 +285,9 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 	if r.Key == "" || r.Target == "" {
 		return errors.New("history: a record needs a key and a target")
 	}
-	q := `INSERT INTO uploads (` + columns + `, search) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	// written_ms is when this write happened (a full sync takes no record
+	// written after it began for a deletion).
+	q := `INSERT INTO uploads (` + columns + `, search, written_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 	if orIgnore {
 		q += ` ON CONFLICT (target, key) DO NOTHING`
 	} else {
@@ -293,12 +297,12 @@ func put(ctx context.Context, x execer, r Record, orIgnore bool) error {
 		width=excluded.width, height=excluded.height, variants=excluded.variants,
 		location_removed=excluded.location_removed, search=excluded.search,
 		thumb_width=excluded.thumb_width, thumb_height=excluded.thumb_height, error_info=excluded.error_info, source_sha256=excluded.source_sha256, source=excluded.source,
-		prepared=excluded.prepared, web_key=excluded.web_key, web_url=excluded.web_url`
+		prepared=excluded.prepared, web_key=excluded.web_key, web_url=excluded.web_url, written_ms=excluded.written_ms`
 	}
 	_, err := x.ExecContext(ctx, q, r.File, r.Key, r.URL, r.ThumbKey, r.ThumbURL, r.ContentType, r.Bytes, r.SHA256,
 		r.Status, r.Error, r.ElapsedMS, r.Time.UnixMilli(), r.Width, r.Height, variantsText(r.Variants),
 		r.LocationRemoved, r.Target, r.ThumbWidth, r.ThumbHeight, r.ErrorInfo, r.SourceSHA256, r.Source,
-		preparedText(r.Prepared), r.WebKey, r.WebURL, searchText(r))
+		preparedText(r.Prepared), r.WebKey, r.WebURL, searchText(r), time.Now().UnixMilli())
 	return err
 }
 

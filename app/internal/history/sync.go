@@ -73,17 +73,20 @@ func (d *DB) MarkSeen(ctx context.Context, target string, keys []string, gen int
 	return tx.Commit()
 }
 
-// MarkDeletedUnseen marks deleted target's records that the full pass gen
-// did not find, among those recorded before the pass began (an upload
-// made while it listed is not taken for a deletion). It returns them.
-func (d *DB) MarkDeletedUnseen(ctx context.Context, target string, gen int64, began time.Time) ([]Record, error) {
+// MarkDeletedUnseen marks deleted target's records under prefix (the
+// prefix the pass listed: records under another, from before a settings
+// change, were not looked for) that the full pass gen did not find, among
+// those written before the pass began (an upload stored while it listed
+// is not taken for a deletion). It returns them.
+func (d *DB) MarkDeletedUnseen(ctx context.Context, target, prefix string, gen int64, began time.Time) ([]Record, error) {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("save history: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM uploads WHERE target = ? AND seen < ? AND status NOT IN ('`+
-		StatusDeleted+`', 'failed') AND time_ms < ?`, target, gen, began.UnixMilli())
+	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM uploads WHERE target = ? AND substr(key, 1, ?) = ? AND seen < ?
+		AND status NOT IN ('`+StatusDeleted+`', 'failed') AND written_ms < ?`,
+		target, len([]rune(prefix)), prefix, gen, began.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
