@@ -193,6 +193,9 @@ const (
 	KindImageEmpty      Kind = "image_empty"
 	KindImageTooMuchMem Kind = "image_too_much_memory"
 	KindImageRefused    Kind = "image_refused"
+	KindImageOverBytes  Kind = "image_over_bytes"
+	KindImageOverPixels Kind = "image_over_pixels"
+	KindImageOverMemory Kind = "image_over_memory"
 
 	// The bucket (storage's kinds).
 	KindNoSuchObject   Kind = "no_such_object"
@@ -359,6 +362,9 @@ var templates = map[Kind]string{
 	KindImageEmpty:      "empty file: {value}",
 	KindImageTooMuchMem: "too much memory to decode: {value}",
 	KindImageRefused:    "the resize function refused the picture: {value}",
+	KindImageOverBytes:  "file too large: larger than the {key} limit",
+	KindImageOverPixels: "too many pixels: declares {value}, limit {key}",
+	KindImageOverMemory: "too much memory to decode: it would need about {value}, more than the {key} allowed",
 
 	KindNoSuchObject:   "no such object ({key})",
 	KindExists:         "an object with that key already exists ({key})",
@@ -563,12 +569,14 @@ func imageCause(err error) error {
 	if !errors.As(err, &te) {
 		return err
 	}
-	return refusalError(te.Kind.Code(), te.Error())
+	return refusalError(te.Kind.Code(), te.Error(), te.Limit, te.Actual)
 }
 
 // refusalError is the resize function's refusal (its note's kind code and
 // reason, an English sentence beginning with the kind) as an *Error.
-func refusalError(code, reason string) *Error {
+// With a limit's parts (limit, actual), a limit's kind says its sentence
+// from them, in any language.
+func refusalError(code, reason, limit, actual string) *Error {
 	k := KindImageRefused
 	for tk := thumbnail.KindNotImage; tk <= thumbnail.KindTooMuchMemory; tk++ {
 		if tk.Code() == code {
@@ -580,7 +588,19 @@ func refusalError(code, reason string) *Error {
 			break
 		}
 	}
+	if limit != "" {
+		if lk, ok := limitKinds[k]; ok {
+			return &Error{Kind: lk, Key: limit, Value: actual}
+		}
+	}
 	return &Error{Kind: k, Value: reason}
+}
+
+// limitKinds are the image kinds said from a limit's parts.
+var limitKinds = map[Kind]Kind{
+	KindImageTooLarge:   KindImageOverBytes,
+	KindImageTooMany:    KindImageOverPixels,
+	KindImageTooMuchMem: KindImageOverMemory,
 }
 
 var imageKinds = map[thumbnail.Kind]Kind{

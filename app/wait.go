@@ -54,7 +54,7 @@ func isRefusal(err error) bool {
 		return false
 	}
 	for _, k := range imageKinds {
-		if e.Kind == k {
+		if e.Kind == k || e.Kind == limitKinds[k] {
 			return true
 		}
 	}
@@ -87,5 +87,5 @@ func refusal(ctx context.Context, b Bucket, thumbKey string) (*Error, bool) {
 	if err := json.NewDecoder(io.LimitReader(body, 64<<10)).Decode(&r); err != nil || r.Reason == "" {
 		return &Error{Kind: KindImageRefused}, true
 	}
-	return refusalError(r.Kind, r.Reason), true
+	return refusalError(r.Kind, r.Reason, r.Limit, r.Actual), true
 }

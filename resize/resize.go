@@ -252,6 +252,10 @@ func joinInts(v []int) string {
 type Refusal struct {
 	Kind   string `json:"kind"`   // thumbnail.Kind's code: too_many_pixels, corrupt, ...
 	Reason string `json:"reason"` // one sentence fragment
+	// Limit and Actual are a limit's parts where the kind is one
+	// (thumbnail.Error's): front ends say the sentence in their language.
+	Limit  string `json:"limit,omitempty"`
+	Actual string `json:"actual,omitempty"`
 }
 
 // permanent records a refusal: logged with the key, a note written beside
@@ -269,7 +273,7 @@ func (h *Handler) permanent(ctx context.Context, out Outcome, bucket string, err
 	r := Refusal{Kind: "unknown", Reason: err.Error()}
 	var te *thumbnail.Error
 	if errors.As(err, &te) {
-		r.Kind = te.Kind.Code()
+		r.Kind, r.Limit, r.Actual = te.Kind.Code(), te.Limit, te.Actual
 	}
 	body, _ := json.Marshal(r)
 	if perr := h.Store.Put(ctx, bucket, out.ThumbKey+RefusedSuffix, Object{Body: body,

@@ -73,6 +73,11 @@ type Error struct {
 	Kind   Kind
 	Reason string // one human sentence fragment, e.g. "declared 60000x60000 = 3600 MP, limit 100 MP"
 	Err    error  // underlying decoder error, if any
+	// Limit and Actual are a limit's parts, where the Kind is one (too
+	// large, too many pixels, too much memory): the limit ("50 MB",
+	// "100 MP") and what the picture has or needs ("20000x20000 = 400 MP"),
+	// so a front end can say the sentence in its own language.
+	Limit, Actual string
 }
 
 func (e *Error) Error() string {

@@ -246,8 +246,10 @@ func checkMemory(info Info, l layout, dataLen int, opt Options) error {
 	if len(targets) > 1 || opt.WebP {
 		doing += " and making its copies"
 	}
-	return newError(KindTooMuchMemory, nil, "%s would need about %s, more than the %s this function may use",
+	e := newError(KindTooMuchMemory, nil, "%s would need about %s, more than the %s this function may use",
 		doing, humanBytes(need), humanBytes(opt.MaxMemory))
+	e.Actual, e.Limit = humanBytes(need), humanBytes(opt.MaxMemory)
+	return e
 }
 
 // setNeed is what making a set holds beyond the decode: every size made

@@ -118,7 +118,7 @@ func Inspect(data []byte, opt Options) (Info, error) {
 		return Info{}, &Error{Kind: KindEmpty}
 	}
 	if int64(len(data)) > opt.MaxBytes {
-		return Info{}, newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
+		return Info{}, tooLarge(opt)
 	}
 	return inspect(inMemory(data), opt)
 }
@@ -180,8 +180,11 @@ func inspect(e encoded, opt Options) (Info, error) {
 			minHEICWidth, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > opt.MaxPixels {
-		return Info{}, newError(KindTooManyPixels, nil, "declares %dx%d = %.0f MP, limit %.0f MP",
+		e := newError(KindTooManyPixels, nil, "declares %dx%d = %.0f MP, limit %.0f MP",
 			cfg.Width, cfg.Height, float64(px)/1e6, float64(opt.MaxPixels)/1e6)
+		e.Actual = fmt.Sprintf("%dx%d = %.0f MP", cfg.Width, cfg.Height, float64(px)/1e6)
+		e.Limit = fmt.Sprintf("%.0f MP", float64(opt.MaxPixels)/1e6)
+		return Info{}, e
 	}
 	info := Info{Format: f, Width: cfg.Width, Height: cfg.Height, Orientation: 1}
 	switch f {
@@ -225,7 +228,7 @@ func Check(r io.ReaderAt, size int64, opt Options) error {
 		return &Error{Kind: KindEmpty}
 	}
 	if size > opt.MaxBytes {
-		return newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
+		return tooLarge(opt)
 	}
 	e, err := readEncoded(r, size)
 	if err != nil {
@@ -401,4 +404,11 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%d MB", n/unit)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// tooLarge: the file is larger than opt.MaxBytes.
+func tooLarge(opt Options) *Error {
+	e := newError(KindTooLarge, nil, "larger than the %s limit", humanBytes(opt.MaxBytes))
+	e.Limit = humanBytes(opt.MaxBytes)
+	return e
 }

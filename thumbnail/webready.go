@@ -147,8 +147,10 @@ func Prepare(data []byte, opt PrepareOptions, plan Preparation, original, web io
 		sw, sh = th, tw
 	}
 	if need := memoryNeed(info, l, len(data), sw, sh) + 8*int64(tw)*int64(th); need > o.MaxMemory {
-		return nil, nil, newError(KindTooMuchMemory, nil, "making this %dx%d %s web-ready would need about %s, more than the %s allowed",
+		e := newError(KindTooMuchMemory, nil, "making this %dx%d %s web-ready would need about %s, more than the %s allowed",
 			info.Width, info.Height, info.Format, humanBytes(need), humanBytes(o.MaxMemory))
+		e.Actual, e.Limit = humanBytes(need), humanBytes(o.MaxMemory)
+		return nil, nil, e
 	}
 	src, err := decode(info, l, data, sw, sh, o)
 	if err != nil {
