@@ -340,6 +340,10 @@ func TestAgentPortTaken(t *testing.T) {
 	if strings.Contains(errs, "thumbdrop: thumbdrop:") {
 		t.Errorf("doubled prefix: %q", errs)
 	}
+	// check says so too: local links that do not answer need fixing.
+	if code, out, _ := thumbdrop(t, dirs, "", "check"); code != 1 || !strings.Contains(out, busy.Addr().String()+" is already in use") {
+		t.Errorf("check with the agent's port taken: %d %q", code, out)
+	}
 
 	dirs = freshDirs(t)
 	t.Cleanup(func() { stopAgent(t, dirs) })

@@ -217,7 +217,11 @@ func (p *picgo) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := app.Sniff(pth); err != nil {
-			reply(w, http.StatusBadRequest, picgoAnswer{Message: err.Error() + "; nothing uploaded"})
+			msg := err.Error()
+			if !strings.HasSuffix(msg, "nothing uploaded") {
+				msg += "; nothing uploaded"
+			}
+			reply(w, http.StatusBadRequest, picgoAnswer{Message: msg})
 			return
 		}
 	}

@@ -101,7 +101,28 @@ func (c *Core) TestConnection(ctx context.Context, cfg Config, typed *Keys) Chec
 		}
 		return CheckReport{Credentials: nc, Bucket: item, Put: nc, Resize: nc}
 	}
-	return check(ctx, s, min(cfg.ThumbTimeout.D(), 20*time.Second))
+	r := check(ctx, s, min(cfg.ThumbTimeout.D(), 20*time.Second))
+	if cfg.Target == TargetLocal && c.opt.Agent != nil {
+		r.Links = c.localLinksItem(ctx, cfg)
+	}
+	return r
+}
+
+// localLinksItem says whether local links answer: the agent runs (or
+// starts) on local_addr and serves them.
+func (c *Core) localLinksItem(ctx context.Context, cfg Config) CheckItem {
+	st, err := c.opt.Agent.Ensure(ctx, cfg)
+	if err != nil {
+		if !isKind(err, KindAgentStart) && !isKind(err, KindAgentNoAnswer) {
+			err = &Error{Kind: KindAgentStart, Err: err}
+		}
+		return failed(err)
+	}
+	item := CheckItem{OK: true, Detail: "served by the thumbdrop agent on http://" + st.Links}
+	if st.APIErr != nil {
+		item.Detail += "; " + (&Error{Kind: KindAPIOff, Err: st.APIErr}).Error()
+	}
+	return item
 }
 
 func check(ctx context.Context, s *session, wait time.Duration) (r CheckReport) {

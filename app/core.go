@@ -83,6 +83,7 @@ type Core struct {
 	agent agentWatch
 	// syncMu lets one sync run at a time; syncs is what front ends see.
 	syncMu   sync.Mutex
+	caughtUp time.Time // when a sync last ended (syncMu)
 	syncs    syncWatch
 	syncKick chan struct{}
 

@@ -53,6 +53,11 @@ func (c *Core) ResolveKey(ctx context.Context, ref string) (string, error) {
 // every copy made from it, and from the history. It returns the record
 // deleted (or what is known of it).
 func (c *Core) Delete(ctx context.Context, ref string) (Record, error) {
+	// An imported picture's link (or its app's id): forgotten, as the
+	// window's Forget does; its app keeps the picture.
+	if r, ok, _ := c.hist.FindImported(ctx, ref); ok {
+		return r, c.DeleteRecord(ctx, r)
+	}
 	key, err := c.ResolveKey(ctx, ref)
 	if err != nil {
 		return Record{}, err

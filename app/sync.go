@@ -32,6 +32,11 @@ import (
 
 // SyncOptions adjust Sync.
 type SyncOptions struct {
+	// Recent lists only the keys of uploads made within this long (keys
+	// begin with their time), whatever the last pass saw, and leaves the
+	// sync's state as it was: the quick look an upload takes before it
+	// decides a picture is new. Nothing is marked deleted.
+	Recent time.Duration
 	// Full lists the whole bucket (finding deletions), however recent
 	// the last full pass.
 	Full bool
@@ -108,7 +113,14 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	rep.Full = opt.Full || st.Full.IsZero() || time.Since(st.Full) > fullEvery || !timeKeys(st.After, s.cfg) ||
 		!strings.HasPrefix(s.cfg.KeyTemplate, "{ms}")
 	after := ""
-	if !rep.Full {
+	switch {
+	case opt.Recent > 0:
+		if !strings.HasPrefix(s.cfg.KeyTemplate, "{ms}") {
+			return SyncReport{}, nil // keys do not say when: no quick look
+		}
+		rep.Full = false
+		after = s.cfg.OriginalPrefix + strconv.FormatInt(time.Now().Add(-opt.Recent).UnixMilli(), 10)
+	case !rep.Full:
 		after = rewind(st.After, s.cfg)
 	}
 	gen := st.Gen + 1
@@ -173,6 +185,10 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 		}
 		return rep, bucketErr(s.cfg, err)
 	}
+	if opt.Recent > 0 {
+		rep.Requests, rep.Elapsed = requests.Load(), time.Since(start)
+		return rep, nil // a quick look: the sync's own state is as it was
+	}
 	next := history.SyncState{After: newest, Full: st.Full, Gen: st.Gen}
 	if rep.Full {
 		gone, err := c.hist.MarkDeletedUnseen(ctx, s.id, s.cfg.OriginalPrefix, gen, began)
@@ -188,6 +204,7 @@ func (c *Core) Sync(ctx context.Context, opt SyncOptions) (SyncReport, error) {
 	if err := c.hist.SaveSyncState(ctx, s.id, next); err != nil {
 		return rep, &Error{Kind: KindHistory, Err: err}
 	}
+	c.caughtUp = time.Now()
 	rep.Requests, rep.Elapsed = requests.Load(), time.Since(start)
 	progress()
 	return rep, nil
@@ -452,6 +469,34 @@ func (c *Core) syncInBackground() {
 			t.Reset(syncEvery)
 		}
 	}()
+}
+
+// catchUpEvery: uploads look at what is new in the bucket at most this
+// often (an incremental pass: one request), so a photo another machine
+// uploaded a moment ago is a duplicate, not a second copy.
+const catchUpEvery = 30 * time.Second
+
+// catchUpWindow is how far back that look lists: uploads of the last day
+// (older ones the background sync and 'thumbdrop sync' find).
+const catchUpWindow = 24 * time.Hour
+
+// catchUp runs an incremental sync before an upload decides its picture
+// is new, unless one ran within catchUpEvery or a sync runs now (it will
+// find what there is). It reports whether it synced.
+func (c *Core) catchUp(ctx context.Context) bool {
+	if !c.syncMu.TryLock() {
+		return false
+	}
+	recent := time.Since(c.caughtUp) < catchUpEvery
+	c.syncMu.Unlock()
+	if recent {
+		return false
+	}
+	rep, err := c.Sync(ctx, SyncOptions{Recent: catchUpWindow})
+	c.syncMu.Lock()
+	c.caughtUp = time.Now()
+	c.syncMu.Unlock()
+	return err == nil && rep.New > 0
 }
 
 // kickSync asks the background sync (if any) to sync now: a target

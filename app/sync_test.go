@@ -71,6 +71,13 @@ func TestTwoMachinesOneBucket(t *testing.T) {
 		t.Fatalf("a: %s", ra.Status)
 	}
 
+	// A third machine that never synced: its upload of the same photo
+	// looks at the bucket's recent uploads first, and is a duplicate.
+	third := secondMachine(t, a)
+	if d := upload(t, third, testkit.Copy(t, photo, filepath.Join(dir, "on the third.jpg"))); d.Status != app.StatusDuplicate || d.Key != ra.Key {
+		t.Errorf("the third machine, never synced: %s %s (a's key %s)", d.Status, d.Key, ra.Key)
+	}
+
 	rep, err := b.Sync(bg, app.SyncOptions{})
 	if err != nil || rep.New != 1 || !rep.Full {
 		t.Fatalf("b's first sync: %+v %v", rep, err)

@@ -181,6 +181,10 @@ func (t *trip) claim(ctx context.Context) (mine *flight, dup *Record, err error)
 func (t *trip) uploadedBefore(ctx context.Context) (Record, error, bool) {
 	s := t.s
 	old, found, _ := t.c.hist.BySHA256(ctx, s.id, t.sum)
+	if !found && t.c.catchUp(ctx) {
+		// Another machine may have uploaded it since this one last synced.
+		old, found, _ = t.c.hist.BySHA256(ctx, s.id, t.sum)
+	}
 	if !found {
 		old, found = t.sameBytesInBucket(ctx)
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+
+	"github.com/thumbdrop/thumbdrop/app"
 )
 
 // runDelete: thumbdrop delete KEY|URL...
@@ -26,6 +28,10 @@ func runDelete(ctx context.Context, e Env, args []string) error {
 		if err != nil {
 			fail(e, "%v", err)
 			failed = true
+			continue
+		}
+		if from, ok := app.Imported(r); ok {
+			fmt.Fprintf(e.Stdout, "forgot %s (imported from %s: the picture stays where %s put it)\n", r.URL, from, from)
 			continue
 		}
 		fmt.Fprintf(e.Stdout, "deleted %s and every copy made from it\n", r.Key)

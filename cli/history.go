@@ -62,7 +62,14 @@ func runHistory(ctx context.Context, e Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), r.Status, app.HumanSize(r.Bytes), d.URL)
+			status, size := r.Status, app.HumanSize(r.Bytes)
+			if _, ok := app.Imported(r); ok {
+				status = "imported" // its app uploaded it; thumbdrop keeps its link
+			}
+			if r.Bytes == 0 {
+				size = "—"
+			}
+			fmt.Fprintf(e.Stdout, "%s  %-9s %8s  %s\n", r.Time.Local().Format("2006-01-02 15:04"), status, size, d.URL)
 		}
 	}
 	if len(recs) > 0 {

@@ -51,6 +51,14 @@ func TestImportCommand(t *testing.T) {
 		sources["diagram.jpg"] != "piclist https://raw.githubusercontent.com/me/pics/main/img/diagram.jpg" {
 		t.Errorf("history: %v", sources)
 	}
+	// delete by an imported link forgets the record (the picture stays).
+	code, stdout, stderr = c.run("", "delete", "https://i.loli.net/2024/05/01/cat.png")
+	if code != 0 || !strings.Contains(stdout, "forgot https://i.loli.net/2024/05/01/cat.png (imported from picgo") {
+		t.Errorf("delete of an imported link: exit %d %q %q", code, stdout, stderr)
+	}
+	if _, out, _ := c.run("", "history", "cat.png"); strings.Contains(out, "cat.png") {
+		t.Errorf("after delete, history still lists it: %q", out)
+	}
 }
 
 // TestImportErrors: usage errors exit 2 before anything is read; a file

@@ -41,8 +41,12 @@ func runSync(ctx context.Context, e Env, args []string) error {
 	if rep.Full {
 		kind = "full"
 	}
-	fmt.Fprintf(e.Stdout, "synced with the bucket (%s pass): %d objects listed, %d new, %d marked deleted, in %s (%d requests)\n",
-		kind, rep.Listed, rep.New, rep.Deleted, rep.Elapsed.Round(time.Millisecond), rep.Requests)
+	reqs := "requests"
+	if rep.Requests == 1 {
+		reqs = "request"
+	}
+	fmt.Fprintf(e.Stdout, "synced with the bucket (%s pass): %d objects listed, %d new, %d marked deleted, in %s (%d %s)\n",
+		kind, rep.Listed, rep.New, rep.Deleted, rep.Elapsed.Round(time.Millisecond), rep.Requests, reqs)
 	return nil
 }
 

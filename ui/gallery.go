@@ -159,12 +159,13 @@ func newGalleryView(u *UI) *galleryView {
 }
 
 // What the gallery can show: everything in the history, what another
-// uploader or tool put in the bucket, imported galleries, and uploads
-// deleted from the bucket elsewhere.
+// uploader or tool put in the bucket (not by thumbdrop), imported
+// galleries, and uploads deleted from the bucket elsewhere (short labels:
+// the selector sits beside the filter).
 var showChoices = []app.Show{app.ShowLive, app.ShowBucket, app.ShowImported, app.ShowDeleted}
 
 func showLabels() []string {
-	return []string{lang.L("All uploads"), lang.L("Bucket: not uploaded by thumbdrop"), lang.L("Imported"), lang.L("Deleted elsewhere")}
+	return []string{lang.L("All uploads"), lang.L("Not by thumbdrop"), lang.L("Imported"), lang.L("Deleted")}
 }
 
 // query is what the gallery shows now.

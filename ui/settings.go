@@ -616,7 +616,12 @@ func (s *Settings) setError(msg string) {
 	s.errLbl.SetText(msg)
 	if msg == "" {
 		s.errLbl.Hide()
-	} else {
-		s.errLbl.Show()
+		return
+	}
+	s.errLbl.Show()
+	// The line is atop the form: bring it in sight, wherever the form was
+	// scrolled to (a Save failing for a field far below said nothing).
+	if sc, ok := s.Content.(*container.Scroll); ok {
+		sc.ScrollToTop()
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Record is one upload.
@@ -549,13 +550,23 @@ func (d *DB) importJSONL(ctx context.Context, path string) error {
 }
 
 // Name is the name shown for a record: what follows the timestamp in its
-// key; an imported record's key is its app's identity of it (a UUID, a
-// time), so its name is its file's.
+// key; where the key does not carry the file's name (an imported
+// record's is its app's identity of it, a key template without {name}
+// makes a hash or a UUID), the file's.
 func (r Record) Name() string {
 	if r.File != "" && strings.HasPrefix(r.Target, ImportPrefix) {
 		return r.File
 	}
-	return DisplayName(r.Key)
+	name := DisplayName(r.Key)
+	if r.File == "" {
+		return name
+	}
+	file := r.File[strings.LastIndexAny(r.File, `/\`)+1:]
+	stem := strings.TrimSuffix(file, filepath.Ext(file))
+	if stem != "" && !strings.Contains(name, stem) && !strings.Contains(name, norm.NFC.String(stem)) {
+		return file
+	}
+	return name
 }
 
 // DisplayName is the name shown for a key: its last segment without the

@@ -31,3 +31,13 @@ func (d *DB) Records(ctx context.Context, target string, keys []string) (map[str
 	}
 	return out, nil
 }
+
+// FindImported finds an imported record by its link or its key (the
+// app's own id), of any app.
+func (d *DB) FindImported(ctx context.Context, ref string) (Record, bool, error) {
+	r, ok, err := d.one(ctx, `target LIKE '`+ImportPrefix+`%' AND url = ?`, ref)
+	if ok || err != nil {
+		return r, ok, err
+	}
+	return d.one(ctx, `target LIKE '`+ImportPrefix+`%' AND key = ?`, ref)
+}

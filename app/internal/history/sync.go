@@ -85,7 +85,7 @@ func (d *DB) MarkDeletedUnseen(ctx context.Context, target, prefix string, gen i
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+columns+` FROM uploads WHERE target = ? AND substr(key, 1, ?) = ? AND seen < ?
-		AND status NOT IN ('`+StatusDeleted+`', 'failed') AND written_ms < ?`,
+		AND status NOT IN ('`+StatusDeleted+`', 'failed') AND written_ms <= ?`,
 		target, len([]rune(prefix)), prefix, gen, began.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
