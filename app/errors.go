@@ -407,7 +407,7 @@ var templates = map[Kind]string{
 	KindSettingNumber:  "{key}: must be a whole number from {value}",
 	KindSettingURL:     "{key}: {value} is not an http:// or https:// URL",
 	KindSettingSecret:  "{key}: {value} carries a user, password or query: secrets never go in the config; give the bare URL and store keys with 'thumbdrop login'",
-	KindSettingPrefix:  "{key}: a prefix must end with / and not start with one, like original/",
+	KindSettingPrefix:  "{key}: {value} is not a prefix: it must end with / and not start with one, like original/, with no empty, . or .. folder",
 	KindSettingBucket:  "{key}: {value} is not a valid bucket name (3-63 lower-case letters, digits, dots and hyphens)",
 	KindSettingAddr:    "{key}: {value} is not a host:port like 127.0.0.1:8586",
 	KindSettingLoop:    "{key}: {value} is not a loopback address: the agent listens on this computer only, e.g. 127.0.0.1:{fix}",

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/thumbdrop/thumbdrop/resize"
 )
@@ -122,7 +123,12 @@ func redactURL(v string) string {
 }
 
 func checkPrefix(v string) error {
-	if v == "" || !strings.HasSuffix(v, "/") || strings.HasPrefix(v, "/") {
+	bad := v == "" || !strings.HasSuffix(v, "/") || strings.HasPrefix(v, "/") ||
+		strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || r == '\\' })
+	for _, seg := range strings.Split(strings.TrimSuffix(v, "/"), "/") {
+		bad = bad || seg == "" || seg == "." || seg == ".."
+	}
+	if bad {
 		return &Error{Kind: KindSettingPrefix, Value: strconv.Quote(v)}
 	}
 	return nil

@@ -103,6 +103,14 @@ func TestConfigSetAndValidate(t *testing.T) {
 			t.Errorf("error %q does not name the setting", err)
 		}
 	}
+	// A prefix is folders of keys: none empty, none . or .. (local mode
+	// writes them as folders), no backslash.
+	for _, v := range []string{"../", "a/../", "./", "a//", "a\\b/", "x", ""} {
+		c2 := DefaultConfig()
+		if err := c2.Set("thumb_prefix", v); err == nil {
+			t.Errorf("thumb_prefix %q accepted", v)
+		}
+	}
 	for k, v := range map[string]string{
 		"endpoint":        "https://AKIA:secret@s3.example.com",
 		"public_base_url": "https://cdn.example.com/?X-Amz-Signature=abc",

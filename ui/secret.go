@@ -38,7 +38,7 @@ func newSecretForm(u *UI) *secretForm {
 		}
 		return errorText(app.CheckPicGoSecret(v))
 	}
-	f.entry.OnChanged = func(string) { f.showWhere() }
+	f.entry.OnChanged = func(string) { f.refresh() }
 	f.status = widget.NewLabel("")
 	f.status.Wrapping = fyne.TextWrapWord
 	f.where = widget.NewLabel("")
@@ -59,11 +59,20 @@ func newSecretForm(u *UI) *secretForm {
 // refresh says whether a secret is set (the config says so: no keyring
 // I/O on the UI thread).
 func (f *secretForm) refresh() {
-	if f.u.core.Config().PicGoSecretSet {
+	set := f.u.core.Config().PicGoSecretSet
+	switch {
+	case f.entry.Text != "" && f.entry.Validate() == nil:
+		// Typed or generated, not yet stored: say what Save will do, not
+		// "no secret" beside the one just made.
+		f.status.SetText(lang.L("Save stores this secret in the OS keyring; from then on editors must send it."))
+	case set:
 		f.status.SetText(lang.L("A secret is set (in the OS keyring): editors must send it. Type or generate another to replace it."))
+	default:
+		f.status.SetText(lang.L("No secret: any program on this computer can upload through the editors' API."))
+	}
+	if set {
 		f.remove.Show()
 	} else {
-		f.status.SetText(lang.L("No secret: any program on this computer can upload through the editors' API."))
 		f.remove.Hide()
 	}
 	f.showWhere()

@@ -32,7 +32,7 @@ type Settings struct {
 	target  *widget.Select
 	entries map[string]*widget.Entry
 	checks  map[string]*widget.Check
-	selects map[string]*widget.Select
+	selects map[string]*choice
 	keyID   *widget.Entry
 	secret  *widget.Entry
 	keyInfo *widget.Label
@@ -59,11 +59,14 @@ type Settings struct {
 	keyExample *widget.Label
 	// apiSecret is the editors' API secret's part of the form.
 	apiSecret *secretForm
+	// invalidShown: the line atop the form says what Save or Test found
+	// wrong in the form, and follows the fixes as they are typed.
+	invalidShown bool
 }
 
 // NewSettings builds the form from the current config.
 func NewSettings(u *UI) *Settings {
-	s := &Settings{u: u, entries: map[string]*widget.Entry{}, checks: map[string]*widget.Check{}, selects: map[string]*widget.Select{}}
+	s := &Settings{u: u, entries: map[string]*widget.Entry{}, checks: map[string]*widget.Check{}, selects: map[string]*choice{}}
 	c := u.core.Config()
 	s.initial = c
 	s.target = widget.NewSelect([]string{lang.L(choiceLocal), lang.L(choiceAWS), lang.L(choiceCompat)}, func(string) {
@@ -71,6 +74,7 @@ func NewSettings(u *UI) *Settings {
 			s.report.SetText("") // a test of another target says nothing of this one
 		}
 		s.showFields()
+		s.recheck()
 	})
 	entry := func(key, placeholder string) *widget.Entry {
 		e := widget.NewEntry()
@@ -78,6 +82,7 @@ func NewSettings(u *UI) *Settings {
 		f, _ := app.Lookup(key)
 		e.SetText(f.Get(&c))
 		e.Validator = func(v string) error { return errorText(f.Check(v)) }
+		e.OnChanged = func(string) { s.recheck() }
 		s.entries[key] = e
 		return e
 	}
@@ -109,8 +114,8 @@ func NewSettings(u *UI) *Settings {
 	// The key a template makes, shown as it is typed.
 	s.keyExample = widget.NewLabel("")
 	s.keyExample.Wrapping = fyne.TextWrapBreak
-	s.entries["key_template"].OnChanged = func(string) { s.showKeyExample() }
-	s.entries["original_prefix"].OnChanged = func(string) { s.showKeyExample() }
+	s.entries["key_template"].OnChanged = func(string) { s.showKeyExample(); s.recheck() }
+	s.entries["original_prefix"].OnChanged = func(string) { s.showKeyExample(); s.recheck() }
 	s.showKeyExample()
 	s.checks["path_style"] = widget.NewCheck(lang.L("Path-style addressing (endpoint/bucket)"), nil)
 	s.checks["path_style"].SetChecked(c.PathStyle)
@@ -118,16 +123,16 @@ func NewSettings(u *UI) *Settings {
 	s.checks["strip_location"].SetChecked(c.StripLocation)
 	s.checks["web_copy"] = widget.NewCheck(lang.L("Give HEIC and TIFF photos a JPEG copy that links show (browsers show neither)"), nil)
 	s.checks["web_copy"].SetChecked(c.WebCopy)
-	s.selects["original_format"] = widget.NewSelect([]string{app.OriginalKeep, app.OriginalJPEG, app.OriginalWebP}, nil)
-	s.selects["original_format"].SetSelected(c.OriginalFormat)
+	s.selects["original_format"] = newChoice([]string{app.OriginalKeep, app.OriginalJPEG, app.OriginalWebP}, s.recheck)
+	s.selects["original_format"].set(c.OriginalFormat)
 	s.checks["webp"] = widget.NewCheck(lang.L("Make a WebP twin of each, for <picture> links"), nil)
 	s.checks["webp"].SetChecked(c.WebP)
-	s.selects["link_mode"] = widget.NewSelect([]string{app.LinkPublic, app.LinkPresigned}, nil)
-	s.selects["link_mode"].SetSelected(c.LinkMode)
-	s.selects["copy_format"] = widget.NewSelect(app.Formats(), nil)
-	s.selects["copy_format"].SetSelected(c.CopyFormat)
-	s.selects["credentials"] = widget.NewSelect([]string{app.CredsKeyring, app.CredsAWS}, func(string) { s.showFields() })
-	s.selects["credentials"].SetSelected(c.Credentials)
+	s.selects["link_mode"] = newChoice([]string{app.LinkPublic, app.LinkPresigned}, s.recheck)
+	s.selects["link_mode"].set(c.LinkMode)
+	s.selects["copy_format"] = newChoice(app.Formats(), s.recheck)
+	s.selects["copy_format"].set(c.CopyFormat)
+	s.selects["credentials"] = newChoice([]string{app.CredsKeyring, app.CredsAWS}, func() { s.showFields(); s.recheck() })
+	s.selects["credentials"].set(c.Credentials)
 
 	s.keyID = widget.NewEntry()
 	s.keyID.SetPlaceHolder("AKIA…")
@@ -174,7 +179,7 @@ func NewSettings(u *UI) *Settings {
 
 // usesKeyring: the form's target needs keys from the OS keyring.
 func (s *Settings) usesKeyring() bool {
-	return s.isS3() && s.selects["credentials"].Selected == app.CredsKeyring
+	return s.isS3() && s.selects["credentials"].value() == app.CredsKeyring
 }
 
 // refreshAgent says whether the agent runs (as the core last saw it: no
@@ -271,7 +276,7 @@ func (s *Settings) showFields() {
 			add("Endpoint", s.entries["endpoint"], "")
 			add("", s.checks["path_style"], "")
 		}
-		add("Credentials", s.selects["credentials"], lang.L("keyring: the keys below; aws: the AWS CLI's profiles and SSO"))
+		add("Credentials", s.selects["credentials"], "")
 		if s.usesKeyring() {
 			add("Access key ID", s.keyID, "")
 			add("Secret key", s.secret, lang.L("stored only in the OS keyring"))
@@ -309,7 +314,7 @@ func (s *Settings) showFields() {
 	add("", s.checks["webp"], "")
 	add("Sizes", s.entries["sizes"], lang.L("the sizes attribute of srcset and <picture> links"))
 	add("Largest side", s.entries["original_max"], lang.L("originals larger than this many pixels are made smaller on this computer before upload; 0 keeps them as they are"))
-	add("Original format", s.selects["original_format"], lang.L("keep, or convert originals to JPEG or WebP before upload (GIFs stay GIFs)"))
+	add("Original format", s.selects["original_format"], lang.L("originals made JPEG or WebP on this computer before upload (GIFs stay GIFs)"))
 	add("Original quality", s.entries["original_quality"], lang.L("of originals made JPEG or WebP"))
 	add("", s.checks["web_copy"], "")
 	add("Privacy", s.checks["strip_location"], lang.L("pixels are untouched; camera, date and orientation stay"))
@@ -324,9 +329,14 @@ func (s *Settings) showKeyExample() {
 		return
 	}
 	k, err := app.ExampleKey(s.entries["key_template"].Text, s.entries["original_prefix"].Text, "IMG_0001.jpg", time.Now())
+	if err == nil {
+		// The example is of both fields above it: a refused prefix makes
+		// no key either.
+		err = s.entries["original_prefix"].Validate()
+	}
 	if err != nil {
 		s.keyExample.Importance = widget.DangerImportance
-		s.keyExample.SetText(localize(err))
+		s.keyExample.SetText(errorText(err).Error())
 		return
 	}
 	s.keyExample.Importance = widget.LowImportance
@@ -363,7 +373,11 @@ func (s *Settings) Config() (app.Config, error) {
 			errs = append(errs, localize(err))
 		}
 	}
-	for key, e := range s.entries {
+	for _, f := range app.Fields() { // in one order: the line atop says the same each time
+		key, e := f.Key, s.entries[f.Key]
+		if e == nil {
+			continue
+		}
 		if err := e.Validate(); err != nil && (s.isS3() || !isS3Only(key)) {
 			errs = append(errs, err.Error()) // localized by the validator, named by the key
 			continue
@@ -381,10 +395,9 @@ func (s *Settings) Config() (app.Config, error) {
 	c.StripLocation = s.checks["strip_location"].Checked
 	c.WebP = s.checks["webp"].Checked
 	c.WebCopy = s.checks["web_copy"].Checked
-	set("original_format", s.selects["original_format"].Selected)
-	set("link_mode", s.selects["link_mode"].Selected)
-	set("copy_format", s.selects["copy_format"].Selected)
-	set("credentials", s.selects["credentials"].Selected)
+	for _, key := range []string{"original_format", "link_mode", "copy_format", "credentials"} {
+		set(key, s.selects[key].value())
+	}
 	if len(errs) == 0 {
 		if err := c.Validate(); err != nil {
 			errs = append(errs, localize(err))
@@ -432,7 +445,7 @@ func (s *Settings) keys() (app.Keys, bool, error) {
 func (s *Settings) Save(done func(error)) error {
 	c, err := s.Config()
 	if err != nil {
-		s.setError(err.Error())
+		s.setInvalid(err)
 		return err
 	}
 	if err := s.apiSecret.entry.Validate(); err != nil {
@@ -531,7 +544,7 @@ func (s *Settings) ForgetKeys() {
 func (s *Settings) TestConnection() {
 	c, err := s.Config()
 	if err != nil {
-		s.setError(err.Error())
+		s.setInvalid(err)
 		return
 	}
 	var typed *app.Keys
@@ -611,8 +624,30 @@ func (u *UI) ShowSettings() {
 	})
 }
 
+// setInvalid shows what is wrong in the form at its top; the line then
+// follows the fixes as they are typed (recheck).
+func (s *Settings) setInvalid(err error) {
+	s.setError(err.Error())
+	s.invalidShown = true
+}
+
+// recheck, after Save or Test found the form wrong, says what is still
+// wrong as fields change, and hides the line once nothing is: no red line
+// left beside fields that are right now.
+func (s *Settings) recheck() {
+	if !s.invalidShown || s.errLbl == nil {
+		return
+	}
+	if _, err := s.Config(); err != nil {
+		s.errLbl.SetText(err.Error())
+		return
+	}
+	s.setError("")
+}
+
 // setError shows msg at the top of the form ("" hides the line).
 func (s *Settings) setError(msg string) {
+	s.invalidShown = false
 	s.errLbl.SetText(msg)
 	if msg == "" {
 		s.errLbl.Hide()

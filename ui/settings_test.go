@@ -78,7 +78,7 @@ func TestTestConnectionLeavesKeyring(t *testing.T) {
 	s.entries["endpoint"].SetText(v.Endpoint)
 	s.checks["path_style"].SetChecked(true)
 	s.entries["thumb_timeout"].SetText("1s")
-	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	s.selects["credentials"].set(app.CredsKeyring)
 	s.keyID.SetText(v.Access)
 	test.Type(s.secret, v.Secret)
 	s.TestConnection()
@@ -110,6 +110,9 @@ func TestSettingsPicGoSecret(t *testing.T) {
 	secret := s.apiSecret.entry.Text
 	if app.CheckPicGoSecret(secret) != nil {
 		t.Fatalf("generated %q", secret)
+	}
+	if !strings.Contains(s.apiSecret.status.Text, "Save stores this secret") {
+		t.Errorf("after Generate the status says %q, not that Save stores it", s.apiSecret.status.Text)
 	}
 	for _, want := range []string{"http://127.0.0.1:36699/upload?key=" + secret, "http://127.0.0.1:36699/delete?key=" + secret, "piclist.uploadAPIUrl", "Typora", "Authorization: Bearer"} {
 		if !strings.Contains(s.apiSecret.where.Text, want) {
@@ -158,5 +161,64 @@ func TestSettingsShowsTheKeyATemplateMakes(t *testing.T) {
 	s.entries["key_template"].SetText("{year}/{name}")
 	if got := s.keyExample.Text; !strings.Contains(got, "the same key") || s.keyExample.Importance != widget.DangerImportance {
 		t.Errorf("a colliding template: %q", got)
+	}
+	// A refused prefix makes no key either (it once showed "/x…" as one).
+	s.entries["key_template"].SetText("{ms}_{name}")
+	for _, bad := range []string{"/x/", "../", "a//"} {
+		s.entries["original_prefix"].SetText(bad)
+		if got := s.keyExample.Text; !strings.Contains(got, "not a prefix") || s.keyExample.Importance != widget.DangerImportance {
+			t.Errorf("prefix %q: example %q", bad, got)
+		}
+	}
+}
+
+// TestSettingsChoicesInWords: drop-downs show words, not config values,
+// and save the values.
+func TestSettingsChoicesInWords(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	for key, c := range s.selects {
+		if c.value() == "" {
+			t.Errorf("%s: nothing chosen", key)
+		}
+		for i, label := range c.Options {
+			if label == c.values[i] && key != "copy_format" {
+				t.Errorf("%s shows its value %q as it is", key, label)
+			}
+		}
+	}
+	if got := s.selects["copy_format"].Selected; got != "Markdown" {
+		t.Errorf("copy format shown as %q", got)
+	}
+	s.selects["original_format"].set(app.OriginalWebP)
+	if s.selects["original_format"].Selected != "Make WebP" {
+		t.Errorf("webp shown as %q", s.selects["original_format"].Selected)
+	}
+	c, err := s.Config()
+	if err != nil || c.OriginalFormat != app.OriginalWebP || c.CopyFormat != app.FormatMarkdown {
+		t.Errorf("config %q %q %v", c.OriginalFormat, c.CopyFormat, err)
+	}
+}
+
+// TestSettingsErrorFollowsFixes: the line Save shows atop the form says
+// what is still wrong as fields are fixed, and goes once all are right.
+func TestSettingsErrorFollowsFixes(t *testing.T) {
+	h := newHarness(t, nil)
+	s := NewSettings(h.u)
+	s.entries["concurrency"].SetText("0")
+	s.entries["thumb_prefix"].SetText("/bad")
+	if err := s.Save(nil); err == nil {
+		t.Fatal("saved a bad form")
+	}
+	if !s.errLbl.Visible() || !strings.Contains(s.errLbl.Text, "concurrency") || !strings.Contains(s.errLbl.Text, "thumb_prefix") {
+		t.Fatalf("error line %q", s.errLbl.Text)
+	}
+	s.entries["concurrency"].SetText("4")
+	if strings.Contains(s.errLbl.Text, "concurrency") || !strings.Contains(s.errLbl.Text, "thumb_prefix") || !s.errLbl.Visible() {
+		t.Errorf("after fixing concurrency the line says %q", s.errLbl.Text)
+	}
+	s.entries["thumb_prefix"].SetText("thumb/")
+	if s.errLbl.Visible() {
+		t.Errorf("all fixed, the line still says %q", s.errLbl.Text)
 	}
 }

@@ -326,7 +326,7 @@ func TestSecretNeverShown(t *testing.T) {
 	s.entries["endpoint"].SetText(v.Endpoint)
 	s.checks["path_style"].SetChecked(true)
 	s.entries["thumb_timeout"].SetText("2s") // no resize function here: do not wait long
-	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	s.selects["credentials"].set(app.CredsKeyring)
 	s.keyID.SetText(v.Access)
 	test.Type(s.secret, secret)
 	saved, saveErr := false, error(nil)
@@ -438,7 +438,7 @@ func TestSettingsFailedSaveKeepsForm(t *testing.T) {
 	s.target.SetSelected(choiceAWS)
 	s.entries["bucket"].SetText("my-photos")
 	s.entries["region"].SetText("ap-northeast-2")
-	s.selects["credentials"].SetSelected(app.CredsKeyring) // and no keys stored: the target cannot open
+	s.selects["credentials"].set(app.CredsKeyring) // and no keys stored: the target cannot open
 	var got error
 	done := false
 	if err := s.Save(func(err error) { got, done = err, true }); err != nil {
@@ -469,12 +469,12 @@ func TestSettingsLocalTouchesNoKeyring(t *testing.T) {
 	if s.keysAsked || s.forget.Visible() {
 		t.Errorf("local mode: keyring asked %v, Forget keys shown %v", s.keysAsked, s.forget.Visible())
 	}
-	s.selects["credentials"].SetSelected(app.CredsAWS)
+	s.selects["credentials"].set(app.CredsAWS)
 	s.target.SetSelected(choiceAWS)
 	if s.keysAsked || s.forget.Visible() {
 		t.Errorf("aws credentials: keyring asked %v", s.keysAsked)
 	}
-	s.selects["credentials"].SetSelected(app.CredsKeyring)
+	s.selects["credentials"].set(app.CredsKeyring)
 	if !s.keysAsked || !s.forget.Visible() {
 		t.Errorf("keyring credentials: keyring asked %v, Forget keys shown %v", s.keysAsked, s.forget.Visible())
 	}
