@@ -34,6 +34,16 @@ func (c *Core) HistoryCount(ctx context.Context, q HistoryQuery) (int, error) {
 	return n, nil
 }
 
+// HistoryPicks says whether q picks r (a filter or a choice of what to
+// show may hide the record a pane shows).
+func (c *Core) HistoryPicks(ctx context.Context, q HistoryQuery, r Record) (bool, error) {
+	ok, err := c.hist.Picks(ctx, q, r.Target, r.Key)
+	if err != nil {
+		return false, &Error{Kind: KindHistory, Err: err}
+	}
+	return ok, nil
+}
+
 // HistoryPage returns past uploads q picks, newest first: limit of them
 // after skipping offset. The gallery pages through the history this way
 // rather than holding every record.

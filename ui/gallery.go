@@ -27,6 +27,7 @@ type galleryView struct {
 	total   int // every record (the drop zone shows while there are none)
 	count   int // records matching the filter
 	gen     int // bumped by reload: answers for an older generation are dropped
+	shown   int // the generation the gallery shows (gen once its reload is in)
 	pages   map[int][]app.Record
 	loading map[int]bool
 	grid    *widget.GridWrap
@@ -182,17 +183,27 @@ func (g *galleryView) query() app.HistoryQuery {
 func (g *galleryView) reload() {
 	g.gen++
 	gen, filter, q := g.gen, g.u.filter.Text, g.query()
+	shown, hasShown := g.u.detail.current()
 	go func() {
 		ctx := context.Background()
 		total, err1 := g.u.core.HistoryCount(ctx, app.HistoryQuery{Show: app.ShowEverything})
 		count, err2 := g.u.core.HistoryCount(ctx, q)
+		// The pane beside shows a record only while the gallery does.
+		picked, err3 := true, error(nil)
+		if hasShown && shown.Key != "" {
+			picked, err3 = g.u.core.HistoryPicks(ctx, q, shown)
+		}
 		g.u.do(func() {
 			if gen != g.gen {
 				return
 			}
-			if err := errors.Join(err1, err2); err != nil {
+			g.shown = gen
+			if err := errors.Join(err1, err2, err3); err != nil {
 				g.u.setStatus(err.Error())
 				return
+			}
+			if cur, ok := g.u.detail.current(); !picked && ok && cur.Key == shown.Key && cur.Target == shown.Target {
+				g.u.detail.clear()
 			}
 			g.total, g.count = total, count
 			g.pages, g.loading = map[int][]app.Record{}, map[int]bool{}

@@ -453,6 +453,19 @@ func (d *DB) Count(ctx context.Context, q Query) (int, error) {
 	return n, nil
 }
 
+// Picks says whether q picks target's record of key (the gallery's pane
+// shows a record only while the gallery does).
+func (d *DB) Picks(ctx context.Context, q Query, target, key string) (bool, error) {
+	where, args := q.where()
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM uploads WHERE target = ? AND key = ? AND `+where,
+		append([]any{target, key}, args...)...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read history: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Page returns up to limit records q picks, newest first, skipping offset.
 func (d *DB) Page(ctx context.Context, q Query, offset, limit int) ([]Record, error) {
 	where, args := q.where()
