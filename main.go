@@ -35,10 +35,13 @@ func main() {
 			fmt.Fprintf(os.Stderr, "thumbdrop: %v\n", err)
 			os.Exit(cli.ExitUsage)
 		}
+		// No session bus: Fyne's notifications and the tray probe would
+		// each autolaunch a dbus-daemon left running after the window.
+		noBus := app.NoAutolaunchBus(os.Getenv, os.Setenv)
 		if os.Getenv("THUMBDROP_DEBUG") == "" {
 			// The window's driver says why it cannot start (GLFW) only
 			// through the standard logger: keep what Fyne logs, on stderr.
-			log.SetOutput(&fyneErrors{w: os.Stderr})
+			log.SetOutput(&fyneErrors{w: os.Stderr, noBus: noBus})
 		}
 		os.Exit(runGUI(args, keyring))
 	}
@@ -55,13 +58,26 @@ func main() {
 type fyneErrors struct {
 	w    io.Writer
 	keep bool // the lines after a "Fyne error" line are its own
+	// noBus: there is no session bus, on purpose (NoAutolaunchBus):
+	// Fyne's errors of reaching one say nothing new.
+	noBus bool
+}
+
+// busError: line is Fyne's error of a session bus it cannot reach.
+func busError(line string) bool {
+	for _, e := range []string{"theme settings", "session D-Bus", "message to bus"} {
+		if strings.Contains(line, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *fyneErrors) Write(p []byte) (int, error) {
 	line := string(p)
 	switch {
 	case strings.Contains(line, "Fyne error"):
-		f.keep = true
+		f.keep = !f.noBus || !busError(line)
 	case strings.Contains(line, "  Cause:") || strings.Contains(line, "  At:"):
 	default:
 		f.keep = false

@@ -132,7 +132,10 @@ func startApp(t *testing.T, x *xserver, dirs app.Dirs, env ...string) *exec.Cmd 
 	t.Helper()
 	cmd := exec.Command(buildApp(t))
 	cmd.Env = append(os.Environ(), "DISPLAY="+x.display, "THUMBDROP_CONFIG_DIR="+dirs.Config,
-		"THUMBDROP_DATA_DIR="+dirs.Data, "FYNE_SCALE=1", "LANG=en_US.UTF-8", "LC_ALL=en_US.UTF-8")
+		"THUMBDROP_DATA_DIR="+dirs.Data, "FYNE_SCALE=1", "LANG=en_US.UTF-8", "LC_ALL=en_US.UTF-8",
+		// Fyne's own preferences (the window's size) per app, not shared
+		// by the tests that run at once: it read one half written.
+		"XDG_CONFIG_HOME="+filepath.Join(dirs.Config, "xdg"))
 	cmd.Env = append(cmd.Env, env...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -423,10 +426,33 @@ func TestRealWindowCloseQuitsWithoutTray(t *testing.T) {
 	x := startX(t, 1024, 768)
 	proc := startApp(t, x, freshDirs(t))
 	win := waitWindow(t, x)
-	time.Sleep(time.Second)
 	x.run(t, "/usr/bin/python3", "-c", closeWindow, win)
 	if code := exited(proc, 10*time.Second); code != 0 {
 		t.Fatalf("closing the window: the process is still running or failed (%d)", code)
+	}
+}
+
+// TestRealWindowNoSessionBus: a window opened where there is no D-Bus
+// session bus (ssh -X, a bare X session) autolaunches no dbus-daemon: each
+// one it did outlived the window, one more per start.
+func TestRealWindowNoSessionBus(t *testing.T) {
+	testkit.Need(t, "/usr/bin/python3")
+	x := startX(t, 1024, 768)
+	dirs := freshDirs(t)
+	proc := startApp(t, x, dirs, "DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR="+t.TempDir())
+	win := waitWindow(t, x)
+	x.run(t, "/usr/bin/python3", "-c", closeWindow, win)
+	if code := exited(proc, 10*time.Second); code != 0 {
+		t.Fatalf("closing the window: the process is still running or failed (%d)", code)
+	}
+	// A daemon the window's process tree started carries its environment.
+	out, _ := exec.Command("pgrep", "-x", "dbus-daemon").Output()
+	for _, pid := range strings.Fields(string(out)) {
+		env, err := os.ReadFile("/proc/" + pid + "/environ")
+		if err == nil && bytes.Contains(env, []byte("THUMBDROP_DATA_DIR="+dirs.Data+"\x00")) {
+			t.Errorf("dbus-daemon %s was started by the window and outlives it", pid)
+			exec.Command("kill", pid).Run()
+		}
 	}
 }
 

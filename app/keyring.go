@@ -52,6 +52,18 @@ type Keyring interface {
 	DeleteSecret(name string) error
 }
 
+// NoAutolaunchBus, where there is no D-Bus session bus (ssh -X, a bare X
+// session), points DBUS_SESSION_BUS_ADDRESS nowhere through setenv, so
+// that no D-Bus client of the process (the window's notifications and
+// tray, the keyring) autolaunches a dbus-daemon that outlives it. It
+// reports whether it did. Call it before anything asks the bus.
+func NoAutolaunchBus(getenv func(string) string, setenv func(key, value string) error) bool {
+	if !storage.NoSessionBus(getenv) || getenv("DBUS_SESSION_BUS_ADDRESS") == storage.NoBusAddress {
+		return false
+	}
+	return setenv("DBUS_SESSION_BUS_ADDRESS", storage.NoBusAddress) == nil
+}
+
 // OSKeyring is the OS keyring (Secret Service on Linux, Keychain on macOS,
 // Credential Manager on Windows) under service ("" for "thumbdrop").
 func OSKeyring(service string, getenv func(string) string) Keyring {

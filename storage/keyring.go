@@ -64,15 +64,28 @@ func (r Keyring) service() string {
 // D-Bus library autolaunch a private dbus-daemon (and with it a keyring
 // daemon) that outlives the command, one more each time.
 func (r Keyring) noSessionBus() bool {
-	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
-		return false
-	}
 	getenv := r.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	if getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+	return NoSessionBus(getenv)
+}
+
+// NoBusAddress is a session bus address that connects nowhere. Set as
+// DBUS_SESSION_BUS_ADDRESS where NoSessionBus, it keeps every D-Bus
+// client of the process (Fyne's notifications, its tray, the portal) from
+// autolaunching a dbus-daemon that outlives the program.
+const NoBusAddress = "disabled:"
+
+// NoSessionBus reports (on Linux and BSDs) that there is no D-Bus session
+// bus: no address in the environment (or NoBusAddress), and no socket at
+// $XDG_RUNTIME_DIR/bus.
+func NoSessionBus(getenv func(string) string) bool {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
 		return false
+	}
+	if a := getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return a == NoBusAddress
 	}
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
 		if _, err := os.Stat(filepath.Join(d, "bus")); err == nil {
