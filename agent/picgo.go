@@ -247,6 +247,13 @@ func (p *picgo) answer(w http.ResponseWriter, o outcome) {
 // session.
 func (p *picgo) clipboard(w http.ResponseWriter, r *http.Request) {
 	data, err := clipimage.Read(r.Context(), os.Getenv)
+	if errors.Is(err, clipimage.ErrNoClipboard) {
+		// The agent, not the request, lacks the display: started from a
+		// shell without one (ssh, a service), it stays so until restarted.
+		reply(w, http.StatusServiceUnavailable, picgoAnswer{Message: err.Error() +
+			" for the agent, which was started without a display: stop it with 'thumbdrop serve --stop' and start it from the desktop (the app, or 'thumbdrop serve --detach' in a desktop terminal)"})
+		return
+	}
 	if err != nil {
 		reply(w, http.StatusBadRequest, picgoAnswer{Message: err.Error()})
 		return

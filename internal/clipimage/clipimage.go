@@ -13,6 +13,10 @@ import (
 // ErrNoImage: the clipboard holds no image (text, files, or nothing).
 var ErrNoImage = errors.New("the clipboard holds no image")
 
+// ErrNoClipboard: there is no display to have a clipboard (Linux and BSDs:
+// a program started where neither WAYLAND_DISPLAY nor DISPLAY is set).
+var ErrNoClipboard = errors.New("no clipboard: neither a Wayland nor an X11 display is set (WAYLAND_DISPLAY, DISPLAY)")
+
 // Read returns the image on the clipboard, encoded (PNG, as screenshot
 // tools and browsers put it there; another image type if that is all
 // there is). getenv is os.Getenv, or a test's.

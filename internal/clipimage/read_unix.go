@@ -14,9 +14,6 @@ import (
 	"golang.design/x/clipboard"
 )
 
-// ErrNoClipboard: there is no display to have a clipboard.
-var ErrNoClipboard = errors.New("no clipboard: neither a Wayland nor an X11 display is set (WAYLAND_DISPLAY, DISPLAY)")
-
 func read(ctx context.Context, getenv func(string) string) ([]byte, error) {
 	if getenv("WAYLAND_DISPLAY") != "" {
 		if path, err := exec.LookPath("wl-paste"); err == nil {
