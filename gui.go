@@ -82,8 +82,21 @@ func xAnswers(display string) bool {
 
 // runGUI opens the desktop app (local mode when nothing is configured),
 // or hands files to the one already open. kr keeps the access keys.
-func runGUI(files []string, kr app.Keyring) int {
+func runGUI(files []string, kr app.Keyring) (code int) {
 	start := time.Now()
+	defer func() {
+		// A display that answers but will not take the window (another
+		// user's, one needing an X authority we lack): GLFW panics once
+		// Fyne has logged why. Say it in a sentence, exit 1.
+		if r := recover(); r != nil {
+			if !strings.Contains(fmt.Sprint(r), "GLFW") {
+				panic(r)
+			}
+			fmt.Fprintf(os.Stderr, "thumbdrop: the window cannot open: the display (DISPLAY=%s WAYLAND_DISPLAY=%s) refused it (%v); check that it is your desktop session's (XAUTHORITY), or use 'thumbdrop upload FILE...' from a terminal\n",
+				os.Getenv("DISPLAY"), os.Getenv("WAYLAND_DISPLAY"), r)
+			code = 1
+		}
+	}()
 	dirs, err := app.ResolveDirs(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "thumbdrop:", err)
