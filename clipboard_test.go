@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,6 +70,16 @@ func TestClipboardX11(t *testing.T) {
 		if err := c.Run(); err != nil {
 			t.Fatalf("xclip: %v", err)
 		}
+		// xclip's parent returns before its child owns the selection: the
+		// clipboard is copied once it gives these bytes back (a paste
+		// that came sooner took the previous image, a duplicate).
+		want := testkit.Read(t, shot)
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			o := exec.Command("xclip", "-selection", "clipboard", "-t", "image/png", "-o")
+			o.Env = append(os.Environ(), "DISPLAY="+x.display)
+			got, err := o.Output()
+			return err == nil && bytes.Equal(got, want)
+		}, func() string { return "the clipboard never held the new image" })
 	}
 	copyImage()
 	uploadClipboard(t, dirs, "DISPLAY="+x.display)
@@ -113,7 +125,11 @@ func TestClipboardX11(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	x.screenshot(t, "after-paste-failed.png")
-	t.Fatal("Ctrl+V did not upload the screenshot")
+	var got []string
+	for _, r := range history(t, dirs) {
+		got = append(got, fmt.Sprintf("%s %s %s", r.File, r.Status, r.SHA256))
+	}
+	t.Fatalf("Ctrl+V did not upload the screenshot; the history holds:\n%s", strings.Join(got, "\n"))
 }
 
 // TestClipboardWayland: under a Wayland compositor (weston), a screenshot
