@@ -332,7 +332,8 @@ func (s *Settings) showKeyExample() {
 	if err == nil {
 		// The example is of both fields above it: a refused prefix makes
 		// no key either.
-		err = s.entries["original_prefix"].Validate()
+		p := s.entries["original_prefix"]
+		err = p.Validator(p.Text) // the check alone: no mark on a field not typed in
 	}
 	if err != nil {
 		s.keyExample.Importance = widget.DangerImportance
